@@ -1,0 +1,8 @@
+import type { CommandModule } from 'yargs';
+
+/**
+ * Every `neuralpower` command. A package adds its commands with one line here;
+ * the modules themselves live with the package that implements them.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types.
+export const commands: CommandModule<any, any>[] = [];

@@ -1,0 +1,1 @@
+export { CliError, main } from './main.js';
