@@ -1,0 +1,140 @@
+import { modelKindOf } from '@neuralpower/core';
+import { z } from 'zod';
+import {
+  checkLayerConfig,
+  layerSpecSchema,
+  nonNegative,
+  positive,
+  positiveInt,
+  shapeSchema,
+  timestamp,
+} from './schemas-common.js';
+
+/** Timed runs of one configuration (after warm-up), host monotonic clock. */
+export const runtimeStatsSchema = z.object({
+  meanMs: positive,
+  medianMs: positive,
+  stdMs: nonNegative,
+  /** number of timed runs */
+  n: positiveInt,
+});
+export type RuntimeStats = z.output<typeof runtimeStatsSchema>;
+
+export const POWER_SOURCES = ['nvidia-smi', 'nvml', 'rapl'] as const;
+export type PowerSource = (typeof POWER_SOURCES)[number];
+
+/** Mean power over a window in which the configuration ran back to back. */
+export const powerStatsSchema = z.object({
+  /** time-weighted mean power over the window */
+  meanW: nonNegative,
+  /** samples inside or straddling the window */
+  samples: positiveInt,
+  windowMs: positive,
+  source: z.enum(POWER_SOURCES),
+  minW: nonNegative.optional(),
+  maxW: nonNegative.optional(),
+  /** idle power measured before the sweep, for reference */
+  idleW: nonNegative.optional(),
+  /** the sampler's achieved interval */
+  intervalMs: positive.optional(),
+  /** true when the window held fewer samples than the agent's configured minimum */
+  lowSampleCount: z.boolean().optional(),
+});
+export type PowerStats = z.output<typeof powerStatsSchema>;
+
+/** Power is either measured or explicitly unavailable; it is never invented. */
+export const powerSchema = z.union([powerStatsSchema, z.literal('unavailable')]);
+export type Power = z.output<typeof powerSchema>;
+
+/** Device state during the measurement, where the power source reports it. */
+const deviceStateFields = {
+  clocks: z.object({ smMHz: nonNegative.optional(), memMHz: nonNegative.optional() }).optional(),
+  temperatureC: z.number().optional(),
+  /** clocks_event_reasons that were active, e.g. `sw_power_cap`; empty means none */
+  throttleReasons: z.array(z.string().max(64)).max(32).optional(),
+};
+
+const measurementFields = {
+  /** the platform id (fingerprint) declared in `hello` */
+  platform: z.string().min(1).max(64),
+  batch: positiveInt,
+  runtime: runtimeStatsSchema,
+  power: powerSchema,
+  /** energy of one forward pass of the whole batch: meanW × meanMs (mJ); null iff power is unavailable */
+  energyMj: nonNegative.nullable(),
+  startedAt: timestamp,
+  endedAt: timestamp,
+  ...deviceStateFields,
+};
+
+function checkEnergy(
+  record: { power: Power; energyMj: number | null },
+  ctx: { addIssue: (issue: { code: 'custom'; message: string; path: (string | number)[] }) => void },
+): void {
+  if (record.power === 'unavailable' && record.energyMj !== null) {
+    ctx.addIssue({ code: 'custom', message: 'must be null when power is "unavailable"', path: ['energyMj'] });
+  }
+  if (record.power !== 'unavailable' && record.energyMj === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be a number when power was measured', path: ['energyMj'] });
+  }
+}
+
+/** One layer configuration measured alone: the unit the per-kind models are fitted on. */
+export const layerRecordSchema = z
+  .object({
+    type: z.literal('layer'),
+    spec: layerSpecSchema,
+    /** per-example input shapes [H, W, C], one per input (two or more for add/concat) */
+    inputs: z.array(shapeSchema).min(1).max(64),
+    ...measurementFields,
+  })
+  .superRefine((record, ctx) => {
+    if (modelKindOf(record.spec) === null) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'an unsupported layer cannot be measured',
+        path: ['spec', 'kind'],
+      });
+      return;
+    }
+    checkLayerConfig(record, ctx);
+    checkEnergy(record, ctx);
+  });
+export type LayerRecord = z.output<typeof layerRecordSchema>;
+
+const networkNodeSchema = z.object({
+  name: z.string().min(1).max(200),
+  spec: layerSpecSchema,
+  parents: z.array(z.string().min(1).max(200)).max(64),
+});
+
+/** How the collector can rebuild a measured network to predict it: a zoo name or the graph itself. */
+export const networkRefSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    description: z.string().max(2000).optional(),
+    /** name in the model zoo (`vgg16`, `alexnet`, …) */
+    zoo: z.string().min(1).max(100).optional(),
+    /** the graph measured, when it is not a zoo network */
+    graph: z.object({ input: shapeSchema, nodes: z.array(networkNodeSchema).min(1).max(5000) }).optional(),
+  })
+  .refine((n) => n.zoo !== undefined || n.graph !== undefined, {
+    message: 'needs `zoo` or `graph` so the network can be predicted',
+    path: ['zoo'],
+  });
+export type NetworkRef = z.output<typeof networkRefSchema>;
+
+/** A whole network measured end to end: the ground truth for network-level validation. */
+export const networkRecordSchema = z
+  .object({
+    type: z.literal('network'),
+    network: networkRefSchema,
+    ...measurementFields,
+  })
+  .superRefine((record, ctx) => checkEnergy(record, ctx));
+export type NetworkRecord = z.output<typeof networkRecordSchema>;
+
+export const measurementRecordSchema = z.discriminatedUnion('type', [layerRecordSchema, networkRecordSchema]);
+export type MeasurementRecord = z.output<typeof measurementRecordSchema>;
+/** What a sender builds before serialising (same shape; specs are typed rather than unknown). */
+export type MeasurementRecordInput = MeasurementRecord;
