@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import {
+  candidateTerms,
+  compileTerms,
+  conv,
+  describeLayer,
+  fc,
+  kindFeatures,
+  MODEL_KINDS,
+  parseTerm,
+  pool,
+  rawFeatureRecord,
+  TermError,
+  UnknownModelKindError,
+} from '../src/index.js';
+
+describe('candidate term sets', () => {
+  it('has the paper counts: conv 127/127, fc 21/65, pool 86/93', () => {
+    expect(candidateTerms('conv', 'runtime')).toHaveLength(127);
+    expect(candidateTerms('conv', 'power')).toHaveLength(127);
+    expect(candidateTerms('fc', 'runtime')).toHaveLength(21);
+    expect(candidateTerms('fc', 'power')).toHaveLength(65);
+    expect(candidateTerms('pool', 'runtime')).toHaveLength(86);
+    expect(candidateTerms('pool', 'power')).toHaveLength(93);
+  });
+
+  it('every kind has unique, canonical, parseable names for both targets', () => {
+    for (const kind of MODEL_KINDS) {
+      const def = kindFeatures(kind);
+      for (const target of ['runtime', 'power'] as const) {
+        const names = def.candidates[target];
+        expect(names.length).toBeGreaterThan(0);
+        expect(new Set(names).size).toBe(names.length);
+        for (const name of names) expect(parseTerm(name, def.rawFeatures).name).toBe(name);
+      }
+    }
+  });
+
+  it('follows the paper column order: linear, then i<=j, then i<=j<=k, then the special terms', () => {
+    const runtime = candidateTerms('conv', 'runtime');
+    expect(runtime.slice(0, 8)).toEqual(['N', 'Hout', 'Wout', 'kw', 'Cin', 'Cout', 'Hin', 'N^2']);
+    expect(runtime[34]).toBe('Hin^2');
+    expect(runtime[35]).toBe('N^3');
+    expect(runtime[118]).toBe('Hin^3');
+    expect(runtime[120]).toBe('N*Hout*Wout*kw*Cin*Cout*kh#macs');
+    expect(runtime).toContain('N*Hout*Cin');
+    expect(runtime).toContain('N^2*Cin');
+    // The paper's N·H_in·C_in special term repeats a cubic monomial; the tag keeps both.
+    expect(runtime).toContain('N*Cin*Hin');
+    expect(runtime).toContain('N*Cin*Hin#input-rows');
+    const power = candidateTerms('conv', 'power');
+    expect(power).toContain('log2(Cout)');
+    expect(power).toContain('Hout*log2(Cin)');
+    expect(power).toContain('log2(N)^2');
+    expect(power).not.toContain('N^3');
+  });
+});
+
+describe('term evaluation', () => {
+  // 10 images of 32x32x16, 3x3 stride 1 SAME conv to 12 channels: the first row of res_conv.txt's layout.
+  const layer = describeLayer({ spec: conv(12, 3), inputs: [[32, 32, 16]], batch: 10 });
+
+  it('extracts the raw features of a layer', () => {
+    expect(rawFeatureRecord('conv', layer)).toEqual({
+      N: 10,
+      Hout: 32,
+      Wout: 32,
+      kw: 3,
+      Cin: 16,
+      Cout: 12,
+      Hin: 32,
+      kh: 3,
+      Win: 32,
+      sh: 1,
+      sw: 1,
+    });
+  });
+
+  it('evaluates hand-computed terms', () => {
+    const names = [
+      'N*Hout*Cin',
+      'N^2*Cin',
+      'log2(Cout)',
+      'Hout*log2(Cin)',
+      'N*Hout*Wout*kw*Cin*Cout*kh#macs',
+      'kw*Cin*Cout*kh#filter',
+    ];
+    const terms = compileTerms('conv', names);
+    expect(terms.row(terms.raw(layer))).toEqual([
+      10 * 32 * 16,
+      100 * 16,
+      Math.log2(12),
+      32 * 4,
+      10 * layer.macsPerExample,
+      3 * 3 * 16 * 12,
+    ]);
+    const f = describeLayer({ spec: fc(100), inputs: [[4, 4, 8]], batch: 2 });
+    const fcTerms = compileTerms('fc', ['N*units*Hin*Win*Cin#macs', 'log2(N)*log2(units)', 'units^2']);
+    expect(fcTerms.row(fcTerms.raw(f))).toEqual([2 * f.macsPerExample, Math.log2(100), 10_000]);
+    const p = describeLayer({ spec: pool('max', 3, 1), inputs: [[8, 8, 448]], batch: 10 });
+    const poolTerms = compileTerms('pool', ['N*Hout*Wout*C*kh*kw#ops', 'N*C*Hin*Win#input', 'C*kh*Hin']);
+    expect(poolTerms.row(poolTerms.raw(p))).toEqual([10 * 6 * 6 * 448 * 9, 10 * 448 * 64, 448 * 3 * 8]);
+  });
+
+  it('rejects unknown, non-canonical and duplicated term names clearly', () => {
+    const bad = (kind: string, names: string[], pattern: RegExp) => {
+      try {
+        compileTerms(kind, names);
+        expect.unreachable();
+      } catch (e) {
+        expect(e).toBeInstanceOf(TermError);
+        expect((e as Error).message).toMatch(pattern);
+      }
+    };
+    bad('conv', ['N*Foo'], /unknown raw feature "Foo"/);
+    bad('conv', ['Cin*N'], /write it as "N\*Cin"/);
+    bad('conv', ['N*N'], /write it as "N\^2"/);
+    bad('conv', ['exp(N)'], /cannot read factor/);
+    bad('conv', ['N', 'N'], /listed twice/);
+    bad('fc', ['N#Macs'], /tag/);
+    expect(() => compileTerms('winograd', ['N'])).toThrow(UnknownModelKindError);
+  });
+
+  it('fails on a term that is not finite rather than returning it', () => {
+    const terms = compileTerms('dropout', ['log2(N)', 'rate']);
+    expect(() => terms.row([0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.5])).toThrow(/log2\(N\)": is not finite/);
+  });
+});
