@@ -1,0 +1,89 @@
+import {
+  inferOutputShape,
+  type LayerSpec,
+  LayerSpecError,
+  NetworkError,
+  type NetworkNode,
+  type Shape,
+} from '@neuralpower/core';
+
+/** Parent list meaning "the network input". */
+export const INPUT: readonly string[] = [];
+
+/**
+ * Collects network nodes in order and tracks each node's output shape as it goes, so builders
+ * and importers can make shape-dependent choices (adaptive pools, fc written as convolution,
+ * C_in = -1) while the final shapes still come from `buildNetwork`.
+ */
+export class GraphBuilder {
+  readonly input: Shape;
+  private readonly list: NetworkNode[] = [];
+  private readonly shapes = new Map<string, Shape>();
+  private lastName: string | undefined;
+
+  constructor(input: Shape) {
+    this.input = input;
+  }
+
+  /** Adds a node; `parents` defaults to the previously added node (the input for the first). */
+  add(name: string, spec: LayerSpec, parents?: string | readonly string[]): string {
+    const from =
+      parents === undefined
+        ? this.lastName === undefined
+          ? INPUT
+          : [this.lastName]
+        : typeof parents === 'string'
+          ? [parents]
+          : parents;
+    if (this.shapes.has(name)) throw new NetworkError(name, 'duplicate layer name');
+    const inputs = this.inputShapes(name, from);
+    let output: Shape;
+    try {
+      output = inferOutputShape(spec, inputs);
+    } catch (err) {
+      if (err instanceof LayerSpecError) {
+        // LayerSpecError's message starts with its field; NetworkError states the field itself.
+        const text = err.message.startsWith(`${err.field}: `)
+          ? err.message.slice(err.field.length + 2)
+          : err.message;
+        throw new NetworkError(name, text, err.field);
+      }
+      throw err;
+    }
+    this.list.push({ name, spec, parents: [...from] });
+    this.shapes.set(name, output);
+    this.lastName = name;
+    return name;
+  }
+
+  /** Output shape of a node, or the network input for INPUT / an empty name. */
+  shape(name: string | readonly string[] | undefined): Shape {
+    if (name === undefined || name === '' || (Array.isArray(name) && name.length === 0)) return this.input;
+    const key = typeof name === 'string' ? name : name[0]!;
+    const s = this.shapes.get(key);
+    if (!s) throw new NetworkError(key, 'no such layer (yet)');
+    return s;
+  }
+
+  inputShapes(layer: string, parents: readonly string[]): Shape[] {
+    if (parents.length === 0) return [this.input];
+    return parents.map((p) => {
+      const s = this.shapes.get(p);
+      if (!s) throw new NetworkError(layer, `unknown parent ${JSON.stringify(p)}`, 'parents');
+      return s;
+    });
+  }
+
+  get last(): string {
+    if (this.lastName === undefined) throw new NetworkError('(network)', 'has no layers');
+    return this.lastName;
+  }
+
+  has(name: string): boolean {
+    return this.shapes.has(name);
+  }
+
+  nodes(): NetworkNode[] {
+    return [...this.list];
+  }
+}

@@ -1,0 +1,89 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { type Network, NetworkError } from '@neuralpower/core';
+import { NetworkFileError, withFileName } from './errors.js';
+import { importKeras, looksLikeKeras } from './import/keras.js';
+import { importNative, looksLikeNative } from './import/native.js';
+import { importOnnx } from './import/onnx.js';
+import { importPaleo, looksLikePaleo } from './import/paleo.js';
+import type { NetworkOptions } from './options.js';
+import { findZooEntry, listZoo, zooNetwork } from './zoo/index.js';
+
+export type NetworkFormat = 'paleo' | 'keras' | 'onnx' | 'native';
+
+function startsLikeJson(bytes: Uint8Array): boolean {
+  for (const byte of bytes) {
+    if (
+      byte === 0x20 ||
+      byte === 0x0a ||
+      byte === 0x0d ||
+      byte === 0x09 ||
+      byte === 0xef ||
+      byte === 0xbb ||
+      byte === 0xbf
+    )
+      continue;
+    return byte === 0x7b; // '{'
+  }
+  return false;
+}
+
+/** Which format the bytes hold: `.onnx` or non-JSON bytes are ONNX; JSON is told apart by its keys. */
+export function detectFormat(bytes: Uint8Array, fileName: string): { format: NetworkFormat; json?: unknown } {
+  if (fileName.toLowerCase().endsWith('.onnx') || !startsLikeJson(bytes)) return { format: 'onnx' };
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8').decode(bytes));
+  } catch (err) {
+    throw new NetworkFileError(fileName, '(file)', `is not valid JSON: ${(err as Error).message}`);
+  }
+  if (looksLikeKeras(json)) return { format: 'keras', json };
+  if (looksLikeNative(json)) return { format: 'native', json };
+  if (looksLikePaleo(json)) return { format: 'paleo', json };
+  throw new NetworkFileError(
+    fileName,
+    '(file)',
+    'is not a network description this tool reads: expected Paleo JSON {layers: {...}}, Keras / TF.js JSON ' +
+      '{modelTopology} or {class_name, config}, neuralpower JSON {name, input, nodes: [...]}, or an .onnx file',
+  );
+}
+
+/** Parses a network description from bytes (uploads, stdin); errors name `fileName`. */
+export function parseNetworkBytes(bytes: Uint8Array, fileName: string, opts: NetworkOptions = {}): Network {
+  const { format, json } = detectFormat(bytes, fileName);
+  return withFileName(fileName, () => {
+    switch (format) {
+      case 'onnx':
+        return importOnnx(bytes, opts);
+      case 'keras':
+        return importKeras(json, opts);
+      case 'native':
+        return importNative(json, opts);
+      case 'paleo':
+        return importPaleo(json, opts);
+    }
+  });
+}
+
+/** A zoo name (`vgg16`, `ResNet-50`) or a path to a description file in any supported format. */
+export async function loadNetwork(ref: string, opts: NetworkOptions = {}): Promise<Network> {
+  if (findZooEntry(ref)) return zooNetwork(ref, opts);
+  let isFile = false;
+  try {
+    isFile = (await stat(ref)).isFile();
+  } catch {
+    isFile = false;
+  }
+  if (!isFile) {
+    throw new NetworkError(
+      ref,
+      `neither a zoo network nor a readable file; zoo networks: ${listZoo()
+        .map((z) => z.name)
+        .join(', ')}`,
+    );
+  }
+  const bytes = new Uint8Array(await readFile(ref));
+  const network = parseNetworkBytes(bytes, ref, opts);
+  // Files without a usable name get the file's base name.
+  return network.name === 'paleo' ? { ...network, name: basename(ref) } : network;
+}
