@@ -1,2 +1,3 @@
 export * from './layers/index.js';
 export * from './network/graph.js';
+export * from './fit/index.js';

@@ -1,0 +1,3 @@
+export { FitError } from './errors.js';
+export { fitLassoCv, makeLinearFit } from './lasso-cv.js';
+export type { FitReport, LambdaSelection, LassoCvOptions, LinearFit, Objective } from './types.js';

@@ -1,0 +1,65 @@
+import { fitObjective, type ObjectiveFit } from './cross-validate.js';
+import { FitError } from './errors.js';
+import { assignFolds } from './prng.js';
+import type { FitReport, LassoCvOptions, LinearFit, Objective } from './types.js';
+import { resolveOptions, validateData } from './validate.js';
+
+/**
+ * Lasso with K-fold cross-validated λ on standardised columns (the NeuralPower fitter). With objective
+ * `auto` both the squared and the relative (1/y²-weighted) losses are fitted and the one with the lower
+ * out-of-fold RMSPE is kept. Pure and deterministic: the same inputs and seed give bit-identical output.
+ */
+export function fitLassoCv(
+  X: readonly (readonly number[])[],
+  y: readonly number[],
+  options?: LassoCvOptions,
+): LinearFit {
+  const opts = resolveOptions(options);
+  const p = validateData(X, y, opts.folds);
+  const foldOf = assignFolds(y.length, opts.folds, opts.seed);
+  const objectives: Objective[] = opts.objective === 'auto' ? ['squared', 'relative'] : [opts.objective];
+  const fits = objectives.map((o) => fitObjective(X, y, p, foldOf, opts, o));
+  let best = fits[0]!;
+  for (const f of fits) if (f.metrics.rmspe < best.metrics.rmspe) best = f;
+
+  const cvRmspeByObjective: FitReport['cvRmspeByObjective'] = {};
+  for (const f of fits) cvRmspeByObjective[f.objective] = f.metrics.rmspe;
+  let nonZeroTerms = 0;
+  for (const c of best.coefficients) if (c !== 0) nonZeroTerms++;
+  const report: FitReport = Object.freeze({
+    n: y.length,
+    candidateTerms: p,
+    nonZeroTerms,
+    modelSize: nonZeroTerms + 1,
+    lambda: best.lambdas[best.chosen]!,
+    objective: best.objective,
+    objectiveMode: opts.objective,
+    selection: opts.selection,
+    folds: opts.folds,
+    seed: opts.seed,
+    ...best.metrics,
+    cvRmspeByObjective: Object.freeze(cvRmspeByObjective),
+  });
+  return makeLinearFit(Array.from(best.coefficients), best.intercept, report);
+}
+
+/** An immutable linear model ŷ = intercept + x·coefficients. */
+export function makeLinearFit(coefficients: number[], intercept: number, report: FitReport): LinearFit {
+  const coefs = Object.freeze(coefficients);
+  const p = coefs.length;
+  return Object.freeze({
+    coefficients: coefs,
+    intercept,
+    report,
+    predict(rows: readonly (readonly number[])[]): number[] {
+      return rows.map((row, i) => {
+        if (row.length !== p) throw new FitError(`rows[${i}]`, `has ${row.length} columns, expected ${p}`);
+        let acc = intercept;
+        for (let j = 0; j < p; j++) if (coefs[j] !== 0) acc += coefs[j]! * row[j]!;
+        return acc;
+      });
+    },
+  });
+}
+
+export type { ObjectiveFit };

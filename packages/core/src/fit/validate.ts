@@ -1,0 +1,94 @@
+import { FitError } from './errors.js';
+import type { LambdaSelection, LassoCvOptions, Objective } from './types.js';
+
+export interface ResolvedOptions {
+  folds: number;
+  nLambdas: number;
+  lambdaMinRatio: number;
+  objective: Objective | 'auto';
+  selection: LambdaSelection;
+  seed: number;
+  maxIter: number;
+  tol: number;
+}
+
+export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
+  folds: 10,
+  nLambdas: 100,
+  lambdaMinRatio: 1e-4,
+  objective: 'auto',
+  selection: 'min',
+  seed: 1,
+  maxIter: 100_000,
+  tol: 1e-9,
+});
+
+function integerAtLeast(field: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new FitError(field, `must be an integer ≥ ${min}, got ${value}`);
+  }
+  return value;
+}
+
+export function resolveOptions(options: LassoCvOptions = {}): ResolvedOptions {
+  const d = DEFAULT_OPTIONS;
+  const folds = integerAtLeast('folds', options.folds, d.folds, 2);
+  const nLambdas = integerAtLeast('nLambdas', options.nLambdas, d.nLambdas, 1);
+  const maxIter = integerAtLeast('maxIter', options.maxIter, d.maxIter, 1);
+  const lambdaMinRatio = options.lambdaMinRatio ?? d.lambdaMinRatio;
+  if (!(lambdaMinRatio > 0 && lambdaMinRatio < 1)) {
+    throw new FitError('lambdaMinRatio', `must lie in (0, 1), got ${lambdaMinRatio}`);
+  }
+  const tol = options.tol ?? d.tol;
+  if (!(tol > 0 && Number.isFinite(tol))) throw new FitError('tol', `must be a positive number, got ${tol}`);
+  const objective = options.objective ?? d.objective;
+  if (objective !== 'auto' && objective !== 'squared' && objective !== 'relative') {
+    throw new FitError('objective', `must be auto, squared or relative, got ${String(objective)}`);
+  }
+  const selection = options.selection ?? d.selection;
+  if (selection !== 'min' && selection !== '1se') {
+    throw new FitError('selection', `must be min or 1se, got ${String(selection)}`);
+  }
+  const seed = options.seed ?? d.seed;
+  if (!Number.isSafeInteger(seed)) throw new FitError('seed', `must be an integer, got ${seed}`);
+  return { folds, nLambdas, lambdaMinRatio, objective, selection, seed, maxIter, tol };
+}
+
+/** Checks X and y once at the boundary; returns the number of columns. */
+export function validateData(X: readonly (readonly number[])[], y: readonly number[], folds: number): number {
+  if (!Array.isArray(X)) throw new FitError('X', 'must be an array of rows');
+  if (!Array.isArray(y)) throw new FitError('y', 'must be an array of numbers');
+  if (X.length !== y.length) {
+    throw new FitError('rows', `X has ${X.length} rows but y has ${y.length} values`);
+  }
+  const n = X.length;
+  if (n < 2 * folds) {
+    throw new FitError('rows', `${folds}-fold cross-validation needs at least ${2 * folds} rows, got ${n}`);
+  }
+  const first = X[0];
+  if (!Array.isArray(first)) throw new FitError('X[0]', 'must be an array of numbers');
+  const p = first.length;
+  if (p === 0) throw new FitError('X[0]', 'has no columns; at least one candidate term is needed');
+  for (let i = 0; i < n; i++) {
+    const row = X[i];
+    if (!Array.isArray(row)) throw new FitError(`X[${i}]`, 'must be an array of numbers');
+    if (row.length !== p) {
+      throw new FitError(`X[${i}]`, `has ${row.length} columns, expected ${p} like X[0] (ragged rows)`);
+    }
+    for (let j = 0; j < p; j++) {
+      const v = row[j];
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new FitError(`X[${i}][${j}]`, `must be a finite number, got ${String(v)}`);
+      }
+    }
+    const t = y[i];
+    if (typeof t !== 'number' || !Number.isFinite(t)) {
+      throw new FitError(`y[${i}]`, `must be a finite number, got ${String(t)}`);
+    }
+    if (t <= 0) {
+      throw new FitError(`y[${i}]`, `must be positive (targets are runtimes or powers), got ${t}`);
+    }
+  }
+  return p;
+}
