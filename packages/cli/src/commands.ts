@@ -1,8 +1,9 @@
 import type { CommandModule } from 'yargs';
+import { networksCommand } from './commands/networks.js';
 
 /**
  * Every `neuralpower` command. A package adds its commands with one line here;
  * the modules themselves live with the package that implements them.
  */
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types.
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [networksCommand];

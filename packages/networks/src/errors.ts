@@ -31,3 +31,14 @@ export function withFileName<T>(file: string, run: () => T): T {
     throw err;
   }
 }
+
+/** A network reference is neither a zoo name nor a readable file (or an unknown zoo name). */
+export class UnknownNetworkError extends NetworkError {
+  readonly ref: string;
+  constructor(ref: string, message: string) {
+    super(ref, message);
+    this.name = 'UnknownNetworkError';
+    this.ref = ref;
+    this.message = message;
+  }
+}

@@ -1,4 +1,4 @@
-export { NetworkFileError } from './errors.js';
+export { NetworkFileError, UnknownNetworkError } from './errors.js';
 export { GraphBuilder, INPUT } from './graph-builder.js';
 export { importKeras } from './import/keras.js';
 export { importNative, toNativeJson } from './import/native.js';
@@ -6,4 +6,5 @@ export { importOnnx } from './import/onnx.js';
 export { importPaleo } from './import/paleo.js';
 export { detectFormat, loadNetwork, type NetworkFormat, parseNetworkBytes } from './load.js';
 export type { NetworkOptions } from './options.js';
+export { type LayerSummary, type NetworkSummary, summarizeNetwork } from './summary.js';
 export { listZoo, type ZooListing, zooNetwork } from './zoo/index.js';

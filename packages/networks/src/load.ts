@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { type Network, NetworkError } from '@neuralpower/core';
-import { NetworkFileError, withFileName } from './errors.js';
+import type { Network } from '@neuralpower/core';
+import { NetworkFileError, UnknownNetworkError, withFileName } from './errors.js';
 import { importKeras, looksLikeKeras } from './import/keras.js';
 import { importNative, looksLikeNative } from './import/native.js';
 import { importOnnx } from './import/onnx.js';
@@ -75,9 +75,9 @@ export async function loadNetwork(ref: string, opts: NetworkOptions = {}): Promi
     isFile = false;
   }
   if (!isFile) {
-    throw new NetworkError(
+    throw new UnknownNetworkError(
       ref,
-      `neither a zoo network nor a readable file; zoo networks: ${listZoo()
+      `${JSON.stringify(ref)} is neither a zoo network nor a readable file; zoo networks: ${listZoo()
         .map((z) => z.name)
         .join(', ')}`,
     );

@@ -1,4 +1,5 @@
-import { buildNetwork, type Network, NetworkError } from '@neuralpower/core';
+import { buildNetwork, type Network } from '@neuralpower/core';
+import { UnknownNetworkError, withFileName } from '../errors.js';
 import { GraphBuilder } from '../graph-builder.js';
 import { checkOptions, type NetworkOptions } from '../options.js';
 import { CLASSIC } from './classic.js';
@@ -33,14 +34,16 @@ export function findZooEntry(name: string): ZooEntry | undefined {
 export function zooNetwork(name: string, opts: NetworkOptions = {}): Network {
   const entry = findZooEntry(name);
   if (!entry) {
-    throw new NetworkError(
+    throw new UnknownNetworkError(
       name,
       `unknown zoo network ${JSON.stringify(name)}; known: ${ZOO.map((e) => e.name).join(', ')}`,
     );
   }
   checkOptions(opts);
   const [h, w] = opts.input ?? [entry.defaultInput[0], entry.defaultInput[1]];
-  const b = new GraphBuilder([h, w, entry.defaultInput[2]]);
-  entry.build(b);
-  return buildNetwork({ name: entry.name, batch: opts.batch ?? 1, input: b.input, nodes: b.nodes() });
+  return withFileName(entry.name, () => {
+    const b = new GraphBuilder([h, w, entry.defaultInput[2]]);
+    entry.build(b);
+    return buildNetwork({ name: entry.name, batch: opts.batch ?? 1, input: b.input, nodes: b.nodes() });
+  });
 }
