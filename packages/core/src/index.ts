@@ -1,3 +1,6 @@
 export * from './layers/index.js';
 export * from './network/graph.js';
 export * from './fit/index.js';
+export * from './features/index.js';
+export * from './model/index.js';
+export * from './predict/index.js';

@@ -1,0 +1,4 @@
+export * from './fit-model.js';
+export * from './serialize.js';
+export * from './sha256.js';
+export * from './types.js';

@@ -1,0 +1,65 @@
+import type { Target } from '../features/kind.js';
+import type { FitReport } from '../fit/index.js';
+import type { LayerInstance, ModelKind } from '../layers/describe.js';
+import type { LayerConfig } from '../layers/spec.js';
+
+export const MODEL_FORMAT = 'neuralpower.model/1';
+
+/** One training example: a measured layer configuration and its runtime (ms) or power (W). */
+export interface TrainingRow {
+  readonly config: LayerConfig;
+  readonly value: number;
+}
+
+export interface ValueRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Enough about the training set to tell when a prediction extrapolates, and which data it came from. */
+export interface TrainingSummary {
+  readonly n: number;
+  /** Range of each raw feature of the kind over the training rows. */
+  readonly features: Readonly<Record<string, ValueRange>>;
+  /** Range of the measured target (ms or W). */
+  readonly target: ValueRange;
+  /** `sha256:<hex>` of the canonical JSON of the rows (spec, inputs, batch, value), in order. */
+  readonly hash: string;
+}
+
+/** The serialised form of a layer model (`neuralpower.model/1`); see docs/models.md. */
+export interface ModelJson {
+  readonly format: typeof MODEL_FORMAT;
+  readonly kind: ModelKind;
+  readonly target: Target;
+  readonly unit: 'ms' | 'W';
+  /** Candidate term names, aligned with `coefficients` (zeros are terms the Lasso dropped). */
+  readonly terms: readonly string[];
+  /** Coefficients in original units: prediction = intercept + Σ coefficient·term. */
+  readonly coefficients: readonly number[];
+  readonly intercept: number;
+  readonly objective: FitReport['objective'];
+  readonly lambda: number;
+  readonly report: FitReport;
+  readonly training: TrainingSummary;
+}
+
+/** A fitted, immutable per-kind model for one target. */
+export interface LayerModel extends ModelJson {
+  /** Predicted runtime (ms) or power (W) of a layer configuration of this model's kind. */
+  predict(config: LayerConfig): number;
+  /** Same, for a layer already described (shapes and costs inferred). */
+  predictLayer(layer: LayerInstance): number;
+  /** Raw features of the layer outside the training range, e.g. `Cin=1024 (trained 3..436)`. */
+  outOfRange(layer: LayerInstance): string[];
+}
+
+/** A model cannot be fitted, parsed or applied; `field` names the offending part (`rows[3].spec.kind`, `terms[7]`). */
+export class ModelError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = 'ModelError';
+    this.field = field;
+  }
+}

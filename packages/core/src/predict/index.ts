@@ -1,0 +1,10 @@
+export * from './epr.js';
+export * from './errors.js';
+export * from './model-set.js';
+export {
+  DEFAULT_RUNTIME_FLOOR_MS,
+  type LayerPrediction,
+  type PredictOptions,
+  predictLayer,
+} from './predict-layer.js';
+export * from './predict-network.js';

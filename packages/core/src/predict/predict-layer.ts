@@ -1,0 +1,77 @@
+import type { Target } from '../features/kind.js';
+import { describeLayer, type LayerInstance, type ModelKind, modelKindOf } from '../layers/describe.js';
+import type { LayerConfig } from '../layers/spec.js';
+import { PredictionError } from './errors.js';
+import type { ModelSet } from './model-set.js';
+
+/**
+ * Predicted runtimes below this are raised to it: the paper's prediction code floors runtime at
+ * 0.105 ms, roughly the launch overhead of one GPU kernel, and a polynomial can dip below (or
+ * under zero) for tiny layers.
+ */
+export const DEFAULT_RUNTIME_FLOOR_MS = 0.105;
+
+export interface PredictOptions {
+  /** Minimum predicted runtime of a layer in ms (default 0.105, the paper's); 0 disables the floor. */
+  readonly runtimeFloorMs?: number;
+}
+
+export interface LayerPrediction {
+  readonly modelKind: ModelKind | null;
+  readonly runtimeMs: number | null;
+  readonly powerW: number | null;
+  /** P·T in mJ (W × ms); null unless both runtime and power are predicted. */
+  readonly energyMj: number | null;
+  /** True when the runtime model predicted less than the floor. */
+  readonly runtimeFloored: boolean;
+  /** Targets this layer lacks a model for (power is not missing on a platform without power models). */
+  readonly missing: readonly Target[];
+  /** Raw features outside the training range of the models used (the prediction extrapolates). */
+  readonly outOfRange: readonly string[];
+}
+
+export function resolveFloor(options: PredictOptions): number {
+  const floor = options.runtimeFloorMs ?? DEFAULT_RUNTIME_FLOOR_MS;
+  if (typeof floor !== 'number' || !Number.isFinite(floor) || floor < 0) {
+    throw new PredictionError('runtimeFloorMs', `must be a finite number ≥ 0 (got ${JSON.stringify(floor)})`);
+  }
+  return floor;
+}
+
+export function predictInstance(layer: LayerInstance, models: ModelSet, floorMs: number): LayerPrediction {
+  const modelKind = modelKindOf(layer.spec);
+  const runtimeModel = modelKind ? models.get(modelKind, 'runtime') : undefined;
+  const powerModel = modelKind ? models.get(modelKind, 'power') : undefined;
+  const missing: Target[] = [];
+  if (!runtimeModel) missing.push('runtime');
+  if (!powerModel && models.has('power')) missing.push('power');
+
+  let runtimeMs: number | null = null;
+  let runtimeFloored = false;
+  if (runtimeModel) {
+    const raw = runtimeModel.predictLayer(layer);
+    runtimeFloored = raw < floorMs;
+    runtimeMs = runtimeFloored ? floorMs : raw;
+  }
+  const powerW = powerModel ? powerModel.predictLayer(layer) : null;
+  const outOfRange = new Set<string>();
+  for (const m of [runtimeModel, powerModel]) for (const s of m?.outOfRange(layer) ?? []) outOfRange.add(s);
+  return {
+    modelKind,
+    runtimeMs,
+    powerW,
+    energyMj: runtimeMs !== null && powerW !== null ? runtimeMs * powerW : null,
+    runtimeFloored,
+    missing,
+    outOfRange: [...outOfRange],
+  };
+}
+
+/** Runtime, power and energy of one layer configuration from the platform's models. */
+export function predictLayer(
+  config: LayerConfig,
+  models: ModelSet,
+  options: PredictOptions = {},
+): LayerPrediction {
+  return predictInstance(describeLayer(config), models, resolveFloor(options));
+}

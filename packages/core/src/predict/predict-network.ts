@@ -1,0 +1,128 @@
+import type { Target } from '../features/kind.js';
+import type { ModelKind } from '../layers/describe.js';
+import type { LayerKind } from '../layers/spec.js';
+import type { Network } from '../network/graph.js';
+import type { ModelSet } from './model-set.js';
+import { type PredictOptions, predictInstance, resolveFloor } from './predict-layer.js';
+
+export interface LayerPredictionRow {
+  readonly name: string;
+  readonly kind: LayerKind;
+  readonly modelKind: ModelKind | null;
+  readonly runtimeMs: number | null;
+  readonly powerW: number | null;
+  readonly energyMj: number | null;
+  /** runtimeMs / totals.runtimeMs; null when the layer has no runtime. */
+  readonly runtimeShare: number | null;
+  /** energyMj / totals.energyMj; null when the layer has no energy. */
+  readonly energyShare: number | null;
+  readonly runtimeFloored: boolean;
+  readonly outOfRange: readonly string[];
+}
+
+/** A layer the models do not cover; its runtime, power or energy is unknown, never counted as 0. */
+export interface UncoveredLayer {
+  readonly name: string;
+  readonly kind: LayerKind;
+  readonly modelKind: ModelKind | null;
+  readonly missing: readonly Target[];
+  readonly reason: string;
+}
+
+export interface PredictionTotals {
+  /** ΣT over the layers with a runtime prediction. */
+  readonly runtimeMs: number;
+  /** Σ(P·T) / ΣT over the layers with both predictions; null when none has power. */
+  readonly powerW: number | null;
+  /** Σ(P·T) over the layers with both predictions; null when none has power. */
+  readonly energyMj: number | null;
+  /** True when every layer has a runtime prediction. */
+  readonly runtimeComplete: boolean;
+  /** True when every layer has runtime and power (so power and energy cover the whole network). */
+  readonly energyComplete: boolean;
+  /** False on a platform with no power models: power and energy are unavailable, not zero. */
+  readonly powerAvailable: boolean;
+  readonly layers: number;
+  readonly coveredLayers: number;
+}
+
+export interface NetworkPrediction {
+  readonly network: string;
+  readonly batch: number;
+  readonly runtimeFloorMs: number;
+  readonly layers: readonly LayerPredictionRow[];
+  readonly uncovered: readonly UncoveredLayer[];
+  readonly totals: PredictionTotals;
+}
+
+/**
+ * The paper's network-level aggregation: runtime = ΣT, power = Σ(P·T)/ΣT, energy = Σ(P·T), over the
+ * layers the models cover; the others are listed in `uncovered` and the totals say they are partial.
+ */
+export function predictNetwork(
+  network: Network,
+  models: ModelSet,
+  options: PredictOptions = {},
+): NetworkPrediction {
+  const floorMs = resolveFloor(options);
+  const predictions = network.layers.map((layer) => ({ layer, p: predictInstance(layer, models, floorMs) }));
+
+  let runtimeMs = 0;
+  let energyMj = 0;
+  let runtimeWithPowerMs = 0;
+  let withPower = 0;
+  for (const { p } of predictions) {
+    if (p.runtimeMs !== null) runtimeMs += p.runtimeMs;
+    if (p.energyMj !== null && p.runtimeMs !== null) {
+      energyMj += p.energyMj;
+      runtimeWithPowerMs += p.runtimeMs;
+      withPower++;
+    }
+  }
+  const powerAvailable = models.has('power');
+  const uncovered: UncoveredLayer[] = [];
+  const layers: LayerPredictionRow[] = predictions.map(({ layer, p }) => {
+    if (p.missing.length > 0) {
+      uncovered.push({
+        name: layer.name,
+        kind: layer.spec.kind,
+        modelKind: p.modelKind,
+        missing: p.missing,
+        reason:
+          p.modelKind === null
+            ? `no model kind for a ${layer.spec.kind === 'unsupported' ? `${layer.spec.sourceType} (unsupported)` : layer.spec.kind} layer`
+            : `no ${p.missing.join(' or ')} model for ${p.modelKind}`,
+      });
+    }
+    return {
+      name: layer.name,
+      kind: layer.spec.kind,
+      modelKind: p.modelKind,
+      runtimeMs: p.runtimeMs,
+      powerW: p.powerW,
+      energyMj: p.energyMj,
+      runtimeShare: p.runtimeMs !== null && runtimeMs > 0 ? p.runtimeMs / runtimeMs : null,
+      energyShare: p.energyMj !== null && energyMj !== 0 ? p.energyMj / energyMj : null,
+      runtimeFloored: p.runtimeFloored,
+      outOfRange: p.outOfRange,
+    };
+  });
+  const runtimeComplete = predictions.every(({ p }) => p.runtimeMs !== null);
+  return {
+    network: network.name,
+    batch: network.batch,
+    runtimeFloorMs: floorMs,
+    layers,
+    uncovered,
+    totals: {
+      runtimeMs,
+      powerW: withPower > 0 && runtimeWithPowerMs > 0 ? energyMj / runtimeWithPowerMs : null,
+      energyMj: withPower > 0 ? energyMj : null,
+      runtimeComplete,
+      energyComplete: powerAvailable && withPower === predictions.length,
+      powerAvailable,
+      layers: predictions.length,
+      coveredLayers: predictions.filter(({ p }) => p.missing.length === 0).length,
+    },
+  };
+}
