@@ -1,0 +1,96 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Db } from '../db/open.js';
+
+/** Tokens look like `np_<43 base64url chars>` (256 random bits); only their SHA-256 is stored. */
+const PREFIX = 'np_';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export interface TokenInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+  readonly lastUsedAt: string | null;
+}
+
+interface TokenRow {
+  id: number;
+  name: string;
+  hash: string;
+  created_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+function info(row: TokenRow): TokenInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+export class TokenStore {
+  private readonly insert;
+  private readonly byHash;
+  private readonly all;
+  private readonly revokeStmt;
+  private readonly touch;
+
+  constructor(db: Db) {
+    this.insert = db.prepare('INSERT INTO tokens (name, hash, created_at) VALUES (?, ?, ?)');
+    this.byHash = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE hash = ?');
+    this.all = db.prepare<[], TokenRow>('SELECT * FROM tokens ORDER BY id');
+    this.revokeStmt = db.prepare(
+      'UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL AND (name = @ref OR CAST(id AS TEXT) = @ref)',
+    );
+    this.touch = db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?');
+  }
+
+  /** Creates a token and returns its secret: the only time it is ever visible. */
+  create(name: string): { token: string; info: TokenInfo } {
+    if (!/^[\w.@:-]{1,100}$/.test(name)) {
+      throw new Error(`token name must be 1-100 letters, digits or . _ - @ : (got ${JSON.stringify(name)})`);
+    }
+    const token = PREFIX + randomBytes(32).toString('base64url');
+    const now = new Date().toISOString();
+    const result = this.insert.run(name, hashToken(token), now);
+    return {
+      token,
+      info: { id: Number(result.lastInsertRowid), name, createdAt: now, revokedAt: null, lastUsedAt: null },
+    };
+  }
+
+  list(): TokenInfo[] {
+    return this.all.all().map(info);
+  }
+
+  /** Revokes by name or id; returns how many tokens were revoked. */
+  revoke(ref: string): number {
+    const result = this.revokeStmt.run(new Date().toISOString(), { ref });
+    return result.changes;
+  }
+
+  /** The active token matching `secret`, or null. Comparison of the hashes is constant-time. */
+  verify(secret: string): TokenInfo | null {
+    if (!secret.startsWith(PREFIX) || secret.length > 200) return null;
+    const hash = hashToken(secret);
+    const row = this.byHash.get(hash);
+    if (!row || row.revoked_at !== null) return null;
+    if (!timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))) return null;
+    this.touch.run(new Date().toISOString(), row.id);
+    return info(row);
+  }
+}
+
+/** Extracts the token from `Authorization: Bearer <token>`. */
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m ? m[1]! : null;
+}

@@ -1,0 +1,136 @@
+import { modelKindOf } from '@neuralpower/core';
+import { type Hello, type MeasurementRecord, recordKey } from '@neuralpower/protocol';
+import type { Db } from './open.js';
+
+export interface BatchToWrite {
+  readonly agentId: string;
+  readonly seq: number;
+  readonly records: readonly MeasurementRecord[];
+}
+
+export type BatchOutcome =
+  | { readonly status: 'stored'; readonly stored: number }
+  | { readonly status: 'duplicate' }
+  | { readonly status: 'backwards'; readonly lastSeq: number };
+
+/** Per (platform, model kind) how many layer records a commit added; feeds the fit scheduler. */
+export type KindCounts = Map<string, { platformId: string; modelKind: string; added: number }>;
+
+/** Writes agents, platforms and measurement batches. Every statement is prepared once. */
+export class IngestStore {
+  private readonly upsertPlatform;
+  private readonly upsertAgent;
+  private readonly batchExists;
+  private readonly maxSeq;
+  private readonly insertBatch;
+  private readonly insertMeasurement;
+  private readonly setAgentSeq;
+  private readonly writeMany;
+
+  constructor(private readonly db: Db) {
+    this.upsertPlatform = db.prepare(`
+      INSERT INTO platforms (id, description, input_json, details_json, first_seen_at, last_seen_at)
+      VALUES (@id, @description, @input, @details, @now, @now)
+      ON CONFLICT (id) DO UPDATE SET description = excluded.description,
+        details_json = COALESCE(excluded.details_json, platforms.details_json), last_seen_at = excluded.last_seen_at`);
+    this.upsertAgent = db.prepare(`
+      INSERT INTO agents (id, host, agent_version, token_id, platforms_json, first_seen_at, last_seen_at)
+      VALUES (@id, @host, @version, @tokenId, @platforms, @now, @now)
+      ON CONFLICT (id) DO UPDATE SET host = excluded.host, agent_version = excluded.agent_version,
+        token_id = excluded.token_id, platforms_json = excluded.platforms_json, last_seen_at = excluded.last_seen_at`);
+    this.batchExists = db.prepare('SELECT 1 FROM batches WHERE agent_id = ? AND seq = ?').pluck();
+    this.maxSeq = db.prepare('SELECT MAX(seq) FROM batches WHERE agent_id = ?').pluck();
+    this.insertBatch = db.prepare(
+      'INSERT INTO batches (agent_id, seq, records, received_at) VALUES (?, ?, ?, ?)',
+    );
+    this.insertMeasurement = db.prepare(`
+      INSERT INTO measurements (platform_id, agent_id, seq, idx, type, model_kind, network_name, natural_key,
+        batch, runtime_mean_ms, runtime_median_ms, runtime_std_ms, runtime_n, power_mean_w, energy_mj,
+        started_at, ended_at, received_at, record_json)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.setAgentSeq = db.prepare(
+      'UPDATE agents SET last_seq = MAX(COALESCE(last_seq, -1), ?), last_seen_at = ? WHERE id = ?',
+    );
+    this.writeMany = db.transaction((batches: readonly BatchToWrite[], counts: KindCounts): BatchOutcome[] =>
+      batches.map((b) => this.writeOne(b, counts)),
+    );
+  }
+
+  /** Records the agent and its platforms (on `hello`). */
+  registerAgent(hello: Hello, tokenId: number | null): void {
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const p of hello.platforms) {
+        this.upsertPlatform.run({
+          id: p.id,
+          description: p.description,
+          input: JSON.stringify(p.input),
+          details: p.details === undefined ? null : JSON.stringify(p.details),
+          now,
+        });
+      }
+      this.upsertAgent.run({
+        id: hello.agentId,
+        host: hello.host,
+        version: hello.agentVersion ?? null,
+        tokenId,
+        platforms: JSON.stringify(hello.platforms.map((p) => p.id)),
+        now,
+      });
+    })();
+  }
+
+  lastSeq(agentId: string): number | null {
+    return (this.maxSeq.get(agentId) as number | null | undefined) ?? null;
+  }
+
+  /**
+   * Writes several batches in ONE transaction (group commit: one fsync for all batches that
+   * arrived together). Each batch is still all-or-nothing: it is checked before any of its rows
+   * are written, and a SQLite failure rolls the whole group back, so no batch is half-written.
+   */
+  writeBatches(batches: readonly BatchToWrite[], counts: KindCounts): BatchOutcome[] {
+    return this.writeMany.immediate(batches, counts);
+  }
+
+  private writeOne(batch: BatchToWrite, counts: KindCounts): BatchOutcome {
+    if (this.batchExists.get(batch.agentId, batch.seq) !== undefined) return { status: 'duplicate' };
+    const last = this.maxSeq.get(batch.agentId) as number | null;
+    if (last !== null && batch.seq < last) return { status: 'backwards', lastSeq: last };
+    const now = new Date().toISOString();
+    this.insertBatch.run(batch.agentId, batch.seq, batch.records.length, now);
+    batch.records.forEach((r, idx) => {
+      const modelKind = r.type === 'layer' ? modelKindOf(r.spec) : null;
+      const power = r.power === 'unavailable' ? null : r.power.meanW;
+      this.insertMeasurement.run(
+        r.platform,
+        batch.agentId,
+        batch.seq,
+        idx,
+        r.type,
+        modelKind,
+        r.type === 'network' ? r.network.name : null,
+        recordKey(r),
+        r.batch,
+        r.runtime.meanMs,
+        r.runtime.medianMs,
+        r.runtime.stdMs,
+        r.runtime.n,
+        power,
+        r.energyMj,
+        new Date(r.startedAt).toISOString(),
+        new Date(r.endedAt).toISOString(),
+        now,
+        JSON.stringify(r),
+      );
+      if (modelKind !== null) {
+        const key = `${r.platform}\u0000${modelKind}`;
+        const entry = counts.get(key);
+        if (entry) entry.added++;
+        else counts.set(key, { platformId: r.platform, modelKind, added: 1 });
+      }
+    });
+    this.setAgentSeq.run(batch.seq, now, batch.agentId);
+    return { status: 'stored', stored: batch.records.length };
+  }
+}

@@ -1,0 +1,140 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Schema migrations, applied in order inside one transaction each. Never edit a shipped migration:
+ * append a new one. `schema_migrations` records which have run.
+ */
+const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE tokens (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT,
+        last_used_at TEXT
+      );
+      CREATE TABLE platforms (
+        id TEXT PRIMARY KEY,
+        description TEXT NOT NULL,
+        input_json TEXT NOT NULL,
+        details_json TEXT,
+        first_seen_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL
+      );
+      CREATE TABLE agents (
+        id TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        agent_version TEXT,
+        token_id INTEGER REFERENCES tokens(id),
+        platforms_json TEXT NOT NULL,
+        first_seen_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL,
+        last_seq INTEGER
+      );
+      -- One row per committed batch, written in the batch's own transaction: the redelivery guard.
+      CREATE TABLE batches (
+        agent_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        records INTEGER NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (agent_id, seq)
+      ) WITHOUT ROWID;
+      CREATE TABLE measurements (
+        id INTEGER PRIMARY KEY,
+        platform_id TEXT NOT NULL REFERENCES platforms(id),
+        agent_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('layer', 'network')),
+        model_kind TEXT,
+        network_name TEXT,
+        natural_key TEXT NOT NULL,
+        batch INTEGER NOT NULL,
+        runtime_mean_ms REAL NOT NULL,
+        runtime_median_ms REAL NOT NULL,
+        runtime_std_ms REAL NOT NULL,
+        runtime_n INTEGER NOT NULL,
+        power_mean_w REAL,
+        energy_mj REAL,
+        started_at TEXT NOT NULL,
+        ended_at TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        record_json TEXT NOT NULL
+      );
+      CREATE INDEX measurements_platform_kind ON measurements (platform_id, type, model_kind, id);
+      CREATE INDEX measurements_key ON measurements (platform_id, natural_key);
+      -- Immutable: rows are inserted, never updated.
+      CREATE TABLE model_versions (
+        id INTEGER PRIMARY KEY,
+        platform_id TEXT NOT NULL REFERENCES platforms(id),
+        model_kind TEXT NOT NULL,
+        target TEXT NOT NULL CHECK (target IN ('runtime', 'power')),
+        version INTEGER NOT NULL,
+        parent_version INTEGER,
+        created_at TEXT NOT NULL,
+        training_rows INTEGER NOT NULL,
+        training_set_hash TEXT NOT NULL,
+        report_json TEXT NOT NULL,
+        model_json TEXT NOT NULL,
+        UNIQUE (platform_id, version)
+      );
+      CREATE INDEX model_versions_lookup ON model_versions (platform_id, model_kind, target, version);
+      CREATE TABLE current_models (
+        platform_id TEXT NOT NULL,
+        model_kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (platform_id, model_kind, target)
+      ) WITHOUT ROWID;
+      -- Every pointer move (fit or rollback), for the audit trail.
+      CREATE TABLE pointer_moves (
+        id INTEGER PRIMARY KEY,
+        platform_id TEXT NOT NULL,
+        model_kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        from_version INTEGER,
+        to_version INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        moved_at TEXT NOT NULL
+      );
+      -- Measurement count of each (platform, kind) when it was last fitted: drives --fit-every.
+      CREATE TABLE fit_state (
+        platform_id TEXT NOT NULL,
+        model_kind TEXT NOT NULL,
+        measurements_at_fit INTEGER NOT NULL,
+        fitted_at TEXT NOT NULL,
+        PRIMARY KEY (platform_id, model_kind)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+export function migrate(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`);
+  const applied = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+  const current = applied.v ?? 0;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `database schema version ${current} is newer than this collector's ${SCHEMA_VERSION}; upgrade neuralpower`,
+    );
+  }
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, new Date().toISOString());
+    }).immediate();
+  }
+}

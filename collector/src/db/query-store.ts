@@ -1,0 +1,169 @@
+import type { Db } from './open.js';
+
+export interface PlatformSummary {
+  readonly id: string;
+  readonly description: string;
+  readonly input: unknown;
+  readonly details: unknown;
+  readonly firstSeenAt: string;
+  readonly lastSeenAt: string;
+  readonly measurements: number;
+}
+
+export interface PlatformDetail extends PlatformSummary {
+  /** layer measurements per model kind, plus `network` for end-to-end records */
+  readonly counts: Record<string, number>;
+  readonly agents: {
+    id: string;
+    host: string;
+    agentVersion: string | null;
+    lastSeenAt: string;
+    lastSeq: number | null;
+  }[];
+}
+
+interface PlatformRow {
+  id: string;
+  description: string;
+  input_json: string;
+  details_json: string | null;
+  first_seen_at: string;
+  last_seen_at: string;
+  measurements: number;
+}
+
+export interface ExportFilter {
+  readonly platformId?: string;
+  readonly kind?: string;
+  /** ISO date-times bounding `started_at` (inclusive from, exclusive to) */
+  readonly from?: string;
+  readonly to?: string;
+}
+
+export interface MeasurementRow {
+  readonly id: number;
+  readonly platform_id: string;
+  readonly agent_id: string;
+  readonly seq: number;
+  readonly idx: number;
+  readonly type: 'layer' | 'network';
+  readonly model_kind: string | null;
+  readonly network_name: string | null;
+  readonly natural_key: string;
+  readonly batch: number;
+  readonly runtime_mean_ms: number;
+  readonly runtime_median_ms: number;
+  readonly runtime_std_ms: number;
+  readonly runtime_n: number;
+  readonly power_mean_w: number | null;
+  readonly energy_mj: number | null;
+  readonly started_at: string;
+  readonly ended_at: string;
+  readonly received_at: string;
+  readonly record_json: string;
+}
+
+function platformSummary(row: PlatformRow): PlatformSummary {
+  return {
+    id: row.id,
+    description: row.description,
+    input: JSON.parse(row.input_json),
+    details: row.details_json === null ? null : JSON.parse(row.details_json),
+    firstSeenAt: row.first_seen_at,
+    lastSeenAt: row.last_seen_at,
+    measurements: row.measurements,
+  };
+}
+
+/** Read-only queries behind the HTTP API. */
+export class QueryStore {
+  private readonly platformsStmt;
+  private readonly platformStmt;
+  private readonly countsStmt;
+  private readonly agentsStmt;
+  private readonly keysStmt;
+  private readonly networkRecordsStmt;
+  private readonly totalStmt;
+  private readonly exportStmt;
+
+  constructor(db: Db) {
+    const platformSelect = `SELECT p.*, (SELECT COUNT(*) FROM measurements m WHERE m.platform_id = p.id) AS measurements
+      FROM platforms p`;
+    this.platformsStmt = db.prepare<[], PlatformRow>(`${platformSelect} ORDER BY p.last_seen_at DESC`);
+    this.platformStmt = db.prepare<[string], PlatformRow>(`${platformSelect} WHERE p.id = ?`);
+    this.countsStmt = db.prepare<[string], { kind: string; n: number }>(`
+      SELECT COALESCE(model_kind, type) AS kind, COUNT(*) AS n FROM measurements
+      WHERE platform_id = ? GROUP BY type, model_kind ORDER BY kind`);
+    this.agentsStmt = db.prepare<
+      [string],
+      {
+        id: string;
+        host: string;
+        agent_version: string | null;
+        last_seen_at: string;
+        last_seq: number | null;
+      }
+    >(`SELECT a.id, a.host, a.agent_version, a.last_seen_at, a.last_seq FROM agents a, json_each(a.platforms_json) j
+       WHERE j.value = ? ORDER BY a.last_seen_at DESC`);
+    this.keysStmt = db.prepare('SELECT DISTINCT natural_key FROM measurements WHERE platform_id = ?').pluck();
+    this.networkRecordsStmt = db.prepare<[string], MeasurementRow>(
+      `SELECT * FROM measurements WHERE platform_id = ? AND type = 'network' ORDER BY id`,
+    );
+    this.totalStmt = db.prepare('SELECT COUNT(*) FROM measurements').pluck();
+    this.exportStmt = db.prepare<Record<string, string | number | null>, MeasurementRow>(`
+      SELECT * FROM measurements
+      WHERE (@platform IS NULL OR platform_id = @platform)
+        AND (@kind IS NULL OR COALESCE(model_kind, type) = @kind)
+        AND (@from IS NULL OR started_at >= @from)
+        AND (@to IS NULL OR started_at < @to)
+        AND id > @after
+      ORDER BY id LIMIT @limit`);
+  }
+
+  platforms(): PlatformSummary[] {
+    return this.platformsStmt.all().map(platformSummary);
+  }
+
+  platform(id: string): PlatformDetail | null {
+    const row = this.platformStmt.get(id);
+    if (!row) return null;
+    const counts: Record<string, number> = {};
+    for (const c of this.countsStmt.all(id)) counts[c.kind] = c.n;
+    const agents = this.agentsStmt.all(id).map((a) => ({
+      id: a.id,
+      host: a.host,
+      agentVersion: a.agent_version,
+      lastSeenAt: a.last_seen_at,
+      lastSeq: a.last_seq,
+    }));
+    return { ...platformSummary(row), counts, agents };
+  }
+
+  /** Natural keys of everything measured on a platform (agents skip these). */
+  keys(platformId: string): string[] {
+    return this.keysStmt.all(platformId) as string[];
+  }
+
+  networkRecords(platformId: string): MeasurementRow[] {
+    return this.networkRecordsStmt.all(platformId);
+  }
+
+  totalMeasurements(): number {
+    return this.totalStmt.get() as number;
+  }
+
+  /**
+   * One page of matching rows after `afterId`. Export pages by id rather than holding an iterator
+   * open: an open iterator would make the connection busy and block ingest while a slow client reads.
+   */
+  exportPage(filter: ExportFilter, afterId: number, limit: number): MeasurementRow[] {
+    return this.exportStmt.all({
+      platform: filter.platformId ?? null,
+      kind: filter.kind ?? null,
+      from: filter.from ?? null,
+      to: filter.to ?? null,
+      after: afterId,
+      limit,
+    });
+  }
+}

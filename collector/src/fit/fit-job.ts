@@ -1,0 +1,107 @@
+import {
+  fitLayerModel,
+  type LassoCvOptions,
+  type LayerConfig,
+  type ModelKind,
+  serializeModel,
+  type TrainingRow,
+  trainingSetHash,
+} from '@neuralpower/core';
+import type { LayerRecord } from '@neuralpower/protocol';
+import { TARGETS, type Target } from '../db/models-store.js';
+import { openDatabase } from '../db/open.js';
+
+export interface FitJobInput {
+  readonly dbPath: string;
+  readonly platformId: string;
+  readonly kind: string;
+  readonly options: FitOptions;
+  /** training-set hashes of the current versions; an unchanged set makes no new version */
+  readonly currentHashes: Partial<Record<Target, string | null>>;
+}
+
+export interface FitOptions {
+  /** fewest rows a target needs to be fitted (the fitter also needs 2 rows per fold) */
+  readonly minRows?: number;
+  readonly lasso?: LassoCvOptions;
+}
+
+export type TargetOutcome =
+  | {
+      readonly target: Target;
+      readonly status: 'fitted';
+      readonly modelJson: string;
+      readonly report: unknown;
+      readonly trainingRows: number;
+      readonly trainingSetHash: string;
+    }
+  | { readonly target: Target; readonly status: 'skipped'; readonly reason: string };
+
+export interface FitJobResult {
+  readonly platformId: string;
+  readonly kind: string;
+  /** layer measurements of this kind the job read: the fit-every counter restarts from here */
+  readonly measurements: number;
+  readonly targets: readonly TargetOutcome[];
+}
+
+/**
+ * Reads the platform's measurements of one kind (its own read-only connection: WAL lets it read
+ * while the collector writes) and fits a runtime and a power model with the core. Pure apart from
+ * the read; runs in a worker thread so ingest never waits for it.
+ */
+export function runFitJob(input: FitJobInput): FitJobResult {
+  const db = openDatabase(input.dbPath, { readonly: true });
+  let rows: { record_json: string; runtime_mean_ms: number; power_mean_w: number | null }[];
+  try {
+    rows = db
+      .prepare<
+        [string, string],
+        { record_json: string; runtime_mean_ms: number; power_mean_w: number | null }
+      >(
+        `SELECT record_json, runtime_mean_ms, power_mean_w FROM measurements
+         WHERE platform_id = ? AND type = 'layer' AND model_kind = ? ORDER BY id`,
+      )
+      .all(input.platformId, input.kind);
+  } finally {
+    db.close();
+  }
+  const configs: LayerConfig[] = rows.map((r) => {
+    const rec = JSON.parse(r.record_json) as LayerRecord;
+    return { spec: rec.spec, inputs: rec.inputs, batch: rec.batch };
+  });
+  const minRows = Math.max(4, input.options.minRows ?? 8);
+  const targets = TARGETS.map((target): TargetOutcome => {
+    const training: TrainingRow[] = [];
+    rows.forEach((r, i) => {
+      const value = target === 'runtime' ? r.runtime_mean_ms : r.power_mean_w;
+      if (value !== null) training.push({ config: configs[i]!, value });
+    });
+    if (training.length < minRows) {
+      return {
+        target,
+        status: 'skipped',
+        reason:
+          target === 'power' && training.length === 0
+            ? 'no measurement of this kind has power (power unavailable on this platform)'
+            : `${training.length} measurements with a ${target}; at least ${minRows} are needed`,
+      };
+    }
+    const hash = trainingSetHash(training);
+    if (input.currentHashes[target] === hash) {
+      return { target, status: 'skipped', reason: 'the training set is unchanged since the current version' };
+    }
+    // The fitter needs two rows per fold; small sets get fewer folds rather than no model.
+    const folds = Math.max(2, Math.min(input.options.lasso?.folds ?? 10, Math.floor(training.length / 2)));
+    const model = fitLayerModel(input.kind as ModelKind, target, training, { ...input.options.lasso, folds });
+    return {
+      target,
+      status: 'fitted',
+      modelJson: JSON.stringify(serializeModel(model)),
+      report: model.report,
+      trainingRows: training.length,
+      trainingSetHash: hash,
+    };
+  });
+  return { platformId: input.platformId, kind: input.kind, measurements: rows.length, targets };
+}

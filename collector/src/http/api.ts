@@ -1,0 +1,188 @@
+import { MODEL_KINDS } from '@neuralpower/core';
+import { z } from 'zod';
+import { bearerToken } from '../auth/tokens.js';
+import { TARGETS } from '../db/models-store.js';
+import type { CollectorContext } from './context.js';
+import { csvHeader, csvRow } from './csv.js';
+import { openApiDocument } from './openapi.js';
+import { HttpError, type RouteRequest, type Router, sendJson, sendText } from './router.js';
+
+const rollbackSchema = z.object({
+  kind: z.enum(MODEL_KINDS as [string, ...string[]]),
+  target: z.enum(TARGETS as [string, ...string[]]),
+  to: z.number().int().positive().optional(),
+});
+const fitSchema = z
+  .object({
+    kinds: z
+      .array(z.enum(MODEL_KINDS as [string, ...string[]]))
+      .min(1)
+      .optional(),
+  })
+  .optional();
+
+function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const field = issue.path.map(String).join('.') || null;
+  throw new HttpError(400, `${field ?? 'body'}: ${issue.message}`, field);
+}
+
+/** Mutating endpoints need the same bearer tokens agents use. */
+function requireToken(ctx: CollectorContext, req: RouteRequest): void {
+  const secret = bearerToken(req.raw.headers.authorization);
+  if (secret === null || ctx.tokens.verify(secret) === null) {
+    throw new HttpError(
+      401,
+      secret === null ? 'missing Authorization: Bearer <token>' : 'invalid or revoked token',
+    );
+  }
+}
+
+function platformOr404(ctx: CollectorContext, id: string) {
+  const p = ctx.queries.platform(id);
+  if (!p) throw new HttpError(404, `unknown platform ${JSON.stringify(id)}`, 'id');
+  return p;
+}
+
+function isoQuery(req: RouteRequest, name: string): string | undefined {
+  const v = req.query.get(name);
+  if (v === null || v === '') return undefined;
+  const t = Date.parse(v);
+  if (Number.isNaN(t))
+    throw new HttpError(
+      400,
+      `${name} must be an ISO 8601 date or date-time (got ${JSON.stringify(v)})`,
+      name,
+    );
+  return new Date(t).toISOString();
+}
+
+/** The JSON API under /v1 plus /healthz and /metrics. */
+export function mountApi(router: Router, ctx: CollectorContext): void {
+  router.get('/healthz', (_req, res) => {
+    sendJson(res, 200, {
+      status: 'ok',
+      uptimeS: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
+      measurements: ctx.queries.totalMeasurements(),
+      agentsConnected: ctx.agents.connected,
+      fits: ctx.fits.status(),
+    });
+  });
+
+  router.get('/metrics', async (_req, res) => {
+    sendText(res, 200, ctx.metrics.registry.contentType, await ctx.metrics.registry.metrics());
+  });
+
+  router.get('/v1/openapi.json', (_req, res) => sendJson(res, 200, openApiDocument));
+
+  router.get('/v1/platforms', (_req, res) => sendJson(res, 200, { platforms: ctx.queries.platforms() }));
+
+  router.get('/v1/platforms/:id', (req, res) => {
+    const platform = platformOr404(ctx, req.params['id']!);
+    sendJson(res, 200, { ...platform, models: ctx.models.currentPointers(platform.id) });
+  });
+
+  router.get('/v1/platforms/:id/keys', (req, res) => {
+    const platform = platformOr404(ctx, req.params['id']!);
+    sendJson(res, 200, { platform: platform.id, keys: ctx.queries.keys(platform.id) });
+  });
+
+  router.get('/v1/platforms/:id/models', (req, res) => {
+    const platform = platformOr404(ctx, req.params['id']!);
+    sendJson(res, 200, {
+      platform: platform.id,
+      current: ctx.models.currentPointers(platform.id),
+      versions: ctx.models.list(platform.id),
+    });
+  });
+
+  router.get('/v1/platforms/:id/models/:version', (req, res) => {
+    const platform = platformOr404(ctx, req.params['id']!);
+    const version = Number(req.params['version']);
+    if (!Number.isInteger(version) || version <= 0) {
+      throw new HttpError(
+        400,
+        `version must be a positive integer (got ${JSON.stringify(req.params['version'])})`,
+        'version',
+      );
+    }
+    const v = ctx.models.get(platform.id, version);
+    if (!v) throw new HttpError(404, `platform ${platform.id} has no model version ${version}`, 'version');
+    if (req.query.get('download') !== null) {
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-disposition': `attachment; filename="${platform.id}-v${version}-${v.kind}-${v.target}.json"`,
+      });
+      res.end(v.modelJson);
+      return;
+    }
+    const { modelJson, ...meta } = v;
+    sendJson(res, 200, { ...meta, model: JSON.parse(modelJson) });
+  });
+
+  router.post('/v1/platforms/:id/models/rollback', async (req, res) => {
+    requireToken(ctx, req);
+    const platform = platformOr404(ctx, req.params['id']!);
+    const body = parseBody(rollbackSchema, await req.json());
+    try {
+      const move = ctx.models.rollback(platform.id, body.kind, body.target as 'runtime' | 'power', body.to);
+      sendJson(res, 200, { platform: platform.id, ...move });
+    } catch (err) {
+      throw new HttpError(409, (err as Error).message, body.to === undefined ? 'kind' : 'to');
+    }
+  });
+
+  router.post('/v1/platforms/:id/fit', async (req, res) => {
+    requireToken(ctx, req);
+    const platform = platformOr404(ctx, req.params['id']!);
+    const buf = await req.body();
+    const body = parseBody(fitSchema, buf.length === 0 ? undefined : await req.json());
+    const outcomes = await ctx.fits.fitNow(platform.id, body?.kinds);
+    sendJson(res, 200, { platform: platform.id, fits: outcomes });
+  });
+
+  router.get('/v1/platforms/:id/validation', (req, res) => {
+    const platform = platformOr404(ctx, req.params['id']!);
+    sendJson(res, 200, {
+      platform: platform.id,
+      networks: ctx.predict.validate(platform.id, ctx.queries.networkRecords(platform.id)),
+    });
+  });
+
+  router.post('/v1/predict', async (req, res) => {
+    const stop = ctx.metrics.predictSeconds.startTimer();
+    try {
+      sendJson(res, 200, ctx.predict.predict(await req.json()));
+    } finally {
+      stop();
+    }
+  });
+
+  router.get('/v1/measurements.csv', async (req, res) => {
+    const filter = {
+      ...(req.query.get('platform') && { platformId: req.query.get('platform')! }),
+      ...(req.query.get('kind') && { kind: req.query.get('kind')! }),
+      ...(isoQuery(req, 'from') && { from: isoQuery(req, 'from')! }),
+      ...(isoQuery(req, 'to') && { to: isoQuery(req, 'to')! }),
+    };
+    res.writeHead(200, {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="neuralpower-${filter.platformId ?? 'all'}.csv"`,
+    });
+    res.write(csvHeader());
+    let after = 0;
+    // Pages of rows; waits for the client to drain between pages, so a slow reader costs memory
+    // of one page, and never holds the database (ingest keeps going between pages).
+    for (;;) {
+      const page = ctx.queries.exportPage(filter, after, 2000);
+      if (page.length === 0) break;
+      const ok = res.write(page.map(csvRow).join(''));
+      after = page[page.length - 1]!.id;
+      if (!ok) await new Promise((resolve) => res.once('drain', resolve));
+      if (res.destroyed) return;
+    }
+    res.end();
+  });
+}

@@ -1,0 +1,11 @@
+import { mountApi } from './api.js';
+import type { CollectorContext } from './context.js';
+import type { Router } from './router.js';
+
+export type RouteMount = (router: Router, ctx: CollectorContext) => void;
+
+/**
+ * Route modules the collector serves, in order (the first matching route wins). Extra modules
+ * (the dashboard at `/`) add one line here; `startCollector({ mounts })` can add more per instance.
+ */
+export const ROUTE_MOUNTS: readonly RouteMount[] = [mountApi];

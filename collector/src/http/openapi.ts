@@ -1,0 +1,316 @@
+/** The OpenAPI 3.1 description served at /v1/openapi.json (kept next to the routes it documents). */
+
+const error = {
+  description: 'Error',
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        properties: {
+          error: {
+            type: 'object',
+            properties: {
+              status: { type: 'integer' },
+              message: { type: 'string' },
+              field: { type: ['string', 'null'], description: 'the request field at fault' },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+const json = (description: string, schema: Record<string, unknown> = { type: 'object' }) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+const platformId = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  example: 'gpu-5c1d0f4ec31e22a7',
+};
+const bearer = [{ bearer: [] }];
+
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'neuralpower collector',
+    version: '1',
+    description:
+      'Stores layer and network measurements streamed by agents (WebSocket /v1/agents, see docs/protocol.md), ' +
+      'fits per-platform NeuralPower models into immutable versions, and predicts runtime, power and energy of networks.',
+  },
+  components: {
+    securitySchemes: {
+      bearer: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'a token from `neuralpower collector token create`',
+      },
+    },
+    schemas: {
+      VersionPointer: {
+        type: 'object',
+        properties: {
+          kind: { type: 'string' },
+          target: { enum: ['runtime', 'power'] },
+          version: { type: 'integer' },
+        },
+      },
+      ModelVersion: {
+        type: 'object',
+        properties: {
+          platformId: { type: 'string' },
+          kind: { type: 'string' },
+          target: { enum: ['runtime', 'power'] },
+          version: { type: 'integer', description: 'counts up per platform across kinds and targets' },
+          parentVersion: { type: ['integer', 'null'] },
+          createdAt: { type: 'string', format: 'date-time' },
+          trainingRows: { type: 'integer' },
+          trainingSetHash: { type: 'string' },
+          report: {
+            type: 'object',
+            description: "the core's fit report: out-of-fold rmspe, rmse, mape, modelSize, lambda…",
+          },
+          current: { type: 'boolean' },
+        },
+      },
+      PredictRequest: {
+        type: 'object',
+        required: ['platform', 'network'],
+        properties: {
+          platform: { type: 'string' },
+          version: {
+            type: 'integer',
+            description: 'predict with the snapshot at this version (default: current pointers)',
+          },
+          network: {
+            description:
+              'a zoo name, or {zoo}, {paleo: <Paleo JSON>}, {keras: <Keras/TF.js JSON>}, {native: <neuralpower JSON>}, {onnx: <base64>}',
+            oneOf: [
+              { type: 'string', example: 'vgg16' },
+              { type: 'object', properties: { zoo: { type: 'string' } }, required: ['zoo'] },
+              { type: 'object', properties: { paleo: { type: 'object' } }, required: ['paleo'] },
+              { type: 'object', properties: { keras: { type: 'object' } }, required: ['keras'] },
+              { type: 'object', properties: { native: { type: 'object' } }, required: ['native'] },
+              {
+                type: 'object',
+                properties: { onnx: { type: 'string', contentEncoding: 'base64' } },
+                required: ['onnx'],
+              },
+            ],
+          },
+          batch: { type: 'integer', minimum: 1 },
+          input: {
+            type: 'array',
+            items: { type: 'integer' },
+            minItems: 2,
+            maxItems: 2,
+            description: '[H, W]',
+          },
+          runtimeFloorMs: { type: 'number', minimum: 0 },
+        },
+      },
+      PredictResponse: {
+        type: 'object',
+        properties: {
+          platform: { type: 'string' },
+          version: { type: ['integer', 'null'] },
+          models: { type: 'array', items: { $ref: '#/components/schemas/VersionPointer' } },
+          network: { type: 'string' },
+          batch: { type: 'integer' },
+          runtimeFloorMs: { type: 'number' },
+          layers: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                name: { type: 'string' },
+                kind: { type: 'string' },
+                modelKind: { type: ['string', 'null'] },
+                runtimeMs: { type: ['number', 'null'] },
+                powerW: { type: ['number', 'null'] },
+                energyMj: { type: ['number', 'null'] },
+                runtimeShare: { type: ['number', 'null'] },
+                energyShare: { type: ['number', 'null'] },
+                runtimeFloored: { type: 'boolean' },
+                outOfRange: { type: 'array', items: { type: 'string' } },
+              },
+            },
+          },
+          uncovered: { type: 'array', items: { type: 'object' } },
+          totals: {
+            type: 'object',
+            properties: {
+              runtimeMs: { type: 'number' },
+              powerW: { type: ['number', 'null'] },
+              energyMj: { type: ['number', 'null'] },
+              runtimeComplete: { type: 'boolean' },
+              energyComplete: { type: 'boolean' },
+              powerAvailable: { type: 'boolean' },
+              layers: { type: 'integer' },
+              coveredLayers: { type: 'integer' },
+            },
+          },
+        },
+      },
+    },
+  },
+  paths: {
+    '/healthz': { get: { summary: 'Liveness and a few counters', responses: { 200: json('ok') } } },
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics (text exposition format)',
+        responses: {
+          200: { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
+        },
+      },
+    },
+    '/v1/openapi.json': { get: { summary: 'This document', responses: { 200: json('OpenAPI 3.1') } } },
+    '/v1/agents': {
+      get: {
+        summary: 'WebSocket endpoint for agents (upgrade; protocol in docs/protocol.md)',
+        security: bearer,
+        responses: {
+          101: { description: 'switching protocols' },
+          401: { description: 'missing, invalid or revoked token' },
+        },
+      },
+    },
+    '/v1/platforms': {
+      get: { summary: 'Platforms with measurement counts', responses: { 200: json('platforms') } },
+    },
+    '/v1/platforms/{id}': {
+      get: {
+        summary: 'One platform: counts per kind, agents, current model pointers',
+        parameters: [platformId],
+        responses: { 200: json('platform'), 404: error },
+      },
+    },
+    '/v1/platforms/{id}/keys': {
+      get: {
+        summary: 'Natural keys of every configuration measured on the platform (agents skip these)',
+        parameters: [platformId],
+        responses: { 200: json('keys'), 404: error },
+      },
+    },
+    '/v1/platforms/{id}/models': {
+      get: {
+        summary: 'Model versions of a platform and its current pointers',
+        parameters: [platformId],
+        responses: {
+          200: json('versions', {
+            type: 'object',
+            properties: {
+              platform: { type: 'string' },
+              current: { type: 'array', items: { $ref: '#/components/schemas/VersionPointer' } },
+              versions: { type: 'array', items: { $ref: '#/components/schemas/ModelVersion' } },
+            },
+          }),
+          404: error,
+        },
+      },
+    },
+    '/v1/platforms/{id}/models/{version}': {
+      get: {
+        summary: "One model version with the full model in the core's format (?download for the bare file)",
+        parameters: [
+          platformId,
+          { name: 'version', in: 'path', required: true, schema: { type: 'integer' } },
+          { name: 'download', in: 'query', required: false, schema: { type: 'string' } },
+        ],
+        responses: { 200: json('model version'), 404: error },
+      },
+    },
+    '/v1/platforms/{id}/models/rollback': {
+      post: {
+        summary: "Move a (kind, target) pointer back: to `to`, else to the current version's parent",
+        security: bearer,
+        parameters: [platformId],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['kind', 'target'],
+                properties: {
+                  kind: { type: 'string' },
+                  target: { enum: ['runtime', 'power'] },
+                  to: { type: 'integer' },
+                },
+              },
+            },
+          },
+        },
+        responses: { 200: json('the pointer move'), 401: error, 404: error, 409: error },
+      },
+    },
+    '/v1/platforms/{id}/fit': {
+      post: {
+        summary: 'Fit now (all kinds with measurements, or the kinds given) and wait for the new versions',
+        security: bearer,
+        parameters: [platformId],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: { type: 'object', properties: { kinds: { type: 'array', items: { type: 'string' } } } },
+            },
+          },
+        },
+        responses: { 200: json('fit outcomes per kind'), 401: error, 404: error },
+      },
+    },
+    '/v1/platforms/{id}/validation': {
+      get: {
+        summary: 'Networks measured end to end against the prediction of every model version',
+        parameters: [platformId],
+        responses: { 200: json('validation'), 404: error },
+      },
+    },
+    '/v1/predict': {
+      post: {
+        summary: 'Per-layer and total runtime, power and energy of a network on a platform',
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/PredictRequest' } } },
+        },
+        responses: {
+          200: json('prediction', { $ref: '#/components/schemas/PredictResponse' }),
+          400: error,
+          404: error,
+        },
+      },
+    },
+    '/v1/measurements.csv': {
+      get: {
+        summary: 'Measurements as CSV',
+        parameters: [
+          { name: 'platform', in: 'query', schema: { type: 'string' } },
+          { name: 'kind', in: 'query', schema: { type: 'string' }, description: 'model kind, or `network`' },
+          {
+            name: 'from',
+            in: 'query',
+            schema: { type: 'string', format: 'date-time' },
+            description: 'started at or after',
+          },
+          {
+            name: 'to',
+            in: 'query',
+            schema: { type: 'string', format: 'date-time' },
+            description: 'started before',
+          },
+        ],
+        responses: {
+          200: { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } },
+          400: error,
+        },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,16 @@
+export { type TokenInfo, TokenStore } from './auth/tokens.js';
+export * from './client/index.js';
+export type { ModelVersionSummary, Target, VersionPointer } from './db/models-store.js';
+export { integrityCheck, openDatabase, type Synchronous } from './db/open.js';
+export type { CollectorContext } from './http/context.js';
+export { ROUTE_MOUNTS, type RouteMount } from './http/mounts.js';
+export {
+  HttpError,
+  type RouteHandler,
+  type RouteRequest,
+  Router,
+  sendJson,
+  sendText,
+} from './http/router.js';
+export type { PredictRequest, PredictResponse, ValidationEntry } from './predict/predict-service.js';
+export { type CollectorOptions, type RunningCollector, startCollector } from './server.js';

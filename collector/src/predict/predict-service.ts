@@ -1,0 +1,198 @@
+import {
+  buildNetwork,
+  type Network,
+  NetworkError,
+  type NetworkPrediction,
+  PredictionError,
+  predictNetwork,
+} from '@neuralpower/core';
+import { zooNetwork } from '@neuralpower/networks';
+import type { NetworkRef } from '@neuralpower/protocol';
+import { z } from 'zod';
+import type { ModelStore, VersionPointer } from '../db/models-store.js';
+import type { MeasurementRow } from '../db/query-store.js';
+import { HttpError } from '../http/router.js';
+import type { ModelCache } from './model-cache.js';
+import { buildInputNetwork, networkInputSchema, zooName } from './network-input.js';
+
+export const predictRequestSchema = z.object({
+  platform: z.string().min(1).max(64),
+  /** a platform model version: predicts with the snapshot at it (newest version ≤ it per kind and target) */
+  version: z.number().int().positive().optional(),
+  network: networkInputSchema,
+  batch: z.number().int().positive().max(1_000_000).optional(),
+  /** input height and width, overriding the network's own */
+  input: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+  runtimeFloorMs: z.number().nonnegative().optional(),
+});
+export type PredictRequest = z.input<typeof predictRequestSchema>;
+
+export interface PredictResponse extends NetworkPrediction {
+  readonly platform: string;
+  /** the snapshot requested, or null for the current pointers */
+  readonly version: number | null;
+  /** the model versions used, per kind and target */
+  readonly models: readonly VersionPointer[];
+}
+
+export interface ValidationRow {
+  readonly version: number;
+  readonly runtimeMs: number;
+  readonly powerW: number | null;
+  readonly energyMj: number | null;
+  /** (predicted − measured) / measured, in percent */
+  readonly runtimeErrorPct: number;
+  readonly powerErrorPct: number | null;
+  readonly energyErrorPct: number | null;
+  readonly complete: boolean;
+}
+
+export interface ValidationEntry {
+  readonly measurementId: number;
+  readonly network: string;
+  readonly batch: number;
+  readonly measuredAt: string;
+  readonly measured: { runtimeMs: number; powerW: number | null; energyMj: number | null };
+  /** one row per platform model version (snapshot), oldest first */
+  readonly predictions: readonly ValidationRow[];
+  readonly error: string | null;
+}
+
+/** Answers predictions from cached parsed models; networks from the zoo are cached too. */
+export class PredictService {
+  private readonly zooCache = new Map<string, Network>();
+
+  constructor(
+    private readonly models: ModelStore,
+    private readonly cache: ModelCache,
+    private readonly platformExists: (id: string) => boolean,
+  ) {}
+
+  predict(body: unknown): PredictResponse {
+    const parsed = predictRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const field = issue.path.map(String).join('.') || null;
+      throw new HttpError(400, `${field ?? 'body'}: ${issue.message}`, field);
+    }
+    const req = parsed.data;
+    const pointers = this.pointers(req.platform, req.version);
+    const network = this.network(req);
+    const models = this.cache.modelSet(req.platform, pointers);
+    let prediction: NetworkPrediction;
+    try {
+      prediction = predictNetwork(
+        network,
+        models,
+        req.runtimeFloorMs === undefined ? {} : { runtimeFloorMs: req.runtimeFloorMs },
+      );
+    } catch (err) {
+      if (err instanceof PredictionError) throw new HttpError(400, err.message, err.field);
+      throw err;
+    }
+    return { platform: req.platform, version: req.version ?? null, models: pointers, ...prediction };
+  }
+
+  /** Measured end-to-end networks of a platform against every model version's prediction. */
+  validate(platformId: string, records: readonly MeasurementRow[]): ValidationEntry[] {
+    const versions = this.models.versionNumbers(platformId);
+    return records.map((row) => {
+      const measured = {
+        runtimeMs: row.runtime_mean_ms,
+        powerW: row.power_mean_w,
+        energyMj: row.energy_mj,
+      };
+      const base = {
+        measurementId: row.id,
+        network: row.network_name ?? '(unnamed)',
+        batch: row.batch,
+        measuredAt: row.started_at,
+        measured,
+      };
+      let network: Network;
+      try {
+        const ref = (JSON.parse(row.record_json) as { network: NetworkRef }).network;
+        network = ref.graph
+          ? buildNetwork({ name: ref.name, batch: row.batch, input: ref.graph.input, nodes: ref.graph.nodes })
+          : this.zoo(ref.zoo!, row.batch, undefined);
+      } catch (err) {
+        return { ...base, predictions: [], error: (err as Error).message };
+      }
+      const predictions = versions.map((version): ValidationRow => {
+        const p = predictNetwork(
+          network,
+          this.cache.modelSet(platformId, this.models.snapshotPointers(platformId, version)),
+        );
+        return {
+          version,
+          runtimeMs: p.totals.runtimeMs,
+          powerW: p.totals.powerW,
+          energyMj: p.totals.energyMj,
+          runtimeErrorPct: pctError(p.totals.runtimeMs, measured.runtimeMs)!,
+          powerErrorPct: pctError(p.totals.powerW, measured.powerW),
+          energyErrorPct: pctError(p.totals.energyMj, measured.energyMj),
+          complete: p.totals.runtimeComplete && (measured.powerW === null || p.totals.energyComplete),
+        };
+      });
+      return { ...base, predictions, error: null };
+    });
+  }
+
+  private pointers(platformId: string, version: number | undefined): VersionPointer[] {
+    if (!this.platformExists(platformId))
+      throw new HttpError(404, `unknown platform ${JSON.stringify(platformId)}`, 'platform');
+    const pointers =
+      version === undefined
+        ? this.models.currentPointers(platformId)
+        : this.models.snapshotPointers(platformId, version);
+    if (pointers.length === 0) {
+      throw new HttpError(
+        404,
+        version === undefined
+          ? `platform ${platformId} has no fitted models yet; fit with POST /v1/platforms/${platformId}/fit`
+          : `platform ${platformId} has no model version ≤ ${version}`,
+        version === undefined ? 'platform' : 'version',
+      );
+    }
+    return pointers;
+  }
+
+  private network(req: z.output<typeof predictRequestSchema>): Network {
+    const opts = {
+      ...(req.batch !== undefined && { batch: req.batch }),
+      ...(req.input !== undefined && { input: req.input }),
+    };
+    try {
+      const name = zooName(req.network);
+      if (name !== null) return this.zoo(name, req.batch, req.input);
+      return buildInputNetwork(req.network, opts);
+    } catch (err) {
+      if (err instanceof NetworkError) {
+        throw new HttpError(400, `network: ${err.message}`, err.field ? `network.${err.field}` : 'network');
+      }
+      throw err;
+    }
+  }
+
+  private zoo(
+    name: string,
+    batch: number | undefined,
+    input: readonly [number, number] | undefined,
+  ): Network {
+    const key = `${name}|${batch ?? ''}|${input?.join('x') ?? ''}`;
+    const cached = this.zooCache.get(key);
+    if (cached) return cached;
+    const network = zooNetwork(name, {
+      ...(batch !== undefined && { batch }),
+      ...(input !== undefined && { input }),
+    });
+    if (this.zooCache.size >= 256) this.zooCache.delete(this.zooCache.keys().next().value!);
+    this.zooCache.set(key, network);
+    return network;
+  }
+}
+
+function pctError(predicted: number | null, measured: number | null): number | null {
+  if (predicted === null || measured === null || measured === 0) return null;
+  return ((predicted - measured) / measured) * 100;
+}
