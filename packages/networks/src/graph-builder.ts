@@ -87,3 +87,23 @@ export class GraphBuilder {
     return [...this.list];
   }
 }
+
+/**
+ * The core reads an empty parent list as "the network input" and has no name for the input, so
+ * a layer that combines the input with other layers (a residual add straight off the input)
+ * cannot say so. In that case only, the input gets an explicit zero-cost identity node (a
+ * reshape to its own shape) named after the file's input layer, and every reference to the
+ * input points to it; otherwise references to the input become empty parent lists.
+ */
+export function addInputNode(
+  b: GraphBuilder,
+  inputName: string,
+  layers: readonly { parents: readonly string[] }[],
+): (parents: readonly string[]) => string[] {
+  const mixed = layers.some((l) => l.parents.length > 1 && l.parents.includes(inputName));
+  if (mixed) {
+    b.add(inputName, { kind: 'reshape', shape: b.input }, INPUT);
+    return (parents) => [...parents];
+  }
+  return (parents) => parents.filter((p) => p !== inputName);
+}

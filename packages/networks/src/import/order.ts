@@ -4,7 +4,11 @@ import { NetworkError } from '@neuralpower/core';
  * Orders named items so each comes after its parents (files list layers in any order).
  * Unknown parents and cycles fail naming the layer.
  */
-export function topoSort<T extends { name: string; parents: readonly string[] }>(items: readonly T[]): T[] {
+export function topoSort<T extends { name: string; parents: readonly string[] }>(
+  items: readonly T[],
+  /** Names that may appear as parents without being items (the network input). */
+  external: ReadonlySet<string> = new Set(),
+): T[] {
   const byName = new Map<string, T>();
   for (const item of items) {
     if (byName.has(item.name)) throw new NetworkError(item.name, 'duplicate layer name', 'name');
@@ -20,6 +24,7 @@ export function topoSort<T extends { name: string; parents: readonly string[] }>
       const top = stack[stack.length - 1]!;
       if (top.next < top.item.parents.length) {
         const parentName = top.item.parents[top.next++]!;
+        if (external.has(parentName)) continue;
         const parent = byName.get(parentName);
         if (!parent) {
           throw new NetworkError(top.item.name, `unknown parent ${JSON.stringify(parentName)}`, 'parents');

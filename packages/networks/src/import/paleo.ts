@@ -7,7 +7,7 @@ import {
   type Padding,
   type Shape,
 } from '@neuralpower/core';
-import { GraphBuilder } from '../graph-builder.js';
+import { addInputNode, GraphBuilder } from '../graph-builder.js';
 import { checkOptions, type NetworkOptions } from '../options.js';
 import { brief, int, intArray, isRecord, type Json, record, str, stringArray } from './fields.js';
 import { topoSort } from './order.js';
@@ -199,13 +199,11 @@ export function importPaleo(json: unknown, opts: NetworkOptions = {}): Network {
     .map((l) => ({ ...l, parents: l.parents.map(resolve) }));
 
   const b = new GraphBuilder([ih, iw, c]);
-  for (const l of topoSort(real)) {
-    if (l === inputLayer || l.name === inputLayer.name) continue;
-    const parents = l.parents.filter((p) => p !== inputLayer.name);
-    if (parents.length !== l.parents.length && parents.length > 0) {
-      throw new NetworkError(l.name, 'mixes the network input with other parents', 'parents');
-    }
+  const others = real.filter((l) => l.name !== inputLayer.name);
+  const parentsOf = addInputNode(b, inputLayer.name, others);
+  for (const l of topoSort(others, new Set([inputLayer.name]))) {
     if (l.parents.length === 0) throw new NetworkError(l.name, 'has no parents', 'parents');
+    const parents = parentsOf(l.parents);
     const type = str(l.def, l.name, 'type');
     const spec = mapLayer(type, l.def, l.name, b.inputShapes(l.name, parents));
     b.add(l.name, spec, parents);

@@ -2,6 +2,11 @@ import { conv, fc, pool } from '@neuralpower/core';
 import type { GraphBuilder } from '../graph-builder.js';
 import { act, adaptiveAvgPool, torchConv, type ZooEntry } from './common.js';
 
+/*
+ * Fully connected layers read flat input here: an explicit flatten precedes them, as it does
+ * in torchvision (`torch.flatten`) and Keras, so the networks export to TF.js unchanged.
+ */
+
 /** LeNet-5 (LeCun et al. 1998) with full C3 connectivity: 61,706 parameters at 32×32×1. */
 function lenet5(b: GraphBuilder): void {
   b.add('c1', conv(6, 5, { padding: 'VALID' }));
@@ -10,6 +15,7 @@ function lenet5(b: GraphBuilder): void {
   b.add('c3', conv(16, 5, { padding: 'VALID' }));
   act(b, 'c3/tanh', 'tanh');
   b.add('s4', pool('avg', 2));
+  b.add('flatten', { kind: 'flatten' });
   b.add('c5', fc(120));
   act(b, 'c5/tanh', 'tanh');
   b.add('f6', fc(84));
@@ -34,6 +40,7 @@ function alexnet(b: GraphBuilder): void {
   act(b, 'conv5/relu');
   b.add('pool5', pool('max', 3, 2));
   adaptiveAvgPool(b, 'avgpool', 6);
+  b.add('flatten', { kind: 'flatten' });
   b.add('dropout6', { kind: 'dropout', rate: 0.5 });
   b.add('fc6', fc(4096));
   act(b, 'fc6/relu');
@@ -56,6 +63,7 @@ function vgg(blocks: readonly number[]): (b: GraphBuilder) => void {
       b.add(`pool${i + 1}`, pool('max', 2));
     });
     adaptiveAvgPool(b, 'avgpool', 7);
+    b.add('flatten', { kind: 'flatten' });
     b.add('fc6', fc(4096));
     act(b, 'fc6/relu');
     b.add('dropout6', { kind: 'dropout', rate: 0.5 });
@@ -112,6 +120,7 @@ function overfeat(b: GraphBuilder): void {
   b.add('conv5', conv(1024, 3));
   act(b, 'conv5/relu');
   b.add('pool5', pool('max', 2));
+  b.add('flatten', { kind: 'flatten' });
   b.add('fc6', fc(3072));
   act(b, 'fc6/relu');
   b.add('dropout6', { kind: 'dropout', rate: 0.5 });
@@ -130,6 +139,7 @@ function cifar10SixConv(b: GraphBuilder): void {
     act(b, `conv${i + 1}/relu`);
     if (i === 1 || i === 3) b.add(`pool${i + 1}`, pool('max', 2));
   });
+  b.add('flatten', { kind: 'flatten' });
   b.add('fc7', fc(1024));
   act(b, 'fc7/relu');
   b.add('dropout7', { kind: 'dropout', rate: 0.5 });
