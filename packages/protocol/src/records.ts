@@ -85,7 +85,7 @@ export const layerRecordSchema = z
     type: z.literal('layer'),
     spec: layerSpecSchema,
     /** per-example input shapes [H, W, C], one per input (two or more for add/concat) */
-    inputs: z.array(shapeSchema).min(1).max(64),
+    inputs: z.array(shapeSchema).min(1).max(64).readonly(),
     ...measurementFields,
   })
   .superRefine((record, ctx) => {

@@ -7,7 +7,7 @@ export const positive = z.number().positive();
 /** ISO 8601 date-time, `Z` or an offset, e.g. `2026-11-27T16:09:14.123Z`. */
 export const timestamp = z.iso.datetime({ offset: true });
 
-export const shapeSchema = z.tuple([positiveInt, positiveInt, positiveInt]);
+export const shapeSchema = z.tuple([positiveInt, positiveInt, positiveInt]).readonly();
 
 /**
  * A layer spec validated by the core's own `parseLayerSpec`, so the wire accepts exactly what the
