@@ -1,6 +1,6 @@
 import { CdState } from './coordinate-descent.js';
 import { type ErrorMetrics, errorMetrics } from './metrics.js';
-import { standardise } from './moments.js';
+import { type SortedData, standardise } from './moments.js';
 import { chooseLambda, lambdaGrid } from './path.js';
 import { buildProblem, centredIntercept, trainingMoments, weightedSse } from './problem.js';
 import type { Objective } from './types.js';
@@ -27,16 +27,15 @@ export interface ObjectiveFit {
 }
 
 export function fitObjective(
-  X: readonly (readonly number[])[],
+  sorted: SortedData,
   y: readonly number[],
-  p: number,
-  foldOf: Int32Array,
   opts: ResolvedOptions,
   objective: Objective,
 ): ObjectiveFit {
   const K = opts.folds;
   const nL = opts.nLambdas;
-  const data = standardise(X, y, p, foldOf, K, objective);
+  const p = sorted.p;
+  const data = standardise(sorted, objective);
   const { n, U, order, foldStart } = data;
 
   const full = new CdState(buildProblem(data.total, p, data.yMean ** 2));

@@ -1,5 +1,6 @@
 import { fitObjective, type ObjectiveFit } from './cross-validate.js';
 import { FitError } from './errors.js';
+import { sortByFold } from './moments.js';
 import { assignFolds } from './prng.js';
 import type { FitReport, LassoCvOptions, LinearFit, Objective } from './types.js';
 import { resolveOptions, validateData } from './validate.js';
@@ -18,7 +19,8 @@ export function fitLassoCv(
   const p = validateData(X, y, opts.folds);
   const foldOf = assignFolds(y.length, opts.folds, opts.seed);
   const objectives: Objective[] = opts.objective === 'auto' ? ['squared', 'relative'] : [opts.objective];
-  const fits = objectives.map((o) => fitObjective(X, y, p, foldOf, opts, o));
+  const sorted = sortByFold(X, y, p, foldOf, opts.folds);
+  const fits = objectives.map((o) => fitObjective(sorted, y, opts, o));
   let best = fits[0]!;
   for (const f of fits) if (f.metrics.rmspe < best.metrics.rmspe) best = f;
 

@@ -38,52 +38,35 @@ export function sampleWeight(objective: Objective, y: number): number {
   return objective === 'relative' ? 1 / (y * y) : 1;
 }
 
-export function standardise(
+/**
+ * The rows in fold-sorted order (stable within a fold) as a column-major copy: built once and shared by
+ * both objectives, so the per-objective passes below run over contiguous memory.
+ */
+export interface SortedData {
+  n: number;
+  p: number;
+  folds: number;
+  /** order[r] = original index of the r-th row in fold-sorted order. */
+  order: Int32Array;
+  /** Fold f occupies sorted rows foldStart[f] .. foldStart[f+1]−1. */
+  foldStart: Int32Array;
+  /** Column-major n×p copy of X in sorted order. */
+  columns: Float64Array;
+  /** y in sorted order. */
+  y: Float64Array;
+}
+
+/** Rows per block of the transpose: reads stay within a few rows, writes are 32 contiguous values. */
+const TRANSPOSE_ROWS = 32;
+
+export function sortByFold(
   X: readonly (readonly number[])[],
   y: readonly number[],
   p: number,
   foldOf: Int32Array,
   folds: number,
-  objective: Objective,
-): Standardised {
+): SortedData {
   const n = y.length;
-  const q = p + 2;
-  const w = new Float64Array(n);
-  let wSum = 0;
-  let wySum = 0;
-  for (let i = 0; i < n; i++) {
-    const wi = sampleWeight(objective, y[i]!);
-    w[i] = wi;
-    wSum += wi;
-    wySum += wi * y[i]!;
-  }
-  const yMean = wySum / wSum;
-
-  // Two-pass weighted mean and standard deviation per column (one pass over rows for each).
-  const mean = new Float64Array(p);
-  for (let i = 0; i < n; i++) {
-    const row = X[i]!;
-    const wi = w[i]!;
-    for (let j = 0; j < p; j++) mean[j] = mean[j]! + wi * row[j]!;
-  }
-  for (let j = 0; j < p; j++) mean[j] = mean[j]! / wSum;
-  const variance = new Float64Array(p);
-  for (let i = 0; i < n; i++) {
-    const row = X[i]!;
-    const wi = w[i]!;
-    for (let j = 0; j < p; j++) {
-      const d = row[j]! - mean[j]!;
-      variance[j] = variance[j]! + wi * d * d;
-    }
-  }
-  const scale = new Float64Array(p);
-  for (let j = 0; j < p; j++) {
-    const s = Math.sqrt(variance[j]! / wSum);
-    // A column whose spread is at rounding level relative to its mean is constant for our purposes.
-    scale[j] = s > 1e-12 * Math.abs(mean[j]!) && s > 0 ? s : 0;
-  }
-
-  // Fold-sorted row order (stable within a fold).
   const foldStart = new Int32Array(folds + 1);
   for (let i = 0; i < n; i++) {
     const f = foldOf[i]! + 1;
@@ -94,16 +77,61 @@ export function standardise(
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[fill[foldOf[i]!]!++] = i;
 
-  const U = new Float64Array(n * q);
-  const inv = new Float64Array(p);
-  for (let j = 0; j < p; j++) inv[j] = scale[j]! > 0 ? 1 / scale[j]! : 0;
+  const columns = new Float64Array(n * p);
+  const ySorted = new Float64Array(n);
+  for (let r0 = 0; r0 < n; r0 += TRANSPOSE_ROWS) {
+    const r1 = Math.min(r0 + TRANSPOSE_ROWS, n);
+    for (let j = 0; j < p; j++) {
+      const o = j * n;
+      for (let r = r0; r < r1; r++) columns[o + r] = X[order[r]!]![j]!;
+    }
+  }
+  for (let r = 0; r < n; r++) ySorted[r] = y[order[r]!]!;
+  return { n, p, folds, order, foldStart, columns, y: ySorted };
+}
+
+export function standardise(data: SortedData, objective: Objective): Standardised {
+  const { n, p, folds, order, foldStart, columns } = data;
+  const y = data.y;
+  const q = p + 2;
+  const w = new Float64Array(n);
+  let wSum = 0;
+  let wySum = 0;
   for (let r = 0; r < n; r++) {
-    const i = order[r]!;
-    const row = X[i]!;
-    const sw = Math.sqrt(w[i]!);
-    for (let j = 0; j < p; j++) U[j * n + r] = sw * (row[j]! - mean[j]!) * inv[j]!;
+    const wr = sampleWeight(objective, y[r]!);
+    w[r] = wr;
+    wSum += wr;
+    wySum += wr * y[r]!;
+  }
+  const yMean = wySum / wSum;
+
+  const U = new Float64Array(n * q);
+  const mean = new Float64Array(p);
+  const scale = new Float64Array(p);
+  for (let j = 0; j < p; j++) {
+    const o = j * n;
+    // Two-pass weighted mean and standard deviation.
+    let m = 0;
+    for (let r = 0; r < n; r++) m += w[r]! * columns[o + r]!;
+    m /= wSum;
+    let v = 0;
+    for (let r = 0; r < n; r++) {
+      const d = columns[o + r]! - m;
+      v += w[r]! * d * d;
+    }
+    const sd = Math.sqrt(v / wSum);
+    // A column whose spread is at rounding level relative to its mean is constant for our purposes.
+    const s = sd > 1e-12 * Math.abs(m) && sd > 0 ? sd : 0;
+    mean[j] = m;
+    scale[j] = s;
+    if (s === 0) continue;
+    const inv = 1 / s;
+    for (let r = 0; r < n; r++) U[o + r] = Math.sqrt(w[r]!) * (columns[o + r]! - m) * inv;
+  }
+  for (let r = 0; r < n; r++) {
+    const sw = Math.sqrt(w[r]!);
     U[p * n + r] = sw;
-    U[(p + 1) * n + r] = sw * (y[i]! - yMean);
+    U[(p + 1) * n + r] = sw * (y[r]! - yMean);
   }
 
   const foldMoments: Float64Array[] = [];
