@@ -1,0 +1,126 @@
+import type { LayerRecord, Power } from '@neuralpower/protocol';
+import { nowMs, sleep } from '../clock.js';
+import { throttleReasonNames } from '../discovery/gpu.js';
+import type { PreparedWork } from '../engine/engine.js';
+import type { PowerSampler, PowerSourceName } from '../power/sampler.js';
+import { DEFAULT_TIMING, type TimingOptions, type TimingResult, timeWork } from './timing.js';
+
+export interface MeasureOptions {
+  readonly timing: TimingOptions;
+  /** Back-to-back run time for the power window; default max(1 s, 20 × sampler interval). */
+  readonly powerWindowMs?: number;
+  /** Fewer samples than this in a window flags it (`lowSampleCount`). Default 10. */
+  readonly minSamples: number;
+  /** Idle pause after each configuration so the next one starts cool. Default 0. */
+  readonly cooldownMs: number;
+  /** Idle power measured at start, copied into every record for reference. */
+  readonly idleW?: number;
+}
+
+export const DEFAULT_MEASURE: MeasureOptions = { timing: DEFAULT_TIMING, minSamples: 10, cooldownMs: 0 };
+
+/** What one measurement adds to a record, whatever was measured (layer or network). */
+export type Measured = Pick<
+  LayerRecord,
+  'runtime' | 'power' | 'energyMj' | 'clocks' | 'temperatureC' | 'throttleReasons' | 'startedAt' | 'endedAt'
+> & { readonly timing: TimingResult; readonly powerNote?: string };
+
+export function defaultPowerWindowMs(intervalMs: number): number {
+  return Math.max(1000, 20 * intervalMs);
+}
+
+function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const s = [...values].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+const PROTOCOL_SOURCES: Record<Exclude<PowerSourceName, 'none'>, 'nvidia-smi' | 'rapl'> = {
+  'nvidia-smi': 'nvidia-smi',
+  rapl: 'rapl',
+};
+
+/**
+ * Times a prepared layer, then (when a power source exists) runs it back to back over a window
+ * long enough for many samples and takes the time-weighted mean power of that window. Energy of
+ * one forward pass = mean power × mean runtime (W × ms = mJ).
+ */
+export async function measureWork(
+  work: PreparedWork,
+  sampler: PowerSampler,
+  options: MeasureOptions = DEFAULT_MEASURE,
+): Promise<Measured> {
+  const startedAt = new Date().toISOString();
+  const timing = await timeWork(work, options.timing);
+  let power: Power = 'unavailable';
+  let powerNote: string | undefined;
+  let state: Pick<LayerRecord, 'clocks' | 'temperatureC' | 'throttleReasons'> = {};
+  if (sampler.source !== 'none') {
+    const windowMs = options.powerWindowMs ?? defaultPowerWindowMs(sampler.intervalMs);
+    const t0 = nowMs();
+    // Bounded by the window length: each pass is at most one configuration's runtime.
+    while (nowMs() - t0 < windowMs) {
+      work.run();
+      await work.synchronise();
+    }
+    const t1 = nowMs();
+    const w = await sampler.window({ t0Ms: t0, t1Ms: t1, minSamples: options.minSamples });
+    if (w) {
+      const interval = sampler.achievedIntervalMs();
+      power = {
+        meanW: w.meanPowerW,
+        samples: w.samples,
+        windowMs: t1 - t0,
+        source: PROTOCOL_SOURCES[sampler.source],
+        minW: w.minPowerW,
+        maxW: w.maxPowerW,
+        ...(options.idleW !== undefined ? { idleW: options.idleW } : {}),
+        ...(interval !== undefined && interval > 0 ? { intervalMs: interval } : {}),
+        lowSampleCount: w.lowSamples,
+      };
+    } else {
+      powerNote = `no ${sampler.source} sample covered the ${Math.round(t1 - t0)} ms power window`;
+    }
+    const readings = sampler.readings(t0, t1);
+    const sm = median(readings.flatMap((r) => (r.smClockMHz !== undefined ? [r.smClockMHz] : [])));
+    const mem = median(readings.flatMap((r) => (r.memClockMHz !== undefined ? [r.memClockMHz] : [])));
+    const temps = readings.flatMap((r) => (r.temperatureC !== undefined ? [r.temperatureC] : []));
+    const masks = readings.flatMap((r) => (r.throttleReasons !== undefined ? [r.throttleReasons] : []));
+    state = {
+      ...(sm !== undefined || mem !== undefined
+        ? {
+            clocks: {
+              ...(sm !== undefined ? { smMHz: sm } : {}),
+              ...(mem !== undefined ? { memMHz: mem } : {}),
+            },
+          }
+        : {}),
+      ...(temps.length ? { temperatureC: Math.max(...temps) } : {}),
+      ...(masks.length ? { throttleReasons: throttleReasonNames(masks.reduce((a, b) => a | b, 0)) } : {}),
+    };
+  }
+  const endedAt = new Date().toISOString();
+  if (options.cooldownMs > 0) await sleep(options.cooldownMs);
+  return {
+    runtime: { meanMs: timing.meanMs, medianMs: timing.medianMs, stdMs: timing.stdMs, n: timing.n },
+    power,
+    energyMj: power === 'unavailable' ? null : power.meanW * timing.meanMs,
+    ...state,
+    startedAt,
+    endedAt,
+    timing,
+    ...(powerNote ? { powerNote } : {}),
+  };
+}
+
+/** Idle power over a quiet window before any work, for reference in records. */
+export async function measureIdlePower(
+  sampler: PowerSampler,
+  durationMs: number,
+): Promise<number | undefined> {
+  if (sampler.source === 'none') return undefined;
+  const t0 = nowMs();
+  await sleep(durationMs);
+  const w = await sampler.window({ t0Ms: t0, t1Ms: nowMs(), minSamples: 1 });
+  return w?.meanPowerW;
+}

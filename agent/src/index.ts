@@ -1,0 +1,26 @@
+/**
+ * @neuralpower/agent: GPU/CPU discovery, power samplers, TF.js layer benchmarks, sweeps and the
+ * durable outbox that streams records to a collector.
+ */
+export { type Measured, type MeasureOptions, measureIdlePower, measureWork } from './bench/measure.js';
+export { type RuntimeSummary, summarise } from './bench/stats.js';
+export { DEFAULT_TIMING, type TimingOptions, type TimingResult, timeWork } from './bench/timing.js';
+export { parseNvidiaCsv } from './discovery/csv.js';
+export type { GpuInfo, GpuReading } from './discovery/gpu.js';
+export { probeNvidiaSmi } from './discovery/nvidia-smi.js';
+export { type PlatformProbe, probePlatform } from './discovery/probe.js';
+export { discoverRaplZones, type RaplZone } from './discovery/rapl.js';
+export type { Engine, PreparedWork } from './engine/engine.js';
+export { availableBackends, TFJS_BACKENDS, type TfjsBackendChoice } from './engine/tfjs/backends.js';
+export { TfjsEngine } from './engine/tfjs/index.js';
+export { createLogger, type Logger, silentLogger } from './log.js';
+export { Outbox } from './outbox/outbox.js';
+export { declarePlatform } from './platform.js';
+export { createPowerSampler, POWER_CHOICES, type PowerChoice } from './power/registry.js';
+export type { PowerSampler, PowerSourceName } from './power/sampler.js';
+export type { PowerWindow } from './power/window.js';
+export { type RunAgentOptions, type RunAgentResult, runAgent } from './run.js';
+export { CollectorStream, FatalStreamError } from './stream/client.js';
+export { DEFAULT_SWEEP, planSweep, type SweepItem, type SweepOptions, type SweepPlan } from './sweep/plan.js';
+export { RANGE_PRESET_NAMES, RANGE_PRESETS, type RangePreset } from './sweep/ranges.js';
+export { SAMPLE_KINDS } from './sweep/sample.js';

@@ -1,0 +1,196 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { MeasurementRecord } from '@neuralpower/protocol';
+import Database from 'better-sqlite3';
+
+export interface OutboxBatch {
+  readonly seq: number;
+  readonly records: readonly MeasurementRecord[];
+}
+
+export interface SweepRow {
+  readonly id: string;
+  readonly options: string;
+  readonly total: number;
+  readonly finished: boolean;
+}
+
+/**
+ * The agent's durable state in `<stateDir>/agent.sqlite`:
+ * - `outbox`: every record, written (and fsynced) before it is sent; deleted only when the
+ *   collector acks the batch that carried it. A batch's seq and membership are fixed when it is
+ *   first formed, so a resend after a crash is the same batch and the collector can dedupe it.
+ * - `measured`: natural keys of every configuration this agent measured (sweeps skip them).
+ * - `sweeps`: sweep definitions and whether they finished, so an interrupted sweep resumes.
+ * - `rejected`: records the collector refused as invalid, kept with the reason (never dropped).
+ */
+export class Outbox {
+  private readonly db: Database.Database;
+
+  constructor(stateDir: string) {
+    mkdirSync(stateDir, { recursive: true });
+    this.db = new Database(path.join(stateDir, 'agent.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL,
+        body TEXT NOT NULL,
+        seq INTEGER,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+      CREATE INDEX IF NOT EXISTS outbox_seq ON outbox(seq);
+      CREATE TABLE IF NOT EXISTS measured (key TEXT PRIMARY KEY, sweep TEXT);
+      CREATE TABLE IF NOT EXISTS sweeps (
+        id TEXT PRIMARY KEY, options TEXT NOT NULL, total INTEGER NOT NULL, finished INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+      CREATE TABLE IF NOT EXISTS rejected (
+        id INTEGER PRIMARY KEY, key TEXT NOT NULL, body TEXT NOT NULL, seq INTEGER, error TEXT NOT NULL,
+        at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+      );
+      CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+      INSERT OR IGNORE INTO meta (k, v) VALUES ('next_seq', '1');
+    `);
+  }
+
+  /** Stores a record (and marks its configuration measured) in one transaction. */
+  add(record: MeasurementRecord, key: string, sweepId?: string): void {
+    const tx = this.db.transaction(() => {
+      this.db.prepare('INSERT INTO outbox (key, body) VALUES (?, ?)').run(key, JSON.stringify(record));
+      this.db.prepare('INSERT OR REPLACE INTO measured (key, sweep) VALUES (?, ?)').run(key, sweepId ?? null);
+    });
+    tx.immediate();
+  }
+
+  /** Marks a configuration done without a record (it failed to run; the sweep must not retry forever). */
+  markMeasured(key: string, sweepId?: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO measured (key, sweep) VALUES (?, ?)').run(key, sweepId ?? null);
+  }
+
+  hasMeasured(key: string): boolean {
+    return this.db.prepare('SELECT 1 FROM measured WHERE key = ?').get(key) !== undefined;
+  }
+
+  private nextSeq(): number {
+    const row = this.db.prepare("SELECT v FROM meta WHERE k = 'next_seq'").get() as { v: string };
+    return Number(row.v);
+  }
+
+  /**
+   * The batch to send next: the oldest batch already formed (a resend keeps its seq and records),
+   * else a new batch of up to `max` unbatched records with a fresh seq. Undefined when empty.
+   */
+  nextBatch(max: number): OutboxBatch | undefined {
+    const tx = this.db.transaction((): OutboxBatch | undefined => {
+      const pending = this.db.prepare('SELECT MIN(seq) AS seq FROM outbox WHERE seq IS NOT NULL').get() as {
+        seq: number | null;
+      };
+      let seq = pending.seq;
+      if (seq === null) {
+        const ids = this.db
+          .prepare('SELECT id FROM outbox WHERE seq IS NULL ORDER BY id LIMIT ?')
+          .all(max) as { id: number }[];
+        if (ids.length === 0) return undefined;
+        seq = this.nextSeq();
+        this.db.prepare("UPDATE meta SET v = ? WHERE k = 'next_seq'").run(String(seq + 1));
+        const last = ids[ids.length - 1]!.id;
+        this.db.prepare('UPDATE outbox SET seq = ? WHERE seq IS NULL AND id <= ?').run(seq, last);
+      }
+      const rows = this.db.prepare('SELECT body FROM outbox WHERE seq = ? ORDER BY id').all(seq) as {
+        body: string;
+      }[];
+      return { seq, records: rows.map((r) => JSON.parse(r.body) as MeasurementRecord) };
+    });
+    return tx.immediate();
+  }
+
+  /** The collector committed batch `seq`: its records leave the outbox. */
+  ack(seq: number): number {
+    return this.db.prepare('DELETE FROM outbox WHERE seq = ?').run(seq).changes;
+  }
+
+  /**
+   * The collector has committed seqs up to `lastSeq` for this agent id (e.g. the state dir was
+   * recreated): new batches must use higher seqs.
+   */
+  observeLastSeq(lastSeq: number | null): void {
+    if (lastSeq === null) return;
+    if (this.nextSeq() <= lastSeq) {
+      this.db.prepare("UPDATE meta SET v = ? WHERE k = 'next_seq'").run(String(lastSeq + 1));
+    }
+  }
+
+  /** The collector never saw batch `seq` and it is below its high mark: give it a fresh seq. */
+  renumber(seq: number): number {
+    const tx = this.db.transaction(() => {
+      const fresh = this.nextSeq();
+      this.db.prepare("UPDATE meta SET v = ? WHERE k = 'next_seq'").run(String(fresh + 1));
+      this.db.prepare('UPDATE outbox SET seq = ? WHERE seq = ?').run(fresh, seq);
+      return fresh;
+    });
+    return tx.immediate();
+  }
+
+  /** The collector refused batch `seq` as invalid: keep its records aside with the reason. */
+  reject(seq: number, error: string): number {
+    const tx = this.db.transaction(() => {
+      this.db
+        .prepare(
+          'INSERT INTO rejected (key, body, seq, error) SELECT key, body, seq, ? FROM outbox WHERE seq = ?',
+        )
+        .run(error, seq);
+      return this.db.prepare('DELETE FROM outbox WHERE seq = ?').run(seq).changes;
+    });
+    return tx.immediate();
+  }
+
+  pendingCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
+  }
+
+  rejectedCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM rejected').get() as { n: number }).n;
+  }
+
+  /** Every record still waiting (for `--out` files and tests). */
+  pendingRecords(): MeasurementRecord[] {
+    return (this.db.prepare('SELECT body FROM outbox ORDER BY id').all() as { body: string }[]).map(
+      (r) => JSON.parse(r.body) as MeasurementRecord,
+    );
+  }
+
+  saveSweep(id: string, options: string, total: number): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO sweeps (id, options, total) VALUES (?, ?, ?)')
+      .run(id, options, total);
+  }
+
+  finishSweep(id: string): void {
+    this.db.prepare('UPDATE sweeps SET finished = 1 WHERE id = ?').run(id);
+  }
+
+  unfinishedSweep(): SweepRow | undefined {
+    const row = this.db
+      .prepare(
+        'SELECT id, options, total, finished FROM sweeps WHERE finished = 0 ORDER BY created_at LIMIT 1',
+      )
+      .get() as { id: string; options: string; total: number; finished: number } | undefined;
+    return row ? { ...row, finished: row.finished === 1 } : undefined;
+  }
+
+  /** The agent id kept in the state dir (seq numbers are scoped by it, so it must survive restarts). */
+  agentId(create: () => string): string {
+    const row = this.db.prepare("SELECT v FROM meta WHERE k = 'agent_id'").get() as { v: string } | undefined;
+    if (row) return row.v;
+    const id = create();
+    this.db.prepare("INSERT INTO meta (k, v) VALUES ('agent_id', ?)").run(id);
+    return id;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

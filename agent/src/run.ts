@@ -1,0 +1,315 @@
+import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import os from 'node:os';
+import type {
+  LayerRecord,
+  MeasurementRecord,
+  NetworkRecord,
+  PlatformDeclaration,
+} from '@neuralpower/protocol';
+import { DEFAULT_MEASURE, type MeasureOptions, measureIdlePower, measureWork } from './bench/measure.js';
+import { DEFAULT_TIMING, type TimingOptions } from './bench/timing.js';
+import type { GpuInfo } from './discovery/gpu.js';
+import { type PlatformProbe, probePlatform } from './discovery/probe.js';
+import type { Engine } from './engine/engine.js';
+import type { TfjsBackendChoice } from './engine/tfjs/backends.js';
+import { TfjsEngine } from './engine/tfjs/index.js';
+import { createLogger, type Logger } from './log.js';
+import { Outbox } from './outbox/outbox.js';
+import { declarePlatform } from './platform.js';
+import { createPowerSampler, type PowerChoice } from './power/registry.js';
+import type { PowerSampler } from './power/sampler.js';
+import { CollectorStream } from './stream/client.js';
+import { fetchKnownKeys } from './stream/known-keys.js';
+import { DEFAULT_SWEEP, planSweep, type SweepItem, type SweepOptions } from './sweep/plan.js';
+import { ProgressBar } from './sweep/progress.js';
+
+export interface RunAgentOptions {
+  /** Directory for the outbox database and sweep progress (created if missing). */
+  readonly stateDir: string;
+  /** `ws://HOST:PORT`; without it records stay in the outbox (and `outFile`). */
+  readonly collectorUrl?: string;
+  readonly token?: string;
+  /** GPU index to measure on; default the first GPU found (or the CPU when there is none). */
+  readonly gpu?: number;
+  readonly backend?: TfjsBackendChoice;
+  readonly power?: PowerChoice;
+  /** Power sampling interval (default 50 ms, down to 1). */
+  readonly intervalMs?: number;
+  /** The sweep to run; omitted: resume the state dir's unfinished sweep, or only drain the outbox. */
+  readonly sweep?: Partial<SweepOptions>;
+  readonly timing?: Partial<TimingOptions>;
+  readonly measure?: Partial<Omit<MeasureOptions, 'timing'>>;
+  /** Quiet time at start to measure idle power (default 2 s; only with a power source). */
+  readonly idleMs?: number;
+  /** Overrides the id kept in the state dir. */
+  readonly agentId?: string;
+  /** Ask the collector which configurations it already has and skip them (default true). */
+  readonly skipKnown?: boolean;
+  /** Wait at most this long for the outbox to drain after the sweep (default: until done or aborted). */
+  readonly drainTimeoutMs?: number;
+  /** Append every record as a JSON line. */
+  readonly outFile?: string;
+  readonly nvidiaSmiCommand?: string;
+  readonly powercapRoot?: string;
+  readonly probeTimeoutMs?: number;
+  /** Reuse a probe already made (the CLI's `--gpu all` parent). */
+  readonly probe?: PlatformProbe;
+  readonly logger?: Logger;
+  /** Draw a progress bar (default: when stderr is a TTY). */
+  readonly progress?: boolean;
+  readonly signal?: AbortSignal;
+  readonly onRecord?: (record: MeasurementRecord) => void;
+  /** Reconnect backoff bounds (tests shorten them). */
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  readonly batchSize?: number;
+}
+
+export interface RunAgentResult {
+  readonly agentId: string;
+  readonly platform: PlatformDeclaration;
+  readonly powerSource: PowerSampler['source'];
+  readonly powerDescription: string;
+  /** Why power is unavailable, when it is. */
+  readonly powerNote?: string;
+  readonly idlePowerW?: number;
+  readonly achievedIntervalMs?: number;
+  readonly sweepId?: string;
+  readonly planned: number;
+  readonly measured: number;
+  readonly skipped: number;
+  readonly failed: number;
+  /** Records still in the outbox at exit (0 when everything was acked). */
+  readonly pending: number;
+  readonly rejected: number;
+  readonly aborted: boolean;
+  readonly notes: readonly string[];
+}
+
+function selectGpu(probe: PlatformProbe, wanted: number | undefined): GpuInfo | undefined {
+  if (probe.gpus.length === 0) return undefined;
+  if (wanted === undefined) return probe.gpus[0];
+  const gpu = probe.gpus.find((g) => g.index === wanted);
+  if (!gpu) {
+    throw new Error(`--gpu ${wanted}: no such GPU; found ${probe.gpus.map((g) => g.index).join(', ')}`);
+  }
+  return gpu;
+}
+
+function buildRecord(
+  item: SweepItem,
+  platform: string,
+  measured: Awaited<ReturnType<typeof measureWork>>,
+): MeasurementRecord {
+  const { timing: _timing, powerNote: _note, ...fields } = measured;
+  if (item.type === 'layer') {
+    const record: LayerRecord = {
+      type: 'layer',
+      platform,
+      spec: item.config.spec,
+      inputs: item.config.inputs.map((s) => [...s] as [number, number, number]),
+      batch: item.config.batch,
+      ...fields,
+    };
+    return record;
+  }
+  const record: NetworkRecord = {
+    type: 'network',
+    platform,
+    network: item.ref,
+    batch: item.network.batch,
+    ...fields,
+  };
+  return record;
+}
+
+/**
+ * Probes the machine, picks an engine and a power source, runs a sweep (resuming one that was
+ * interrupted), writes every record to the durable outbox before it is sent, streams the outbox to
+ * the collector, and returns once the sweep is done and the outbox drained (or on abort).
+ */
+export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult> {
+  const log = options.logger ?? createLogger();
+  const notes: string[] = [];
+  const note = (msg: string) => {
+    notes.push(msg);
+    log.warn(msg);
+  };
+  const probe =
+    options.probe ??
+    (await probePlatform({
+      ...(options.nvidiaSmiCommand ? { nvidiaSmiCommand: options.nvidiaSmiCommand } : {}),
+      ...(options.powercapRoot ? { powercapRoot: options.powercapRoot } : {}),
+      ...(options.probeTimeoutMs ? { timeoutMs: options.probeTimeoutMs } : {}),
+    }));
+  if (probe.gpuUnavailableReason) note(probe.gpuUnavailableReason);
+  const gpu = selectGpu(probe, options.gpu);
+
+  const outbox = new Outbox(options.stateDir);
+  let engine: Engine | undefined;
+  let sampler: PowerSampler | undefined;
+  let stream: CollectorStream | undefined;
+  try {
+    const agentId =
+      options.agentId ?? outbox.agentId(() => `${os.hostname()}/${randomBytes(4).toString('hex')}`);
+    engine = await TfjsEngine.create(options.backend ?? 'auto');
+    for (const n of engine.notes) log.info({ backend: engine.identity.backend }, n);
+    if (gpu && engine.device !== 'gpu') {
+      note(
+        `a GPU (${gpu.name ?? gpu.index}) is present but the engine runs on the CPU; records are filed under the CPU platform`,
+      );
+    }
+    const platform = declarePlatform(probe, engine, gpu);
+    log.info({ platform: platform.id, description: platform.description, agentId }, 'platform');
+
+    const intervalMs = Math.max(1, options.intervalMs ?? 50);
+    const power = createPowerSampler(options.power ?? 'auto', engine.device, {
+      ...(gpu ? { gpu } : {}),
+      supportedFields: probe.supportedFields,
+      raplZones: probe.raplZones,
+      intervalMs,
+      ...(options.nvidiaSmiCommand ? { nvidiaSmiCommand: options.nvidiaSmiCommand } : {}),
+      onWarning: (m) => log.warn(m),
+    });
+    sampler = power.sampler;
+    if (power.note) note(power.note);
+    await sampler.start();
+    const idlePowerW = await measureIdlePower(sampler, options.idleMs ?? 2000);
+    if (idlePowerW !== undefined) log.info({ idlePowerW, source: sampler.description }, 'idle power');
+
+    if (options.collectorUrl) {
+      if (!options.token) throw new Error('--token is required with --collector');
+      stream = new CollectorStream({
+        url: options.collectorUrl,
+        token: options.token,
+        outbox,
+        hello: { agentId, host: os.hostname(), agentVersion: '0.1.0', platforms: [platform] },
+        log,
+        ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+        ...(options.backoff
+          ? { initialBackoffMs: options.backoff.initialMs, maxBackoffMs: options.backoff.maxMs }
+          : {}),
+      });
+      stream.start();
+    }
+
+    // Which sweep: the one asked for, else the state dir's unfinished one.
+    let sweepOptions: SweepOptions | undefined;
+    if (options.sweep) sweepOptions = { ...DEFAULT_SWEEP, ...options.sweep };
+    else {
+      const saved = outbox.unfinishedSweep();
+      if (saved) {
+        sweepOptions = JSON.parse(saved.options) as SweepOptions;
+        log.info({ sweep: saved.id }, 'resuming an interrupted sweep');
+      }
+    }
+
+    let measured = 0;
+    let skipped = 0;
+    let failed = 0;
+    let planned = 0;
+    let sweepIdValue: string | undefined;
+    const measure: MeasureOptions = {
+      ...DEFAULT_MEASURE,
+      ...options.measure,
+      timing: { ...DEFAULT_TIMING, ...options.timing },
+      ...(idlePowerW !== undefined ? { idleW: idlePowerW } : {}),
+    };
+
+    if (sweepOptions) {
+      const plan = await planSweep(platform.id, sweepOptions);
+      sweepIdValue = plan.id;
+      planned = plan.items.length;
+      outbox.saveSweep(plan.id, JSON.stringify(sweepOptions), plan.items.length);
+      const known =
+        options.collectorUrl && options.token && options.skipKnown !== false
+          ? await fetchKnownKeys(options.collectorUrl, options.token, platform.id).catch((err: Error) => {
+              log.warn({ err: err.message }, 'could not ask the collector which configurations it has');
+              return new Set<string>();
+            })
+          : new Set<string>();
+      const bar = (options.progress ?? process.stderr.isTTY) ? new ProgressBar(plan.items.length) : undefined;
+      let done = 0;
+      for (const item of plan.items) {
+        if (options.signal?.aborted) break;
+        if (outbox.hasMeasured(item.key) || known.has(item.key)) {
+          skipped++;
+          done++;
+          continue;
+        }
+        bar?.update(done, item.origin, true);
+        let work: Awaited<ReturnType<Engine['prepare']>> | undefined;
+        try {
+          work =
+            item.type === 'layer'
+              ? await engine.prepare(item.config)
+              : await engine.prepareNetwork(item.network);
+          const result = await measureWork(work, sampler, measure);
+          if (result.powerNote) log.warn({ item: item.origin }, result.powerNote);
+          const record = buildRecord(item, platform.id, result);
+          outbox.add(record, item.key, plan.id);
+          options.onRecord?.(record);
+          if (options.outFile) appendFileSync(options.outFile, `${JSON.stringify(record)}\n`);
+          stream?.notify();
+          measured++;
+          if (!bar) {
+            log.info(
+              {
+                item: item.origin,
+                done: done + 1,
+                total: plan.items.length,
+                runtimeMs: record.runtime.meanMs,
+                powerW: record.power === 'unavailable' ? null : record.power.meanW,
+                budgetExhausted: result.timing.budgetExhausted,
+              },
+              'measured',
+            );
+          }
+        } catch (err) {
+          failed++;
+          outbox.markMeasured(item.key, plan.id);
+          log.warn({ item: item.origin, err: (err as Error).message }, 'configuration failed; skipped');
+        } finally {
+          work?.dispose();
+        }
+        done++;
+      }
+      bar?.finish(
+        `sweep: ${measured} measured, ${skipped} skipped, ${failed} failed of ${plan.items.length}`,
+      );
+      if (!options.signal?.aborted) outbox.finishSweep(plan.id);
+    }
+
+    if (stream && !options.signal?.aborted) {
+      const drained = await Promise.race([
+        stream.drain(options.drainTimeoutMs),
+        new Promise<boolean>((resolve) => options.signal?.addEventListener('abort', () => resolve(false))),
+      ]);
+      if (!drained && stream.fatalError) throw stream.fatalError;
+    }
+    const achieved = sampler.achievedIntervalMs();
+    return {
+      agentId,
+      platform,
+      powerSource: sampler.source,
+      powerDescription: sampler.description,
+      ...(power.note ? { powerNote: power.note } : {}),
+      ...(idlePowerW !== undefined ? { idlePowerW } : {}),
+      ...(achieved !== undefined ? { achievedIntervalMs: achieved } : {}),
+      ...(sweepIdValue ? { sweepId: sweepIdValue } : {}),
+      planned,
+      measured,
+      skipped,
+      failed,
+      pending: outbox.pendingCount(),
+      rejected: outbox.rejectedCount(),
+      aborted: options.signal?.aborted ?? false,
+      notes,
+    };
+  } finally {
+    await stream?.stop();
+    await sampler?.stop();
+    await engine?.dispose();
+    outbox.close();
+  }
+}
