@@ -123,7 +123,9 @@ export async function planSweep(platformId: string, options: SweepOptions): Prom
     return Array.from({ length: options.count }, () => sampleConfig(kind, rng, ranges));
   });
   for (let i = 0; i < options.count; i++) {
-    perKind.forEach((configs, k) => addLayer(configs[i]!, `random:${options.kinds[k]}`));
+    perKind.forEach((configs, k) => {
+      addLayer(configs[i]!, `random:${options.kinds[k]}`);
+    });
   }
 
   for (const name of options.zoo) {
