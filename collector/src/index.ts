@@ -1,4 +1,5 @@
 export { type TokenInfo, TokenStore } from './auth/tokens.js';
+export * from './cli/index.js';
 export * from './client/index.js';
 export type { ModelVersionSummary, Target, VersionPointer } from './db/models-store.js';
 export { integrityCheck, openDatabase, type Synchronous } from './db/open.js';

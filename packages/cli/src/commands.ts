@@ -1,3 +1,10 @@
+import {
+  collectorCommand,
+  exportCommand,
+  modelsCommand,
+  platformsCommand,
+  remotePredictCommand,
+} from '@neuralpower/collector';
 import type { CommandModule } from 'yargs';
 import { networksCommand } from './commands/networks.js';
 
@@ -6,4 +13,11 @@ import { networksCommand } from './commands/networks.js';
  * the modules themselves live with the package that implements them.
  */
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types.
-export const commands: CommandModule<any, any>[] = [networksCommand];
+export const commands: CommandModule<any, any>[] = [
+  networksCommand,
+  collectorCommand,
+  platformsCommand,
+  modelsCommand,
+  exportCommand,
+  remotePredictCommand,
+];
