@@ -1,3 +1,4 @@
+import { agentCommand } from '@neuralpower/agent/cli';
 import {
   collectorCommand,
   exportCommand,
@@ -20,4 +21,5 @@ export const commands: CommandModule<any, any>[] = [
   modelsCommand,
   exportCommand,
   remotePredictCommand,
+  agentCommand,
 ];

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { wasmDistDir } from './wasm-paths.js';
 
-export const TFJS_BACKENDS = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-export type TfjsBackendChoice = (typeof TFJS_BACKENDS)[number];
+import type { TfjsBackendChoice } from './choices.js';
+
+export { TFJS_BACKENDS, type TfjsBackendChoice } from './choices.js';
 
 export interface SelectedBackend {
   /** tfjs backend name as registered: `tensorflow`, `webgpu`, `wasm`, `cpu`. */

@@ -1,0 +1,39 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+/**
+ * `--gpu all`: one worker process per GPU, each with its own state dir (its own outbox, agent id
+ * and seq) and CUDA_VISIBLE_DEVICES so a CUDA engine only sees its GPU. nvidia-smi ignores that
+ * variable, so each worker still samples its GPU by its real index.
+ */
+export async function runWorkers(gpuIndices: readonly number[], stateDir: string): Promise<number> {
+  const argv = process.argv.slice(2);
+  const base: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--gpu' || a === '--state-dir') {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--gpu=') || a.startsWith('--state-dir=')) continue;
+    base.push(a);
+  }
+  const children = gpuIndices.map((gpu) =>
+    spawn(
+      process.execPath,
+      [...process.execArgv, process.argv[1]!, ...base, '--gpu', String(gpu), '--state-dir', path.join(stateDir, `gpu-${gpu}`)],
+      { stdio: 'inherit', env: { ...process.env, CUDA_VISIBLE_DEVICES: String(gpu) } },
+    ),
+  );
+  const forward = (signal: NodeJS.Signals) => {
+    for (const c of children) c.kill(signal);
+  };
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const codes = await Promise.all(
+    children.map((c) => new Promise<number>((resolve) => c.on('exit', (code) => resolve(code ?? 1)))),
+  );
+  process.off('SIGINT', forward);
+  process.off('SIGTERM', forward);
+  return Math.max(0, ...codes);
+}
