@@ -1,6 +1,513 @@
-import { type Network, NetworkError } from '@neuralpower/core';
-import type { NetworkOptions } from '../options.js';
+import {
+  buildNetwork,
+  elementCount,
+  type LayerSpec,
+  type Network,
+  NetworkError,
+  type Padding,
+  type Shape,
+} from '@neuralpower/core';
+import { GraphBuilder } from '../graph-builder.js';
+import { checkOptions, type NetworkOptions } from '../options.js';
+import { brief } from './fields.js';
+import {
+  decodeOnnx,
+  type OnnxAttribute,
+  type OnnxModel,
+  type OnnxNode,
+  type OnnxTensor,
+  TENSOR_FLOAT,
+  TENSOR_INT64,
+} from './onnx-schema.js';
 
-export function importOnnx(_bytes: Uint8Array, _opts: NetworkOptions = {}): Network {
-  throw new NetworkError('(file)', 'ONNX import is not implemented yet');
+/**
+ * ONNX (`.onnx` protobuf, decoded with protobufjs and the ONNX schema in `onnx.proto`).
+ * Activations are NCHW in ONNX and NHWC here: a tensor [N, C, H, W] is the shape [H, W, C], a
+ * flat [N, F] is [1, 1, F]. Layer parameters come from initializer dims (weights are never
+ * read, so external-data models import without their weight files). Shape-computing
+ * subgraphs (Shape → Gather → Concat → Reshape, as PyTorch exports `x.view(n, -1)`) are
+ * recognised and skipped. One ONNX node becomes one node, except that Identity is dropped and
+ * a MatMul followed only by a bias Add becomes one fully connected layer.
+ */
+
+/** float32 constants as the short decimals they were written as (0.2, not 0.20000000298). */
+const float32 = (v: number) => Number.parseFloat(v.toPrecision(7));
+
+/** Tensor values of a small constant (shapes, clip bounds); weights are never decoded. */
+function tensorValues(t: OnnxTensor, node: string, field: string): number[] {
+  if (t.int64Data.length > 0) return t.int64Data;
+  if (t.floatData.length > 0) return t.floatData.map(float32);
+  if (t.int32Data.length > 0) return t.int32Data;
+  if (t.doubleData.length > 0) return t.doubleData;
+  const raw = t.rawData;
+  if (!raw || raw.length === 0) return [];
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const out: number[] = [];
+  if (t.dataType === TENSOR_INT64) {
+    for (let o = 0; o + 8 <= raw.length; o += 8) out.push(Number(view.getBigInt64(o, true)));
+  } else if (t.dataType === TENSOR_FLOAT) {
+    for (let o = 0; o + 4 <= raw.length; o += 4) out.push(float32(view.getFloat32(o, true)));
+  } else {
+    throw new NetworkError(node, `constant of data type ${t.dataType} is not readable here`, field);
+  }
+  return out;
+}
+
+function attr(node: OnnxNode, name: string): OnnxAttribute | undefined {
+  return node.attribute.find((a) => a.name === name);
+}
+function attrInt(node: OnnxNode, name: string, fallback: number): number {
+  return attr(node, name)?.i ?? fallback;
+}
+function attrInts(node: OnnxNode, name: string): number[] | undefined {
+  const a = attr(node, name);
+  return a && a.ints.length > 0 ? a.ints : undefined;
+}
+function attrFloat(node: OnnxNode, name: string): number | undefined {
+  const f = attr(node, name)?.f;
+  return f === undefined ? undefined : float32(f);
+}
+function attrString(node: OnnxNode, name: string): string | undefined {
+  const s = attr(node, name)?.s;
+  return s ? new TextDecoder().decode(s) : undefined;
+}
+
+/** Rank of a value in ONNX terms: 4 for [N, C, H, W], 2 for [N, F]. */
+type Rank = 2 | 4;
+
+interface Value {
+  /** Producing node, or '' for the network input. */
+  node: string;
+  rank: Rank;
+}
+
+function pair(
+  values: number[] | undefined,
+  node: string,
+  field: string,
+  fallback: [number, number],
+): [number, number] {
+  if (values === undefined) return fallback;
+  if (values.length !== 2 || values.some((v) => !Number.isInteger(v) || v <= 0)) {
+    throw new NetworkError(node, `must be two positive integers (got ${brief(values)})`, field);
+  }
+  return [values[0]!, values[1]!];
+}
+
+/**
+ * ONNX padding → the core's: SAME_UPPER is TensorFlow's SAME; SAME_LOWER puts the extra pixel
+ * first; `pads` is [top, left, bottom, right]; neither means no padding.
+ */
+function padding(
+  node: OnnxNode,
+  name: string,
+  input: Shape,
+  kernel: [number, number],
+  stride: [number, number],
+  dilation: [number, number],
+): Padding {
+  const auto = attrString(node, 'auto_pad') ?? 'NOTSET';
+  if (auto === 'SAME_UPPER') return 'SAME';
+  if (auto === 'VALID') return 'VALID';
+  if (auto === 'SAME_LOWER') {
+    const axis = (size: number, k: number, s: number, d: number): [number, number] => {
+      const total = Math.max((Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0);
+      return [Math.ceil(total / 2), Math.floor(total / 2)];
+    };
+    const [top, bottom] = axis(input[0], kernel[0], stride[0], dilation[0]);
+    const [left, right] = axis(input[1], kernel[1], stride[1], dilation[1]);
+    return { top, bottom, left, right };
+  }
+  if (auto !== 'NOTSET') {
+    throw new NetworkError(
+      name,
+      `must be NOTSET, SAME_UPPER, SAME_LOWER or VALID (got ${brief(auto)})`,
+      'auto_pad',
+    );
+  }
+  const pads = attrInts(node, 'pads');
+  if (pads === undefined) return 'VALID';
+  if (pads.length !== 4 || pads.some((p) => !Number.isInteger(p) || p < 0)) {
+    throw new NetworkError(
+      name,
+      `must be 4 non-negative integers [top, left, bottom, right] (got ${brief(pads)})`,
+      'pads',
+    );
+  }
+  return { top: pads[0]!, left: pads[1]!, bottom: pads[2]!, right: pads[3]! };
+}
+
+/** PyTorch/ONNX `ceil_mode`: extra padding after so the floor rule gives the rounded-up size. */
+function ceilPadding(p: Padding, input: Shape, kernel: [number, number], stride: [number, number]): Padding {
+  if (p === 'SAME') return p;
+  const e = p === 'VALID' ? { top: 0, bottom: 0, left: 0, right: 0 } : p;
+  const extra = (size: number, before: number, after: number, k: number, s: number) => {
+    const padded = size + before + after;
+    let out = Math.ceil((padded - k) / s) + 1;
+    if ((out - 1) * s >= size + before) out -= 1;
+    return Math.max((out - 1) * s + k - padded, 0);
+  };
+  const eh = extra(input[0], e.top, e.bottom, kernel[0], stride[0]);
+  const ew = extra(input[1], e.left, e.right, kernel[1], stride[1]);
+  if (eh === 0 && ew === 0) return p;
+  return { top: e.top, bottom: e.bottom + eh, left: e.left, right: e.right + ew };
+}
+
+export function importOnnx(bytes: Uint8Array, opts: NetworkOptions = {}): Network {
+  checkOptions(opts);
+  let model: OnnxModel;
+  try {
+    model = decodeOnnx(bytes);
+  } catch (err) {
+    throw new NetworkError(
+      '(file)',
+      `is not an ONNX model (protobuf decoding failed: ${(err as Error).message})`,
+    );
+  }
+  const graph = model.graph;
+  if (!graph || graph.node.length === 0) throw new NetworkError('(file)', 'has no graph nodes', 'graph');
+
+  const consts = new Map<string, OnnxTensor>();
+  for (const t of graph.initializer) if (t.name) consts.set(t.name, t);
+  const dataInputs = graph.input.filter((i) => i.name && !consts.has(i.name));
+  if (dataInputs.length !== 1) {
+    throw new NetworkError(
+      '(file)',
+      `needs exactly one non-initializer graph input (found ${dataInputs.length}: ${dataInputs.map((i) => i.name).join(', ')})`,
+      'graph.input',
+    );
+  }
+  const inputInfo = dataInputs[0]!;
+  const inputName = inputInfo.name!;
+  const dims = (inputInfo.type?.tensorType?.shape?.dim ?? []).map((d) =>
+    d.dimValue && d.dimValue > 0 ? d.dimValue : null,
+  );
+  let input: Shape;
+  let inputRank: Rank;
+  if (dims.length === 4) {
+    const [, c, h, w] = dims;
+    const [ih, iw] = opts.input ?? [h, w];
+    if (!c || !ih || !iw) {
+      throw new NetworkError(
+        inputName,
+        `has an unknown size ${brief(dims)}; pass an input size`,
+        'type.shape',
+      );
+    }
+    input = [ih, iw, c];
+    inputRank = 4;
+  } else if (dims.length === 2 && dims[1]) {
+    input = [1, 1, dims[1]];
+    inputRank = 2;
+  } else {
+    throw new NetworkError(inputName, `must be [N, C, H, W] or [N, F] (got ${brief(dims)})`, 'type.shape');
+  }
+  const batch = opts.batch ?? dims[0] ?? 1;
+
+  // How many nodes read each tensor: a MatMul folds its bias Add only when the Add is its sole reader.
+  const readers = new Map<string, OnnxNode[]>();
+  for (const n of graph.node) for (const x of n.input) if (x) readers.set(x, [...(readers.get(x) ?? []), n]);
+
+  const b = new GraphBuilder(input);
+  const values = new Map<string, Value>([[inputName, { node: '', rank: inputRank }]]);
+  const shapeValues = new Set<string>();
+  const foldedAdds = new Set<OnnxNode>();
+  const used = new Set<string>();
+  let inputNode: string | undefined;
+
+  const uniqueName = (wanted: string): string => {
+    let name = wanted;
+    for (let k = 1; used.has(name) || name === inputName; k++) name = `${wanted}_${k}`;
+    used.add(name);
+    return name;
+  };
+
+  graph.node.forEach((node, index) => {
+    const op = node.opType ?? '';
+    const outputs = node.output.filter((o) => o !== '');
+    if (op === 'Constant') {
+      const t = attr(node, 'value')?.t;
+      if (t && outputs[0]) consts.set(outputs[0], t);
+      else for (const o of outputs) shapeValues.add(o);
+      return;
+    }
+    const name = uniqueName(node.name || `${op}_${index}`);
+    const computed = node.input.map((x, i) => ({ x, i })).filter(({ x }) => x !== '' && !consts.has(x));
+    // Shape arithmetic (on Shape outputs and constants) computes no activations: skip it.
+    if (op === 'Shape' || computed.every(({ x }) => shapeValues.has(x))) {
+      for (const o of outputs) shapeValues.add(o);
+      return;
+    }
+    // Activations only; a shape operand (Reshape's target) is not a parent.
+    const data = computed.filter(({ x }) => !shapeValues.has(x));
+    if (foldedAdds.has(node)) return;
+    const parents: Value[] = data.map(({ x, i }) => {
+      const v = values.get(x);
+      if (!v) {
+        throw new NetworkError(
+          name,
+          `reads ${JSON.stringify(x)}, which no earlier node or graph input produces`,
+          `input[${i}]`,
+        );
+      }
+      return v;
+    });
+    const constInput = (i: number, what: string): OnnxTensor => {
+      const t = consts.get(node.input[i] ?? '');
+      if (!t) throw new NetworkError(name, `${what} must be an initializer or Constant`, `input[${i}]`);
+      return t;
+    };
+    // The core cannot name the network input next to other parents: give it an identity node then.
+    let parentNames = parents.map((p) => p.node);
+    if (parentNames.includes('') && parentNames.length > 1) {
+      inputNode ??= b.add(uniqueName(inputName), { kind: 'reshape', shape: input }, []);
+      parentNames = parentNames.map((p) => (p === '' ? inputNode! : p));
+    } else if (parentNames.length === 1 && parentNames[0] === '') {
+      parentNames = [];
+    }
+    const inShape = b.inputShapes(name, parentNames)[0]!;
+    const rank = parents[0]?.rank ?? inputRank;
+    let out: { spec: LayerSpec; rank: Rank } | { alias: Value };
+
+    switch (op) {
+      case 'Conv': {
+        const w = constInput(1, 'the weight tensor');
+        if (w.dims.length !== 4)
+          throw new NetworkError(name, `weights must be 4-D (got dims ${brief(w.dims)})`, 'input[1]');
+        const [m, cg, kh, kw] = w.dims as [number, number, number, number];
+        const group = attrInt(node, 'group', 1);
+        if (cg * group !== inShape[2]) {
+          throw new NetworkError(
+            name,
+            `weights [${w.dims.join(', ')}] with group ${group} expect ${cg * group} input channels, the input has ${inShape[2]}`,
+            'input[1]',
+          );
+        }
+        const kernel = pair(attrInts(node, 'kernel_shape'), name, 'kernel_shape', [kh, kw]);
+        const stride = pair(attrInts(node, 'strides'), name, 'strides', [1, 1]);
+        const dilation = pair(attrInts(node, 'dilations'), name, 'dilations', [1, 1]);
+        out = {
+          rank: 4,
+          spec: {
+            kind: 'conv',
+            filters: m,
+            kernelH: kernel[0],
+            kernelW: kernel[1],
+            strideH: stride[0],
+            strideW: stride[1],
+            padding: padding(node, name, inShape, kernel, stride, dilation),
+            dilationH: dilation[0],
+            dilationW: dilation[1],
+            groups: group,
+            bias: (node.input[2] ?? '') !== '',
+          },
+        };
+        break;
+      }
+      case 'Gemm': {
+        const w = constInput(1, 'B (the weight matrix)');
+        if (w.dims.length !== 2)
+          throw new NetworkError(name, `B must be 2-D (got dims ${brief(w.dims)})`, 'input[1]');
+        if (attrInt(node, 'transA', 0) !== 0) {
+          out = { rank: 2, spec: { kind: 'unsupported', sourceType: 'ONNX.Gemm(transA)' } };
+          break;
+        }
+        const transB = attrInt(node, 'transB', 0) !== 0;
+        const [k, units] = transB ? [w.dims[1]!, w.dims[0]!] : [w.dims[0]!, w.dims[1]!];
+        if (k !== elementCount(inShape)) {
+          throw new NetworkError(
+            name,
+            `B expects ${k} inputs per example, the input has ${elementCount(inShape)}`,
+            'input[1]',
+          );
+        }
+        out = { rank: 2, spec: { kind: 'fc', units, bias: (node.input[2] ?? '') !== '' } };
+        break;
+      }
+      case 'MatMul': {
+        const w = consts.get(node.input[1] ?? '');
+        if (!w || w.dims.length !== 2) {
+          out = { rank, spec: { kind: 'unsupported', sourceType: 'ONNX.MatMul' } };
+          break;
+        }
+        const sole = readers.get(outputs[0] ?? '') ?? [];
+        const add = sole.length === 1 && sole[0]!.opType === 'Add' ? sole[0]! : undefined;
+        const bias = add !== undefined && add.input.some((x) => consts.has(x));
+        if (bias) foldedAdds.add(add!);
+        out = { rank: 2, spec: { kind: 'fc', units: w.dims[1]!, bias } };
+        if (bias) for (const o of add!.output) values.set(o, { node: name, rank: 2 });
+        break;
+      }
+      case 'MaxPool':
+      case 'AveragePool': {
+        const kernel = pair(attrInts(node, 'kernel_shape'), name, 'kernel_shape', [0, 0]);
+        if (kernel[0] === 0) throw new NetworkError(name, 'is required', 'kernel_shape');
+        const stride = pair(attrInts(node, 'strides'), name, 'strides', [1, 1]);
+        let p = padding(node, name, inShape, kernel, stride, [1, 1]);
+        if (attrInt(node, 'ceil_mode', 0) !== 0) p = ceilPadding(p, inShape, kernel, stride);
+        out = {
+          rank: 4,
+          spec: {
+            kind: 'pool',
+            mode: op === 'MaxPool' ? 'max' : 'avg',
+            kernelH: kernel[0],
+            kernelW: kernel[1],
+            strideH: stride[0],
+            strideW: stride[1],
+            padding: p,
+          },
+        };
+        break;
+      }
+      case 'GlobalAveragePool':
+      case 'GlobalMaxPool':
+        out = { rank: 4, spec: { kind: 'globalpool', mode: op === 'GlobalMaxPool' ? 'max' : 'avg' } };
+        break;
+      case 'Relu':
+        out = { rank, spec: { kind: 'activation', fn: 'relu' } };
+        break;
+      case 'Clip': {
+        const bound = (i: number, attrName: string): number | undefined => {
+          const x = node.input[i];
+          if (x) {
+            const t = consts.get(x);
+            return t ? tensorValues(t, name, `input[${i}]`)[0] : Number.NaN;
+          }
+          return attrFloat(node, attrName);
+        };
+        const lo = bound(1, 'min');
+        const hi = bound(2, 'max');
+        const fn = lo === 0 && hi === 6 ? 'relu6' : lo === 0 && hi === undefined ? 'relu' : undefined;
+        out = {
+          rank,
+          spec: fn
+            ? { kind: 'activation', fn }
+            : { kind: 'unsupported', sourceType: `ONNX.Clip(${lo}, ${hi})` },
+        };
+        break;
+      }
+      case 'LeakyRelu':
+        out = { rank, spec: { kind: 'activation', fn: 'leakyrelu' } };
+        break;
+      case 'Sigmoid':
+        out = { rank, spec: { kind: 'activation', fn: 'sigmoid' } };
+        break;
+      case 'Tanh':
+        out = { rank, spec: { kind: 'activation', fn: 'tanh' } };
+        break;
+      case 'Elu':
+        out = { rank, spec: { kind: 'activation', fn: 'elu' } };
+        break;
+      case 'BatchNormalization':
+        out = { rank, spec: { kind: 'batchnorm' } };
+        break;
+      case 'Add':
+      case 'Sum':
+        out =
+          parents.length >= 2
+            ? { rank, spec: { kind: 'add' } }
+            : { rank, spec: { kind: 'unsupported', sourceType: `ONNX.${op}(constant)` } };
+        break;
+      case 'Concat': {
+        const axis = attrInt(node, 'axis', 1);
+        const channel = rank === 4 ? axis === 1 || axis === -3 : axis === 1 || axis === -1;
+        if (!channel) {
+          throw new NetworkError(
+            name,
+            `only channel concatenation (axis 1) is supported (got ${axis})`,
+            'axis',
+          );
+        }
+        out = { rank, spec: { kind: 'concat' } };
+        break;
+      }
+      case 'Flatten': {
+        const axis = attrInt(node, 'axis', 1);
+        if (axis !== 1) throw new NetworkError(name, `only axis 1 is supported (got ${axis})`, 'axis');
+        out = { rank: 2, spec: { kind: 'flatten' } };
+        break;
+      }
+      case 'Reshape': {
+        const t = consts.get(node.input[1] ?? '');
+        if (!t) {
+          // A shape computed at run time: PyTorch's `x.view(x.size(0), -1)`, i.e. a flatten.
+          out = { rank: 2, spec: { kind: 'flatten' } };
+          break;
+        }
+        const target = tensorValues(t, name, 'input[1]');
+        const source =
+          rank === 4 ? [batch, inShape[2], inShape[0], inShape[1]] : [batch, elementCount(inShape)];
+        const resolved = target.map((d, i) => (d === 0 ? (source[i] ?? Number.NaN) : d));
+        const known = resolved.filter((d) => d !== -1).reduce((a, x) => a * x, 1);
+        const total = batch * elementCount(inShape);
+        const full = resolved.map((d) => (d === -1 ? total / known : d));
+        if (full.some((d) => !Number.isInteger(d) || d <= 0) || full.reduce((a, x) => a * x, 1) !== total) {
+          throw new NetworkError(name, `cannot reshape ${total} elements to ${brief(target)}`, 'input[1]');
+        }
+        if (full.length === 2) out = { rank: 2, spec: { kind: 'flatten' } };
+        else if (full.length === 4)
+          out = { rank: 4, spec: { kind: 'reshape', shape: [full[2]!, full[3]!, full[1]!] } };
+        else out = { rank, spec: { kind: 'unsupported', sourceType: `ONNX.Reshape(rank ${full.length})` } };
+        break;
+      }
+      case 'Dropout': {
+        const x = node.input[1];
+        const ratio = x
+          ? tensorValues(constInput(1, 'ratio'), name, 'input[1]')[0]
+          : (attrFloat(node, 'ratio') ?? 0.5);
+        if (ratio === undefined || !(ratio >= 0 && ratio < 1)) {
+          throw new NetworkError(name, `must be in [0, 1) (got ${brief(ratio)})`, 'ratio');
+        }
+        out = { rank, spec: { kind: 'dropout', rate: ratio } };
+        break;
+      }
+      case 'Softmax':
+        out = { rank, spec: { kind: 'softmax' } };
+        break;
+      case 'LRN':
+        out = {
+          rank,
+          spec: { kind: 'lrn', depthRadius: Math.max(1, Math.floor((attrInt(node, 'size', 5) - 1) / 2)) },
+        };
+        break;
+      case 'Pad': {
+        const pads = node.input[1]
+          ? tensorValues(constInput(1, 'pads'), name, 'input[1]')
+          : attrInts(node, 'pads');
+        const mode = attrString(node, 'mode') ?? 'constant';
+        if (
+          rank !== 4 ||
+          !pads ||
+          pads.length !== 8 ||
+          pads[0] ||
+          pads[1] ||
+          pads[4] ||
+          pads[5] ||
+          mode !== 'constant'
+        ) {
+          out = { rank, spec: { kind: 'unsupported', sourceType: 'ONNX.Pad' } };
+          break;
+        }
+        out = {
+          rank,
+          spec: { kind: 'pad', top: pads[2]!, left: pads[3]!, bottom: pads[6]!, right: pads[7]! },
+        };
+        break;
+      }
+      case 'Identity':
+        out = { alias: parents[0] ?? { node: '', rank: inputRank } };
+        break;
+      default:
+        out = { rank, spec: { kind: 'unsupported', sourceType: `ONNX.${op || '(no op_type)'}` } };
+    }
+
+    if ('alias' in out) {
+      for (const o of outputs) values.set(o, out.alias);
+      return;
+    }
+    b.add(name, out.spec, parentNames);
+    if (outputs[0]) values.set(outputs[0], { node: name, rank: out.rank });
+  });
+
+  return buildNetwork({ name: graph.name || 'onnx', batch, input: b.input, nodes: b.nodes() });
 }

@@ -1,0 +1,89 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Network } from '@neuralpower/core';
+import { describe, expect, it } from 'vitest';
+import { onnxFixtures, ZOO_FIXTURES } from '../../../scripts/networks/make-onnx-fixtures.js';
+import { toOnnxModel } from '../../../scripts/networks/onnx-model.js';
+import { encodeOnnx } from '../src/import/onnx-schema.js';
+import { importOnnx, loadNetwork, parseNetworkBytes, zooNetwork } from '../src/index.js';
+
+const DIR = join(import.meta.dirname, 'fixtures/onnx');
+const layerList = (n: Network) =>
+  n.layers.map((l) => ({
+    name: l.name,
+    spec: l.spec,
+    parents: l.parents,
+    inputs: l.inputs,
+    output: l.output,
+  }));
+
+describe('ONNX import', () => {
+  it('fixtures on disk are exactly what the generator script writes', () => {
+    const generated = onnxFixtures();
+    expect(readdirSync(DIR).sort()).toEqual([...generated.keys()].sort());
+    for (const [file, bytes] of generated)
+      expect([file, Buffer.compare(readFileSync(join(DIR, file)), bytes)]).toEqual([file, 0]);
+  });
+
+  for (const name of ZOO_FIXTURES) {
+    it(`gives back the zoo's ${name} (NCHW → NHWC, same layers and shapes)`, async () => {
+      const imported = await loadNetwork(join(DIR, `${name}.onnx`));
+      const zoo = zooNetwork(name);
+      expect(imported.name).toBe(name);
+      expect(imported.input).toEqual(zoo.input);
+      expect(layerList(imported)).toEqual(layerList(zoo));
+    });
+  }
+
+  it('reads a PyTorch-style export: shape arithmetic, MatMul + bias Add, Identity, unknown operators', async () => {
+    const n = await loadNetwork(join(DIR, 'pytorch-style.onnx'), { batch: 8 });
+    expect(n.batch).toBe(8);
+    expect(n.layers.map((l) => [l.name, l.spec.kind, l.output.join('x')])).toEqual([
+      ['/conv/Conv', 'conv', '16x16x8'],
+      ['/relu/Relu', 'activation', '16x16x8'],
+      ['/pool/MaxPool', 'pool', '8x8x8'],
+      ['/Reshape', 'flatten', '1x1x512'],
+      ['/fc/MatMul', 'fc', '1x1x10'],
+      ['/act/HardSwish', 'unsupported', '1x1x10'],
+      ['/Softmax', 'softmax', '1x1x10'],
+    ]);
+    expect(n.layers[4]!.spec).toEqual({ kind: 'fc', units: 10, bias: true });
+    expect(n.layers[4]!.params).toBe(5130);
+    expect(n.layers[5]!.spec).toEqual({ kind: 'unsupported', sourceType: 'ONNX.HardSwish' });
+    // The symbolic batch dimension defaults to 1.
+    expect((await loadNetwork(join(DIR, 'pytorch-style.onnx'))).batch).toBe(1);
+  });
+
+  it('takes batch and input size from options; SAME_UPPER and ceil_mode as ONNX defines them', () => {
+    const bytes = readFileSync(join(DIR, 'googlenet.onnx'));
+    const n = importOnnx(bytes, { batch: 16, input: [299, 299] });
+    expect(n.batch).toBe(16);
+    expect(n.layers.find((l) => l.name === 'maxpool1')!.output).toEqual([75, 75, 64]);
+    const m = importOnnx(readFileSync(join(DIR, 'lenet5.onnx')));
+    expect(m.layers[0]!.spec).toMatchObject({ kind: 'conv', padding: 'VALID', filters: 6 });
+  });
+
+  it('detects ONNX by content as well as by extension', () => {
+    const bytes = readFileSync(join(DIR, 'resnet18.onnx'));
+    expect(parseNetworkBytes(bytes, 'upload.bin').layers.length).toBe(zooNetwork('resnet18').layers.length);
+  });
+
+  it('fails on malformed files naming the file, the layer and the field', () => {
+    const base = toOnnxModel(zooNetwork('lenet5')) as {
+      graph: { node: { name: string; input: string[] }[]; initializer: { name: string; dims: number[] }[] };
+    };
+    const broken = structuredClone(base);
+    broken.graph.initializer.find((t) => t.name === 'c3.weight')!.dims = [16, 5, 5, 5];
+    expect(() => parseNetworkBytes(encodeOnnx(broken), 'lenet.onnx')).toThrow(
+      /^lenet\.onnx: layer "c3" field input\[1\]: weights \[16, 5, 5, 5\] with group 1 expect 5 input channels, the input has 6/,
+    );
+    const dangling = structuredClone(base);
+    dangling.graph.node.find((x) => x.name === 's2')!.input = ['nowhere'];
+    expect(() => parseNetworkBytes(encodeOnnx(dangling), 'lenet.onnx')).toThrow(
+      /^lenet\.onnx: layer "s2" field input\[0\]: reads "nowhere", which no earlier node or graph input produces/,
+    );
+    expect(() => parseNetworkBytes(new Uint8Array([0x0a, 0xff, 0xff, 0xff]), 'junk.onnx')).toThrow(
+      /^junk\.onnx: layer "\(file\)": is not an ONNX model \(protobuf decoding failed/,
+    );
+  });
+});
