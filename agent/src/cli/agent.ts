@@ -14,12 +14,17 @@ function summary(r: RunAgentResult): string[] {
       (r.idlePowerW !== undefined ? `, idle ${r.idlePowerW.toFixed(1)} W` : ''),
   ];
   if (r.sweepId) {
-    lines.push(`sweep ${r.sweepId}: ${r.measured} measured, ${r.skipped} skipped, ${r.failed} failed of ${r.planned}`);
+    lines.push(
+      `sweep ${r.sweepId}: ${r.measured} measured, ${r.skipped} skipped, ${r.failed} failed of ${r.planned}`,
+    );
   }
   lines.push(
-    r.pending === 0 ? 'outbox empty: every record was acknowledged' : `${r.pending} record(s) wait in the outbox`,
+    r.pending === 0
+      ? 'outbox empty: every record was acknowledged'
+      : `${r.pending} record(s) wait in the outbox`,
   );
-  if (r.rejected > 0) lines.push(`${r.rejected} record(s) were refused by the collector (kept in the state dir)`);
+  if (r.rejected > 0)
+    lines.push(`${r.rejected} record(s) were refused by the collector (kept in the state dir)`);
   if (r.aborted) lines.push('interrupted: run the same command again to resume');
   return lines;
 }
@@ -84,7 +89,10 @@ export const agentCommand: CommandModule<object, AgentArgs> = {
     agentOptions(y)
       .command(probeCommand)
       .command(sweepCommand)
-      .example('$0 agent --collector ws://HOST:7070 --token T --gpu all', 'resume or drain, one worker per GPU')
+      .example(
+        '$0 agent --collector ws://HOST:7070 --token T --gpu all',
+        'resume or drain, one worker per GPU',
+      )
       .example('$0 agent probe --json', 'what this machine offers'),
   handler: (args: ArgumentsCamelCase<AgentArgs>) => handle(args, sweepRequested(args)),
 };

@@ -79,21 +79,33 @@ export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
     .option('out', { type: 'string', describe: 'also append every record to this JSON-lines file' })
     .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
     .option('nvidia-smi', { type: 'string', describe: 'path of nvidia-smi (default: found on PATH)' })
-    .option('powercap-root', { type: 'string', describe: 'powercap sysfs root (default /sys/class/powercap)' })
+    .option('powercap-root', {
+      type: 'string',
+      describe: 'powercap sysfs root (default /sys/class/powercap)',
+    })
     .option('kinds', {
       type: 'string',
       describe: `layer kinds to sample, comma separated (${SAMPLE_KINDS.join(', ')}); default conv,fc,pool`,
     })
-    .option('count', { type: 'number', describe: `random configurations per kind (default ${DEFAULT_SWEEP.count})` })
+    .option('count', {
+      type: 'number',
+      describe: `random configurations per kind (default ${DEFAULT_SWEEP.count})`,
+    })
     .option('seed', { type: 'number', describe: 'sampling seed (default 1)' })
     .option('ranges', {
       choices: RANGE_PRESET_NAMES,
-      describe: 'sampling ranges: paper (the paper\'s random CNNs, batch ≤ 128), small (default), tiny',
+      describe: "sampling ranges: paper (the paper's random CNNs, batch ≤ 128), small (default), tiny",
     })
     .option('batches', { type: 'string', describe: 'batch sizes to sample, e.g. 1,2,4 (overrides --ranges)' })
-    .option('zoo', { type: 'string', describe: 'zoo networks whose own layers join the sweep, e.g. alexnet,vgg16' })
+    .option('zoo', {
+      type: 'string',
+      describe: 'zoo networks whose own layers join the sweep, e.g. alexnet,vgg16',
+    })
     .option('zoo-batches', { type: 'string', describe: 'batch sizes for zoo layers (default 1)' })
-    .option('zoo-input', { type: 'number', describe: 'input height = width for zoo networks (default their own)' })
+    .option('zoo-input', {
+      type: 'number',
+      describe: 'input height = width for zoo networks (default their own)',
+    })
     .option('network', {
       type: 'string',
       array: true,

@@ -15,8 +15,15 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
     y
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
       .option('nvidia-smi', { type: 'string', describe: 'path of nvidia-smi (default: found on PATH)' })
-      .option('powercap-root', { type: 'string', describe: 'powercap sysfs root (default /sys/class/powercap)' })
-      .option('timeout-ms', { type: 'number', default: 10_000, describe: 'nvidia-smi timeout' }) as Argv<ProbeArgs>,
+      .option('powercap-root', {
+        type: 'string',
+        describe: 'powercap sysfs root (default /sys/class/powercap)',
+      })
+      .option('timeout-ms', {
+        type: 'number',
+        default: 10_000,
+        describe: 'nvidia-smi timeout',
+      }) as Argv<ProbeArgs>,
   handler: async (args: ArgumentsCamelCase<ProbeArgs>) => {
     const probe = await probePlatform({
       ...(args['nvidia-smi'] ? { nvidiaSmiCommand: args['nvidia-smi'] } : {}),
@@ -34,7 +41,8 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
     else {
       out.push(`GPUs (driver ${probe.driverVersion ?? '?'}, CUDA ${probe.cudaVersion ?? '?'}):`);
       for (const g of probe.gpus) {
-        const limit = g.enforcedPowerLimitW !== undefined ? `${g.enforcedPowerLimitW} W limit` : 'power limit n/a';
+        const limit =
+          g.enforcedPowerLimitW !== undefined ? `${g.enforcedPowerLimitW} W limit` : 'power limit n/a';
         out.push(
           `  ${g.index}: ${g.name ?? '?'} ${g.uuid ?? ''} ${g.pciBusId ?? ''} ${g.memoryTotalMiB ?? '?'} MiB, ${limit}, ` +
             `SM ≤ ${g.maxSmClockMHz ?? '?'} MHz, compute ${g.computeCap ?? 'n/a'}${g.migMode ? `, MIG ${g.migMode}` : ''}`,
@@ -46,7 +54,8 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
     if (probe.raplZones.length === 0) out.push('RAPL: no package zone');
     for (const z of probe.raplZones) out.push(`RAPL ${z.name}: ${z.readable ? 'readable' : z.reason}`);
     out.push('tfjs backends:');
-    for (const b of backends) out.push(`  ${b.backend}: ${b.available ? 'available' : 'unavailable'}${b.note ? ` (${b.note})` : ''}`);
+    for (const b of backends)
+      out.push(`  ${b.backend}: ${b.available ? 'available' : 'unavailable'}${b.note ? ` (${b.note})` : ''}`);
     for (const w of probe.warnings) out.push(`warning: ${w}`);
     process.stdout.write(`${out.join('\n')}\n`);
   },

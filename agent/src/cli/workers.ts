@@ -21,7 +21,15 @@ export async function runWorkers(gpuIndices: readonly number[], stateDir: string
   const children = gpuIndices.map((gpu) =>
     spawn(
       process.execPath,
-      [...process.execArgv, process.argv[1]!, ...base, '--gpu', String(gpu), '--state-dir', path.join(stateDir, `gpu-${gpu}`)],
+      [
+        ...process.execArgv,
+        process.argv[1]!,
+        ...base,
+        '--gpu',
+        String(gpu),
+        '--state-dir',
+        path.join(stateDir, `gpu-${gpu}`),
+      ],
       { stdio: 'inherit', env: { ...process.env, CUDA_VISIBLE_DEVICES: String(gpu) } },
     ),
   );

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { wasmDistDir } from './wasm-paths.js';
-
 import type { TfjsBackendChoice } from './choices.js';
+import { wasmDistDir } from './wasm-paths.js';
 
 export { TFJS_BACKENDS, type TfjsBackendChoice } from './choices.js';
 
