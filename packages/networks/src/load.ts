@@ -51,7 +51,7 @@ export function detectFormat(bytes: Uint8Array, fileName: string): { format: Net
 /** Parses a network description from bytes (uploads, stdin); errors name `fileName`. */
 export function parseNetworkBytes(bytes: Uint8Array, fileName: string, opts: NetworkOptions = {}): Network {
   const { format, json } = detectFormat(bytes, fileName);
-  return withFileName(fileName, () => {
+  const network = withFileName(fileName, () => {
     switch (format) {
       case 'onnx':
         return importOnnx(bytes, opts);
@@ -63,7 +63,13 @@ export function parseNetworkBytes(bytes: Uint8Array, fileName: string, opts: Net
         return importPaleo(json, opts);
     }
   });
+  // A file that names no network is called after the file.
+  if (!UNNAMED.has(network.name)) return network;
+  return { ...network, name: basename(fileName).replace(/\.[^.]*$/, '') || network.name };
 }
+
+/** The names importers give a network whose file does not name it. */
+const UNNAMED = new Set(['paleo', 'keras', 'onnx']);
 
 /** A zoo name (`vgg16`, `ResNet-50`) or a path to a description file in any supported format. */
 export async function loadNetwork(ref: string, opts: NetworkOptions = {}): Promise<Network> {
@@ -82,8 +88,5 @@ export async function loadNetwork(ref: string, opts: NetworkOptions = {}): Promi
         .join(', ')}`,
     );
   }
-  const bytes = new Uint8Array(await readFile(ref));
-  const network = parseNetworkBytes(bytes, ref, opts);
-  // Files without a usable name get the file's base name.
-  return network.name === 'paleo' ? { ...network, name: basename(ref) } : network;
+  return parseNetworkBytes(new Uint8Array(await readFile(ref)), ref, opts);
 }
