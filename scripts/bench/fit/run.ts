@@ -105,7 +105,7 @@ function main(): void {
       autoPicked: auto.fit.report.objective,
     };
     if (skVersion) {
-      const Z = standardiseColumns(data.X);
+      const { Z } = standardiseColumns(data.X);
       let best: SklearnResult | { error: string } | undefined;
       for (let r = 0; r < reps; r++) {
         const res = runSklearn({

@@ -19,6 +19,8 @@ export interface SklearnResult {
   rmse: number;
   cvMse: number[];
   convergenceWarnings: number;
+  coefAtAlpha?: number[];
+  interceptAtAlpha?: number;
 }
 
 export function sklearnVersion(): string | undefined {
@@ -28,22 +30,35 @@ export function sklearnVersion(): string | undefined {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
-/** Column standardisation (population std, constant columns → 0), the same as the fitter's unweighted one. */
-export function standardiseColumns(X: readonly (readonly number[])[]): Float64Array {
+/**
+ * Column standardisation exactly as the fitter does it: (weighted) mean and population standard
+ * deviation, constant columns → 0. Without weights it is the squared objective's; with 1/y² the
+ * relative objective's. Row-major n×p.
+ */
+export function standardiseColumns(
+  X: readonly (readonly number[])[],
+  weights?: readonly number[],
+): { Z: Float64Array; mean: Float64Array; scale: Float64Array } {
   const n = X.length;
   const p = X[0]!.length;
-  const out = new Float64Array(n * p);
+  const w = weights ?? new Array<number>(n).fill(1);
+  const wSum = w.reduce((a, b) => a + b, 0);
+  const Z = new Float64Array(n * p);
+  const mean = new Float64Array(p);
+  const scale = new Float64Array(p);
   for (let j = 0; j < p; j++) {
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += X[i]![j]!;
-    mean /= n;
+    let m = 0;
+    for (let i = 0; i < n; i++) m += w[i]! * X[i]![j]!;
+    m /= wSum;
     let v = 0;
-    for (let i = 0; i < n; i++) v += (X[i]![j]! - mean) ** 2;
-    const s = Math.sqrt(v / n);
-    const inv = s > 1e-12 * Math.abs(mean) && s > 0 ? 1 / s : 0;
-    for (let i = 0; i < n; i++) out[i * p + j] = (X[i]![j]! - mean) * inv;
+    for (let i = 0; i < n; i++) v += w[i]! * (X[i]![j]! - m) ** 2;
+    const s = Math.sqrt(v / wSum);
+    const ok = s > 1e-12 * Math.abs(m) && s > 0;
+    mean[j] = m;
+    scale[j] = ok ? s : 0;
+    for (let i = 0; i < n; i++) Z[i * p + j] = ok ? (X[i]![j]! - m) / s : 0;
   }
-  return out;
+  return { Z, mean, scale };
 }
 
 export interface SklearnRun {
@@ -55,6 +70,8 @@ export interface SklearnRun {
   nAlphas: number;
   weights: 'none' | 'relative';
   timeoutMs: number;
+  /** Also fit Lasso at this alpha on all rows (tight tolerance) for a solver cross-check. */
+  alpha?: number;
 }
 
 export function runSklearn(run: SklearnRun): SklearnResult | { error: string } {
@@ -73,6 +90,7 @@ export function runSklearn(run: SklearnRun): SklearnResult | { error: string } {
       eps: run.eps,
       nAlphas: run.nAlphas,
       weights: run.weights,
+      ...(run.alpha === undefined ? {} : { alpha: run.alpha }),
     };
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
     const out = execFileSync(SKLEARN_PYTHON, [SCRIPT, join(dir, 'meta.json')], {

@@ -1,14 +1,20 @@
 import type { LassoProblem } from './problem.js';
 
 /**
- * Coordinate descent converges slowly on strongly correlated columns (polynomial terms are). Once the
- * support has stayed the same for this many sweeps, a Newton step solves the active columns' smooth
- * problem exactly (signs fixed) and CD only confirms it.
+ * Coordinate descent on strongly correlated columns (polynomial terms are) meets its per-coordinate
+ * tolerance well before the optimum. So once CD has converged on a support, one Newton step solves that
+ * support's smooth problem exactly (signs fixed) and a last sweep confirms it: exact solutions at about
+ * the cost of a few sweeps. More Newton steps per λ cost more flops than the sweeps they save.
  */
-const NEWTON_AFTER_SWEEPS = 1;
-const MAX_NEWTON_PER_LAMBDA = 20;
-/** A Cholesky pivot below this fraction of its diagonal means the active Gram is numerically singular. */
-const MIN_PIVOT = 1e-10;
+const MAX_NEWTON_PER_LAMBDA = 1;
+/**
+ * Relative ridge on the Newton system's diagonal: exactly duplicated or nearly dependent columns (the
+ * conv term set has both) make G_NN singular; the ridge splits their weight evenly, which is optimal for
+ * the Lasso too, at a bias far below the convergence tolerance.
+ */
+const RIDGE = 1e-10;
+/** A Cholesky pivot below this fraction of its diagonal: that column keeps its value (moves to the rhs). */
+const MIN_PIVOT = 1e-12;
 
 /**
  * Warm-startable coordinate descent for one LassoProblem (covariance form, as glmnet's "covariance
@@ -58,9 +64,9 @@ export class CdState {
    * numerically dependent on earlier ones (duplicates, tiny pivots) keep their current value and move to
    * the right-hand side. If x keeps the signs it is the exact solution on that support; otherwise step
    * from b towards x up to the first sign change and zero that coordinate. Either way the objective does
-   * not increase. Returns false when nothing could be solved (CD carries on alone).
+   * not increase. Returns 'failed' when nothing could be solved (CD carries on alone).
    */
-  private newtonStep(lambda: number): boolean {
+  private newtonStep(lambda: number): 'exact' | 'partial' | 'failed' {
     const p = this.problem.p;
     const c = this.problem.c;
     const { b, activeList, gA, rA, chol: L, x, idx, frozen } = this;
@@ -74,7 +80,7 @@ export class CdState {
       const li = m * p;
       let ok = true;
       for (let k = 0; k <= m; k++) {
-        let sum = k === m ? gA[rt + t]! : gA[rt + idx[k]!]!;
+        let sum = k === m ? gA[rt + t]! * (1 + RIDGE) : gA[rt + idx[k]!]!;
         const lk = k * p;
         for (let l = 0; l < k; l++) sum -= L[li + l]! * L[lk + l]!;
         if (k === m) {
@@ -87,7 +93,7 @@ export class CdState {
       if (ok) idx[m++] = t;
       else frozen[nFrozen++] = t;
     }
-    if (m === 0) return false;
+    if (m === 0) return 'failed';
     // Forward then back substitution; frozen columns contribute through the right-hand side.
     for (let i = 0; i < m; i++) {
       const t = idx[i]!;
@@ -133,7 +139,7 @@ export class CdState {
       }
       rA[t] = r;
     }
-    return true;
+    return blocking < 0 ? 'exact' : 'partial';
   }
 
   /** Largest |c_j|: the smallest λ at which all coefficients are zero. */
@@ -146,12 +152,11 @@ export class CdState {
 
   /**
    * Solves at λ from the current (warm) state: adds every column violating the KKT condition
-   * |r_j| ≤ λ, sweeps the active set until no update changes the loss by more than tolAbs, and repeats
-   * until a converged active set has no violators, or maxIter sweeps.
+   * |r_j| ≤ λ, then sweeps the active set until a sweep keeps the support and changes the loss by no
+   * more than tolAbs per coordinate; then a Newton polish on that support and a confirming sweep.
+   * Repeats until a converged active set has no KKT violators, or maxIter sweeps.
    */
   solve(lambda: number, tolAbs: number, maxIter: number): void {
-    const p = this.problem.p;
-    const { b, activeList, gA, rA } = this;
     let sweeps = 0;
     let newtonTries = 0;
     let first = true;
@@ -159,35 +164,20 @@ export class CdState {
       const added = this.addViolators(lambda);
       if (added === 0 && !first) break;
       first = false;
-      const nA = this.nActive;
-      let maxChange = Number.POSITIVE_INFINITY;
-      let sinceNewton = 0;
-      while (maxChange > tolAbs && sweeps < maxIter) {
-        if (sinceNewton >= NEWTON_AFTER_SWEEPS && newtonTries < MAX_NEWTON_PER_LAMBDA) {
-          newtonTries++;
-          sinceNewton = 0;
-          if (!this.newtonStep(lambda)) newtonTries = MAX_NEWTON_PER_LAMBDA;
-        }
-        maxChange = 0;
-        let supportChanged = false;
-        for (let t = 0; t < nA; t++) {
-          const j = activeList[t]!;
-          const row = t * p;
-          const gjj = gA[row + t]!;
-          const bj = b[j]!;
-          const u = rA[t]! + gjj * bj;
-          const nb = u > lambda ? (u - lambda) / gjj : u < -lambda ? (u + lambda) / gjj : 0;
-          if (nb !== bj) {
-            const d = nb - bj;
-            if (nb === 0 || bj === 0) supportChanged = true;
-            b[j] = nb;
-            for (let s = 0; s < nA; s++) rA[s] = rA[s]! - gA[row + s]! * d;
-            const change = gjj * d * d;
-            if (change > maxChange) maxChange = change;
-          }
-        }
+      if (this.nActive === 0) break;
+      let polished = false;
+      while (sweeps < maxIter) {
+        const supportChanged = this.sweep(lambda);
         sweeps++;
-        sinceNewton = supportChanged ? 0 : sinceNewton + 1;
+        if (supportChanged) {
+          polished = false;
+          continue;
+        }
+        if (this.maxChange > tolAbs) continue;
+        if (polished || newtonTries >= MAX_NEWTON_PER_LAMBDA) break;
+        newtonTries++;
+        const step = this.newtonStep(lambda);
+        polished = step === 'exact';
       }
       if (sweeps >= maxIter) {
         this.unconverged++;
@@ -195,6 +185,36 @@ export class CdState {
       }
     }
     this.sweeps += sweeps;
+  }
+
+  /** Largest loss change G_jj·Δb_j² of the last sweep. */
+  private maxChange = 0;
+
+  /** One cyclic pass over the active set; returns whether any coefficient became or left zero. */
+  private sweep(lambda: number): boolean {
+    const p = this.problem.p;
+    const { b, activeList, gA, rA } = this;
+    const nA = this.nActive;
+    let maxChange = 0;
+    let supportChanged = false;
+    for (let t = 0; t < nA; t++) {
+      const j = activeList[t]!;
+      const row = t * p;
+      const gjj = gA[row + t]!;
+      const bj = b[j]!;
+      const u = rA[t]! + gjj * bj;
+      const nb = u > lambda ? (u - lambda) / gjj : u < -lambda ? (u + lambda) / gjj : 0;
+      if (nb !== bj) {
+        const d = nb - bj;
+        if (nb === 0 || bj === 0) supportChanged = true;
+        b[j] = nb;
+        for (let s = 0; s < nA; s++) rA[s] = rA[s]! - gA[row + s]! * d;
+        const change = gjj * d * d;
+        if (change > maxChange) maxChange = change;
+      }
+    }
+    this.maxChange = maxChange;
+    return supportChanged;
   }
 
   /** Gradient of every inactive usable column; each one with |r_j| > λ joins the active set. */
