@@ -23,7 +23,8 @@ async function optionalImport(name: string): Promise<Record<string, unknown> | u
 }
 
 interface NodeBinding {
-  isUsingGpuDevice?: () => boolean;
+  /** a method in most tfjs-node versions, a boolean property in some */
+  isUsingGpuDevice?: (() => boolean) | boolean;
 }
 
 /**
@@ -31,9 +32,11 @@ interface NodeBinding {
  * binding reports whether a GPU device is really in use; without that answer we do not claim GPU.
  */
 function tensorflowUsesGpu(): boolean | undefined {
-  const backend = tf.backend() as unknown as { binding?: NodeBinding };
+  const backend = tf.backend() as unknown as { binding?: NodeBinding; isUsingGpuDevice?: boolean };
   const check = backend.binding?.isUsingGpuDevice;
-  return typeof check === 'function' ? Boolean(check.call(backend.binding)) : undefined;
+  if (typeof check === 'function') return Boolean(check.call(backend.binding));
+  if (typeof check === 'boolean') return check;
+  return typeof backend.isUsingGpuDevice === 'boolean' ? backend.isUsingGpuDevice : undefined;
 }
 
 async function tryTensorflow(notes: string[]): Promise<SelectedBackend | undefined> {
