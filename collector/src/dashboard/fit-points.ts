@@ -1,0 +1,103 @@
+import { type LayerConfig, parseModel } from '@neuralpower/core';
+import type { LayerRecord } from '@neuralpower/protocol';
+import type { ModelStore, Target } from '../db/models-store.js';
+import type { Db } from '../db/open.js';
+
+export interface FitPoint {
+  readonly measurementId: number;
+  /** what the model was trained on: mean runtime (ms) or mean power (W) of the measurement */
+  readonly measured: number;
+  readonly predicted: number;
+}
+
+export interface FitSeries {
+  readonly kind: string;
+  readonly target: Target;
+  readonly unit: 'ms' | 'W';
+  readonly version: number;
+  /** cross-validated RMSPE from the version's fit report (0..1), null if the report lacks it */
+  readonly rmspe: number | null;
+  readonly points: readonly FitPoint[];
+}
+
+export interface FitPointsResponse {
+  readonly platform: string;
+  readonly series: readonly FitSeries[];
+}
+
+interface LayerRow {
+  id: number;
+  record_json: string;
+  runtime_mean_ms: number;
+  power_mean_w: number | null;
+}
+
+/** At most this many points per chart: enough to see the fit, small enough for a browser. */
+const MAX_POINTS = 2000;
+
+/**
+ * Predicted against measured for every layer measurement of each kind the platform has a current
+ * model for: the data behind the dashboard's log-log scatters. Read-only over the collector's
+ * store; measured values are the ones the fitter trains on (mean runtime, mean power).
+ */
+export class FitPoints {
+  private readonly rowsStmt;
+  private readonly parsed = new Map<string, ReturnType<typeof parseModel>>();
+
+  constructor(
+    db: Db,
+    private readonly models: ModelStore,
+  ) {
+    this.rowsStmt = db.prepare<[string, string, number], LayerRow>(
+      `SELECT id, record_json, runtime_mean_ms, power_mean_w FROM measurements
+       WHERE platform_id = ? AND type = 'layer' AND model_kind = ? ORDER BY id DESC LIMIT ?`,
+    );
+  }
+
+  forPlatform(platformId: string): FitPointsResponse {
+    const series: FitSeries[] = [];
+    const pointers = this.models.currentPointers(platformId);
+    const rowsByKind = new Map<string, LayerRow[]>();
+    for (const pointer of pointers) {
+      const model = this.model(platformId, pointer.version);
+      if (!model) continue;
+      let rows = rowsByKind.get(pointer.kind);
+      if (!rows) {
+        rows = this.rowsStmt.all(platformId, pointer.kind, MAX_POINTS);
+        rowsByKind.set(pointer.kind, rows);
+      }
+      const points: FitPoint[] = [];
+      for (const row of rows) {
+        const measured = pointer.target === 'runtime' ? row.runtime_mean_ms : row.power_mean_w;
+        if (measured === null) continue;
+        const record = JSON.parse(row.record_json) as LayerRecord;
+        const config: LayerConfig = { spec: record.spec, inputs: record.inputs, batch: record.batch };
+        points.push({ measurementId: row.id, measured, predicted: model.predict(config) });
+      }
+      const rmspe = (model.report as { rmspe?: unknown }).rmspe;
+      series.push({
+        kind: pointer.kind,
+        target: pointer.target,
+        unit: model.unit,
+        version: pointer.version,
+        rmspe: typeof rmspe === 'number' ? rmspe : null,
+        points,
+      });
+    }
+    series.sort((a, b) => a.kind.localeCompare(b.kind) || a.target.localeCompare(b.target));
+    return { platform: platformId, series };
+  }
+
+  /** Versions are immutable, so a parsed model is cached for good under (platform, version). */
+  private model(platformId: string, version: number): ReturnType<typeof parseModel> | null {
+    const key = `${platformId}#${version}`;
+    const cached = this.parsed.get(key);
+    if (cached) return cached;
+    const text = this.models.modelJson(platformId, version);
+    if (text === null) return null;
+    const model = parseModel(JSON.parse(text));
+    if (this.parsed.size >= 500) this.parsed.delete(this.parsed.keys().next().value!);
+    this.parsed.set(key, model);
+    return model;
+  }
+}

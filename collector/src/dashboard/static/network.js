@@ -1,0 +1,136 @@
+// Per-layer prediction of one network on the selected platform, with totals and EPR.
+import { barChart, colour } from './charts.js';
+import { sig } from './format.js';
+
+/** Energy-precision ratio (the paper's selection metric): error^α × energy per inference (mJ). */
+export function energyPrecisionRatio(error, energyMj, alpha) {
+  return error ** alpha * energyMj;
+}
+
+function perLayerByKind(layers, value) {
+  const kinds = [...new Set(layers.map((l) => l.modelKind ?? l.kind))];
+  return kinds.map((kind, i) => ({
+    label: kind,
+    data: layers.map((l) => ((l.modelKind ?? l.kind) === kind ? value(l) : null)),
+    backgroundColor: colour(i),
+  }));
+}
+
+function shareByKind(layers, totals) {
+  const kinds = [...new Set(layers.map((l) => l.modelKind ?? l.kind))];
+  return kinds.map((kind, i) => {
+    const of = (pick, total) =>
+      total
+        ? layers.filter((l) => (l.modelKind ?? l.kind) === kind).reduce((sum, l) => sum + (pick(l) ?? 0), 0) /
+          total
+        : 0;
+    return {
+      label: kind,
+      data: [of((l) => l.runtimeMs, totals.runtimeMs) * 100, of((l) => l.energyMj, totals.energyMj) * 100],
+      backgroundColor: colour(i),
+    };
+  });
+}
+
+export function totalsText(p) {
+  const t = p.totals;
+  const parts = [
+    `${p.network} · batch ${p.batch}`,
+    `runtime ${sig(t.runtimeMs)} ms`,
+    t.powerW === null ? 'power unavailable' : `power ${sig(t.powerW)} W`,
+    t.energyMj === null ? 'energy unavailable' : `energy ${sig(t.energyMj)} mJ`,
+    `${t.coveredLayers}/${t.layers} layers covered`,
+  ];
+  return parts.join(' · ');
+}
+
+export function renderPrediction(prediction) {
+  document.getElementById('network-result').hidden = false;
+  document.getElementById('totals').textContent = totalsText(prediction);
+  const uncovered = prediction.uncovered ?? [];
+  document.getElementById('uncovered').textContent =
+    uncovered.length === 0
+      ? 'Every layer is covered by a model.'
+      : `Not counted in the totals: ${uncovered.map((u) => `${u.name} (${u.reason})`).join('; ')}`;
+
+  const layers = prediction.layers;
+  const labels = layers.map((l) => l.name);
+  barChart(document.getElementById('runtime-chart'), {
+    labels,
+    datasets: perLayerByKind(layers, (l) => l.runtimeMs),
+    stacked: true,
+    yTitle: 'ms',
+  });
+  barChart(document.getElementById('power-chart'), {
+    labels,
+    datasets: perLayerByKind(layers, (l) => l.powerW),
+    stacked: true,
+    yTitle: 'W',
+  });
+  barChart(document.getElementById('energy-chart'), {
+    labels,
+    datasets: perLayerByKind(layers, (l) => l.energyMj),
+    stacked: true,
+    yTitle: 'mJ',
+  });
+  barChart(document.getElementById('share-chart'), {
+    labels: ['runtime', 'energy'],
+    datasets: shareByKind(layers, prediction.totals),
+    stacked: true,
+    horizontal: true,
+    yTitle: '',
+  });
+  updateEpr(prediction);
+}
+
+export function updateEpr(prediction) {
+  const output = document.getElementById('epr-output');
+  const error = Number(document.getElementById('epr-error').value);
+  const alpha = Number(document.getElementById('epr-alpha').value);
+  const energy = prediction?.totals?.energyMj;
+  if (!prediction) output.textContent = '';
+  else if (energy === null || energy === undefined)
+    output.textContent = 'EPR needs a power model (energy unavailable)';
+  else if (!(error > 0 && error <= 1)) output.textContent = 'error rate must be in (0, 1]';
+  else if (!(alpha >= 0)) output.textContent = 'α must be ≥ 0';
+  else
+    output.textContent = `EPR = ${sig(energyPrecisionRatio(error, energy, alpha))} mJ (error ${error}, α ${alpha})`;
+}
+
+/** Keys that tell the JSON formats apart, as the networks package's detectFormat does. */
+function jsonFormatOf(json) {
+  if (json && typeof json === 'object') {
+    if ('modelTopology' in json || ('class_name' in json && 'config' in json)) return 'keras';
+    if (Array.isArray(json.nodes) && 'input' in json) return 'native';
+    if (json.layers && typeof json.layers === 'object' && !Array.isArray(json.layers)) return 'paleo';
+  }
+  return null;
+}
+
+/**
+ * A chosen file as the predict endpoint takes it: `{onnx: base64}` for ONNX (by extension or because
+ * it is not JSON), else `{paleo | keras | native: json}`. Throws a message naming the file otherwise.
+ */
+export async function readNetworkFile(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const text = new TextDecoder().decode(bytes).trimStart();
+  if (file.name.toLowerCase().endsWith('.onnx') || !text.startsWith('{')) {
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000)
+      binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return { onnx: btoa(binary) };
+  }
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file.name} is not valid JSON: ${err.message}`);
+  }
+  const format = jsonFormatOf(json);
+  if (!format) {
+    throw new Error(
+      `${file.name} is neither Paleo JSON {layers}, Keras JSON {modelTopology | class_name, config}, nor neuralpower JSON {input, nodes}`,
+    );
+  }
+  return { [format]: json };
+}
