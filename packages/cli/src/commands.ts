@@ -7,7 +7,10 @@ import {
   remotePredictCommand,
 } from '@neuralpower/collector';
 import type { CommandModule } from 'yargs';
+import { fitCommand } from './commands/fit.js';
 import { networksCommand } from './commands/networks.js';
+import { predictCommand } from './commands/predict.js';
+import { quickstartCommand } from './commands/quickstart.js';
 
 /**
  * Every `neuralpower` command. A package adds its commands with one line here;
@@ -16,10 +19,13 @@ import { networksCommand } from './commands/networks.js';
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argument types.
 export const commands: CommandModule<any, any>[] = [
   networksCommand,
+  fitCommand,
+  predictCommand,
   collectorCommand,
   platformsCommand,
   modelsCommand,
   exportCommand,
   remotePredictCommand,
   agentCommand,
+  quickstartCommand,
 ];
