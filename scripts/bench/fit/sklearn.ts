@@ -9,6 +9,7 @@ const SCRIPT = new URL('../../sklearn/lasso_cv.py', import.meta.url).pathname;
 
 export interface SklearnResult {
   seconds: number;
+  cpuSeconds: number;
   alpha: number;
   alphaIndex: number;
   alphaMax: number;

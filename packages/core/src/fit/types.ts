@@ -25,8 +25,9 @@ export interface LassoCvOptions {
   /** Most coordinate-descent sweeps per λ (default 100 000). */
   maxIter?: number;
   /**
-   * Convergence threshold (default 1e-9): a λ is solved when no coordinate update in a sweep changes the
-   * (weighted, normalised) loss by more than tol × the null deviance (variance of y), as in glmnet.
+   * Convergence threshold (default 1e-7, glmnet's): coordinate descent on a λ has converged when no
+   * update in a sweep changes the (weighted, normalised) loss by more than tol × the variance of y; a
+   * Newton step on the support then makes the solution exact where the signs allow.
    */
   tol?: number;
 }

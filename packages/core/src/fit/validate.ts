@@ -20,7 +20,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = Object.freeze({
   selection: 'min',
   seed: 1,
   maxIter: 100_000,
-  tol: 1e-9,
+  tol: 1e-7,
 });
 
 function integerAtLeast(field: string, value: number | undefined, fallback: number, min: number): number {
