@@ -44,7 +44,7 @@ export function pytorchStyleModel(): Uint8Array {
   });
   return encodeOnnx({
     irVersion: 8,
-    opsetImport: [{ domain: '', version: 13 }],
+    opsetImport: [{ domain: '', version: 14 }],
     producerName: 'pytorch-style fixture',
     graph: {
       name: 'torch_jit',
@@ -120,7 +120,14 @@ export function pytorchStyleModel(): Uint8Array {
           },
         },
       ],
-      output: [{ name: 'probs' }],
+      output: [
+        {
+          name: 'probs',
+          type: {
+            tensorType: { elemType: TENSOR_FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 10 }] } },
+          },
+        },
+      ],
     },
   });
 }

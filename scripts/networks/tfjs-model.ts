@@ -86,8 +86,13 @@ function layersFor(l: NetworkLayer): Layer[] {
       return [tf.layers.concatenate({ name, axis: -1 })];
     case 'dropout':
       return [tf.layers.dropout({ name, rate: spec.rate })];
-    case 'flatten':
+    case 'flatten': {
+      // After global pooling or a dense layer TF.js tensors are already 2-D, which Flatten
+      // refuses; Reshape to [F] is the same layer there (the importer reads it as a flatten).
+      const [h, w, c] = l.inputs[0]!;
+      if (h === 1 && w === 1) return [tf.layers.reshape({ name, targetShape: [c] })];
       return [tf.layers.flatten({ name })];
+    }
     case 'reshape':
       return [tf.layers.reshape({ name, targetShape: [...spec.shape] })];
     case 'softmax':

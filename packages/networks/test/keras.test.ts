@@ -106,6 +106,12 @@ describe('Keras / TF.js LayersModel import', () => {
             config: { target_shape: [2, 2] },
             inbound_nodes: [[['gmp', 0, 0, {}]]],
           },
+          {
+            name: 'flat',
+            class_name: 'Reshape',
+            config: { target_shape: [-1] },
+            inbound_nodes: [[['r', 0, 0, {}]]],
+          },
         ],
         input_layers: [['in', 0, 0]],
         output_layers: [['r', 0, 0]],
@@ -122,6 +128,7 @@ describe('Keras / TF.js LayersModel import', () => {
       ['mish', 'unsupported', '32x32x4'],
       ['gmp', 'globalpool', '1x1x4'],
       ['r', 'reshape', '1x2x2'],
+      ['flat', 'flatten', '1x1x4'],
     ]);
     expect(n.layers[0]!.spec).toMatchObject({
       padding: { top: 1, bottom: 1, left: 1, right: 1 },

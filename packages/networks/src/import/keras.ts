@@ -456,8 +456,15 @@ function mapLayer(l: KerasLayer, inputs: Shape[], padding: Padding | undefined):
     case 'ZeroPadding2D':
       channelsLast(c, name);
       return { spec: { kind: 'pad', ...zeroPadding(c, name) } };
-    case 'Reshape':
+    case 'Reshape': {
+      // Reshape to one dimension is a flatten.
+      const target = c['target_shape'];
+      if (Array.isArray(target) && target.length === 1) {
+        reshapeTarget(c, name, input);
+        return { spec: { kind: 'flatten' } };
+      }
       return { spec: { kind: 'reshape', shape: reshapeTarget(c, name, input) } };
+    }
     default:
       return { spec: { kind: 'unsupported', sourceType: `Keras.${l.className}` } };
   }

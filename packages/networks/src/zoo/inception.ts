@@ -31,6 +31,7 @@ function squeezenet11(b: GraphBuilder): void {
   b.add('conv10', torchConv(1000, 1, 1, 0));
   act(b, 'conv10/relu');
   b.add('avgpool', { kind: 'globalpool', mode: 'avg' });
+  b.add('flatten', { kind: 'flatten' });
   b.add('softmax', { kind: 'softmax' });
 }
 
@@ -80,6 +81,7 @@ function googlenet(b: GraphBuilder): void {
   inception('inception5a', 256, 160, 320, 32, 128, 128);
   inception('inception5b', 384, 192, 384, 48, 128, 128);
   b.add('avgpool', { kind: 'globalpool', mode: 'avg' });
+  b.add('flatten', { kind: 'flatten' });
   b.add('dropout', { kind: 'dropout', rate: 0.2 });
   b.add('fc', fc(1000));
   b.add('softmax', { kind: 'softmax' });

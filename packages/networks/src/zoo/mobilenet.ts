@@ -31,6 +31,7 @@ function mobilenetV1(b: GraphBuilder): void {
     convBnRelu6(`conv_pw_${i + 1}`, filters, 1, 1);
   });
   b.add('global_pool', { kind: 'globalpool', mode: 'avg' });
+  b.add('flatten', { kind: 'flatten' });
   b.add('dropout', { kind: 'dropout', rate: 0.001 });
   // Keras writes the classifier as a 1×1 convolution; same cost and parameters as a dense layer.
   b.add('predictions', fc(1000));
@@ -75,6 +76,7 @@ function mobilenetV2(b: GraphBuilder): void {
   convBn(`features.${index}`, 1280, 1, 1);
   act(b, `features.${index}/relu6`, 'relu6');
   b.add('avgpool', { kind: 'globalpool', mode: 'avg' });
+  b.add('flatten', { kind: 'flatten' });
   b.add('dropout', { kind: 'dropout', rate: 0.2 });
   b.add('classifier', fc(1000));
   b.add('softmax', { kind: 'softmax' });

@@ -57,6 +57,7 @@ function resnet(layers: readonly number[], bottleneck: boolean): (b: GraphBuilde
       }
     });
     b.add('avgpool', { kind: 'globalpool', mode: 'avg' });
+    b.add('flatten', { kind: 'flatten' });
     b.add('fc', fc(1000));
     b.add('softmax', { kind: 'softmax' });
   };
