@@ -71,7 +71,7 @@ interface Row {
   runtimeRangeMs: [number, number];
   ours: Record<
     'squared' | 'relative' | 'auto',
-    { seconds: number; rmspe: number; modelSize: number; lambda: number }
+    { seconds: number; cpuSeconds: number; rmspe: number; modelSize: number; lambda: number }
   >;
   autoPicked: Objective;
   sklearn?: Omit<SklearnResult, 'coef' | 'cvMse'> | { error: string };
