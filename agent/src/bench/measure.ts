@@ -1,5 +1,5 @@
 import type { LayerRecord, Power } from '@neuralpower/protocol';
-import { nowMs, sleep } from '../clock.js';
+import { nowMs, sleep, yieldToEventLoop } from '../clock.js';
 import { throttleReasonNames } from '../discovery/gpu.js';
 import type { PreparedWork } from '../engine/engine.js';
 import type { PowerSampler, PowerSourceName } from '../power/sampler.js';
@@ -57,11 +57,20 @@ export async function measureWork(
   let state: Pick<LayerRecord, 'clocks' | 'temperatureC' | 'throttleReasons'> = {};
   if (sampler.source !== 'none') {
     const windowMs = options.powerWindowMs ?? defaultPowerWindowMs(sampler.intervalMs);
+    // Yield to the event loop every few ms so samples are stamped when they arrive (CPU backends
+    // block the thread); rarely enough that the device stays busy (< ~5 % idle).
+    const yieldEveryMs = Math.max(0.25, Math.min(5, sampler.intervalMs / 4));
+    await yieldToEventLoop();
     const t0 = nowMs();
+    let lastYield = t0;
     // Bounded by the window length: each pass is at most one configuration's runtime.
     while (nowMs() - t0 < windowMs) {
       work.run();
       await work.synchronise();
+      if (nowMs() - lastYield >= yieldEveryMs) {
+        await yieldToEventLoop();
+        lastYield = nowMs();
+      }
     }
     const t1 = nowMs();
     const w = await sampler.window({ t0Ms: t0, t1Ms: t1, minSamples: options.minSamples });

@@ -1,4 +1,4 @@
-import { nowMs } from '../clock.js';
+import { nowMs, yieldToEventLoop } from '../clock.js';
 import type { PreparedWork } from '../engine/engine.js';
 import { type RuntimeSummary, summarise } from './stats.js';
 
@@ -49,6 +49,7 @@ export async function timeWork(
   // Warm-up yields to the budget too: one huge layer must not stall a CPU sweep for minutes.
   while (warmups < options.warmupRuns && !(warmups >= 1 && overBudget())) {
     await timeOnce(work);
+    await yieldToEventLoop();
     warmups++;
   }
   const samples: number[] = [];
@@ -62,6 +63,8 @@ export async function timeWork(
       break;
     }
     samples.push(await timeOnce(work));
+    // Outside the timed region: lets samplers stamp their samples on time.
+    await yieldToEventLoop();
   }
   return { ...summarise(samples), warmupRuns: warmups, budgetExhausted: exhausted };
 }
