@@ -6,10 +6,11 @@
  * property check on the same schema's interfaces. Each validator is also shown to reject a
  * deliberately broken copy, so a green run means something.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { DockerfileParser } from 'dockerfile-ast';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
@@ -19,9 +20,10 @@ import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClai
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import ts from 'typescript';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 
+const execFileAsync = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
 const deployDir = path.join(root, 'deploy');
 const scratch = mkdtempSync(path.join(tmpdir(), 'neuralpower-deploy-'));
@@ -31,7 +33,8 @@ const read = (relative: string): string => readFileSync(path.join(deployDir, rel
 
 // ---------------------------------------------------------------- systemd
 
-const units = ['neuralpower-collector.service', 'neuralpower-agent.service'] as const;
+const services = ['neuralpower-collector.service', 'neuralpower-agent.service'] as const;
+const units = [...services, 'neuralpower-agent.timer'] as const;
 
 function requireSystemdAnalyze(): void {
   const probe = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
@@ -81,7 +84,9 @@ describe('systemd units', () => {
   requireSystemdAnalyze();
 
   it.each(units)('%s passes systemd-analyze verify with no diagnostics', (unit) => {
-    expect(verifyUnit(stageUnit(unit, read(`systemd/${unit}`)))).toEqual([]);
+    // Stage every unit first: the timer's Unit= must resolve to the staged agent service.
+    const files = units.map((u) => stageUnit(u, read(`systemd/${u}`)));
+    expect(verifyUnit(files[units.indexOf(unit)]!)).toEqual([]);
   });
 
   it('a broken unit copy is reported (typo key, bad restart policy)', () => {
@@ -93,7 +98,7 @@ describe('systemd units', () => {
     expect(problems).toMatch(/restart specifier.*sometimes/);
   });
 
-  it.each(units)('%s is hardened: systemd exposure level below 2.5 ("OK")', (unit) => {
+  it.each(services)('%s is hardened: systemd exposure level below 2.5 ("OK")', (unit) => {
     expect(exposure(stageUnit(unit, read(`systemd/${unit}`)))).toBeLessThan(2.5);
   });
 
@@ -111,16 +116,26 @@ describe('systemd units', () => {
     expect(text).toMatch(/^EnvironmentFile=\/etc\/neuralpower\/\S+\.env$/m);
     expect(text).toMatch(/^Restart=on-failure$/m);
     expect(text).toMatch(/^User=neuralpower$/m);
-    const used = [...text.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => m[1]!);
+    const used = [...text.matchAll(/\$\{?([A-Z][A-Z0-9_]+)\}?/g)].map((m) => m[1]!);
     expect(used.length).toBeGreaterThan(0);
     const defined = envKeys(read(`systemd/${example}`));
     for (const name of used) expect(defined, `${example} lacks ${name}`).toContain(name);
   });
 
-  it('the agent reads collector URL and token from the environment file', () => {
+  it('the agent gets collector URL and token from the environment file, the token never on its command line', () => {
     const text = read('systemd/neuralpower-agent.service');
-    expect(text).toMatch(/--collector \$\{NEURALPOWER_COLLECTOR_URL\}/);
-    expect(text).toMatch(/--token \$\{NEURALPOWER_TOKEN\}/);
+    const execStart = text.split('\n').find((line) => line.startsWith('ExecStart='))!;
+    expect(execStart).toMatch(/ agent sweep --collector \$\{NEURALPOWER_COLLECTOR_URL\} /);
+    expect(execStart).not.toMatch(/TOKEN|--token/);
+    expect(envKeys(read('systemd/agent.env.example'))).toContain('NEURALPOWER_TOKEN');
+  });
+
+  it('the timer starts the agent at boot and a day after each run', () => {
+    const timer = read('systemd/neuralpower-agent.timer');
+    expect(timer).toMatch(/^Unit=neuralpower-agent\.service$/m);
+    expect(timer).toMatch(/^OnBootSec=/m);
+    expect(timer).toMatch(/^OnUnitInactiveSec=1d$/m);
+    expect(timer).toMatch(/^WantedBy=timers\.target$/m);
   });
 });
 
@@ -193,12 +208,97 @@ describe('Dockerfiles', () => {
     });
     expect(missingToken.status).not.toBe(0);
     expect(missingToken.stderr).toContain('NEURALPOWER_TOKEN');
+    const badInterval = spawnSync('sh', [script], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        NEURALPOWER_COLLECTOR_URL: 'ws://127.0.0.1:1',
+        NEURALPOWER_TOKEN: 't',
+        NEURALPOWER_RESWEEP_S: '1d',
+      },
+    });
+    expect(badInterval.status).toBe(2);
+    expect(badInterval.stderr).toContain('NEURALPOWER_RESWEEP_S must be a whole number');
   });
 
   it.each(dockerfiles)('%s has a .dockerignore that keeps node_modules and databases out', (file) => {
     const ignore = read(`docker/${file}.dockerignore`);
     expect(ignore).toMatch(/^\*\*\/node_modules$/m);
     expect(ignore).toMatch(/^\*\*\/\*\.db$/m);
+  });
+});
+
+// ---------------------------------------------------------------- CLI options used by the deployment
+
+/** Options a `neuralpower <command> --help` lists; the command must exist (exit 0). */
+async function helpFlags(command: string[]): Promise<Set<string>> {
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    [path.join(root, 'bin/neuralpower.js'), ...command, '--help'],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
+  return new Set(stdout.match(/--[a-z][a-z0-9-]*/g) ?? []);
+}
+
+const withoutComments = (text: string) =>
+  text
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('#'))
+    .join('\n');
+
+const flagsIn = (text: string): string[] => [...new Set(text.match(/(?<![\w-])--[a-z][a-z0-9-]*/g) ?? [])];
+
+describe('the deployment only uses options the CLI has', () => {
+  // Each --help loads the whole CLI through tsx: start the three at once.
+  let help: Record<'collector' | 'token' | 'sweep', Set<string>>;
+  beforeAll(async () => {
+    const [collector, token, sweep] = await Promise.all([
+      helpFlags(['collector']),
+      helpFlags(['collector', 'token', 'create']),
+      helpFlags(['agent', 'sweep']),
+    ]);
+    help = { collector: collector, token: token, sweep: sweep };
+  });
+  const execStart = (unit: string) =>
+    read(`systemd/${unit}`)
+      .split('\n')
+      .find((l) => l.startsWith('ExecStart='))!;
+  const sweepArgs = (text: string) =>
+    /NEURALPOWER_SWEEP_ARGS\s*[=:]\s*(?:value:\s*)?(.*)/.exec(text)?.[1] ?? '';
+  const k8sAgentSweep = sweepArgs(read('k8s/agent.yaml').replace(/\n\s+value:/g, ' value:'));
+
+  it('collector: systemd unit, Docker image and Kubernetes Deployment', () => {
+    const known = help.collector;
+    const collectorArgs = loadManifests('collector.yaml', read('k8s/collector.yaml'))
+      .filter((d) => d.kind === 'Deployment')
+      .map((d) => JSON.stringify(d));
+    const used = [
+      execStart('neuralpower-collector.service'),
+      instructions(read('docker/collector.Dockerfile')).find((i) => i.keyword === 'CMD')!.args,
+      ...collectorArgs,
+    ].flatMap(flagsIn);
+    expect(used).toEqual(expect.arrayContaining(['--db', '--host', '--port']));
+    for (const flag of used) expect(known, `collector ${flag}`).toContain(flag);
+    const token = help.token;
+    expect(token).toContain('--db');
+    expect(token).toContain('--name');
+  });
+
+  it('agent sweep: systemd unit, its env file, the container entrypoint and the DaemonSet', () => {
+    const known = help.sweep;
+    const used = [
+      execStart('neuralpower-agent.service'),
+      sweepArgs(read('systemd/agent.env.example')),
+      withoutComments(read('docker/agent-entrypoint.sh')),
+      k8sAgentSweep,
+    ].flatMap(flagsIn);
+    expect(used).toEqual(
+      expect.arrayContaining(['--collector', '--gpu', '--state-dir', '--kinds', '--count']),
+    );
+    for (const flag of used) expect(known, `agent sweep ${flag}`).toContain(flag);
   });
 });
 
