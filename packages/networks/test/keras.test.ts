@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Network } from '@neuralpower/core';
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { modelJson, toLayersModel } from '../../../scripts/networks/tfjs-model.js';
 import { importKeras, loadNetwork, parseNetworkBytes, zooNetwork } from '../src/index.js';
@@ -193,6 +194,30 @@ describe('Keras / TF.js LayersModel import', () => {
     });
     expect(seq.batch).toBe(16);
     expect(seq.layers.map((l) => [l.name, l.spec.kind, l.params])).toEqual([['d1', 'fc', 7850]]);
+  });
+
+  it('expands models nested as layers (a base model inside Sequential and functional models)', async () => {
+    const base = toLayersModel(zooNetwork('mobilenet-v2', { input: [32, 32] }));
+    const seq = tf.sequential({ name: 'transfer' });
+    seq.add(base);
+    seq.add(tf.layers.dense({ name: 'head', units: 3, kernelInitializer: 'zeros' }));
+    const a = importKeras(await modelJson(seq));
+    const zoo = zooNetwork('mobilenet-v2', { input: [32, 32] });
+    expect(a.input).toEqual([32, 32, 3]);
+    expect(a.layers.length).toBe(zoo.layers.length + 1);
+    expect(a.layers.find((l) => l.name === 'mobilenet-v2/features.0')!.parents).toEqual([]);
+    expect(a.layers.find((l) => l.name === 'head')).toMatchObject({
+      parents: ['mobilenet-v2/softmax'],
+      output: [1, 1, 3],
+    });
+
+    const input = tf.input({ shape: [32, 32, 3], name: 'image' });
+    const features = base.apply(input) as tf.SymbolicTensor;
+    const out = tf.layers
+      .dense({ name: 'head', units: 3, kernelInitializer: 'zeros' })
+      .apply(features) as tf.SymbolicTensor;
+    const b = importKeras(await modelJson(tf.model({ name: 'transfer2', inputs: input, outputs: out })));
+    expect(b.layers.map((l) => [l.name, l.parents])).toEqual(a.layers.map((l) => [l.name, l.parents]));
   });
 
   it('fails on malformed files naming the file, the layer and the field', () => {

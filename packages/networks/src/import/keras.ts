@@ -118,58 +118,120 @@ function declaredInput(config: Json, layer: string): { batch?: number; dims: (nu
   return undefined;
 }
 
-function readLayers(top: Json): {
+type DeclaredInput = { batch?: number; dims: (number | null)[] };
+
+interface ModelLayers {
   layers: KerasLayer[];
   /** The functional model's InputLayer; Sequential models read the input implicitly. */
   inputName?: string;
-  input?: { batch?: number; dims: (number | null)[] };
-} {
-  const className = str(top, '(file)', 'class_name');
+  input?: DeclaredInput;
+  /** The node whose output is the model's output (what a reference to a nested model means). */
+  output?: string;
+}
+
+const MODEL_CLASSES = new Set(['Sequential', 'Model', 'Functional']);
+
+function isNestedModel(layer: Json): boolean {
+  return (
+    typeof layer['class_name'] === 'string' &&
+    MODEL_CLASSES.has(layer['class_name']) &&
+    isRecord(layer['config']) &&
+    Array.isArray(layer['config']['layers'])
+  );
+}
+
+/**
+ * A model nested as a layer (a Keras application used as a base model) is expanded in place:
+ * its layers become `OUTER/INNER`, its input reads what the nested layer reads, and a
+ * reference to the nested layer means the nested model's output (recorded in `aliases`).
+ */
+function expandNested(
+  layer: Json,
+  name: string,
+  entryParents: string[],
+  aliases: Map<string, string>,
+): ModelLayers {
+  const inner = readLayers(layer, `${name}/`, aliases);
+  for (const l of inner.layers) {
+    l.parents =
+      inner.inputName === undefined
+        ? l.parents.length === 0
+          ? [...entryParents]
+          : l.parents
+        : l.parents.flatMap((p) => (p === inner.inputName ? entryParents : [p]));
+  }
+  if (inner.output === undefined) throw new NetworkError(name, 'nested model has no layers', 'config.layers');
+  aliases.set(name, inner.output);
+  return inner;
+}
+
+function readLayers(top: Json, prefix = '', aliases = new Map<string, string>()): ModelLayers {
+  const where = prefix === '' ? '(file)' : prefix.slice(0, -1);
+  const className = str(top, where, 'class_name');
   const config = top['config'];
+  const layers: KerasLayer[] = [];
+  let input: DeclaredInput | undefined;
   if (className === 'Sequential') {
-    const list = layerList(config, 'config');
-    let input: ReturnType<typeof declaredInput>;
-    const layers: KerasLayer[] = [];
-    list.forEach((layer, i) => {
-      const name = layerName(layer, i);
+    let prev: string | undefined;
+    for (const [i, layer] of layerList(config, 'config').entries()) {
+      const name = prefix + layerName(layer, i);
       const cls = str(layer, name, 'class_name');
       const cfg = isRecord(layer['config']) ? layer['config'] : {};
-      input ??= declaredInput(cfg, name);
-      if (cls === 'InputLayer') return;
-      const prev = layers[layers.length - 1];
-      layers.push({ name, className: cls, config: cfg, parents: prev ? [prev.name] : [] });
-    });
-    return { layers, ...(input ? { input } : {}) };
+      if (isNestedModel(layer)) {
+        const inner = expandNested(layer, name, prev ? [prev] : [], aliases);
+        input ??= inner.input;
+        layers.push(...inner.layers);
+      } else {
+        input ??= declaredInput(cfg, name);
+        if (cls === 'InputLayer') continue;
+        layers.push({ name, className: cls, config: cfg, parents: prev ? [prev] : [] });
+      }
+      prev = name;
+    }
+    return { layers, ...(input ? { input } : {}), ...(prev ? { output: prev } : {}) };
   }
   if (className === 'Model' || className === 'Functional') {
     const list = layerList(config, 'config');
     const inputs: string[] = [];
-    let input: ReturnType<typeof declaredInput>;
-    const layers: KerasLayer[] = [];
-    list.forEach((layer, i) => {
-      const name = layerName(layer, i);
+    for (const [i, layer] of list.entries()) {
+      const name = prefix + layerName(layer, i);
       const cls = str(layer, name, 'class_name');
       const cfg = isRecord(layer['config']) ? layer['config'] : {};
       if (cls === 'InputLayer') {
         inputs.push(name);
         input ??= declaredInput(cfg, name);
-        return;
+        continue;
       }
-      inboundCalls(layer['inbound_nodes'], name).forEach((parents, k) => {
+      const calls = inboundCalls(layer['inbound_nodes'], name).map((ps) => ps.map((p) => prefix + p));
+      if (isNestedModel(layer)) {
+        const inner = expandNested(layer, name, calls[0] ?? [], aliases);
+        input ??= inner.input;
+        layers.push(...inner.layers);
+        continue;
+      }
+      calls.forEach((parents, k) => {
         layers.push({ name: callName(name, k), className: cls, config: cfg, parents });
       });
-    });
+    }
     if (inputs.length !== 1) {
       throw new NetworkError(
-        '(file)',
+        where,
         `has ${inputs.length} InputLayers; only single-input networks are supported`,
         'config.layers',
       );
     }
-    return { layers, inputName: inputs[0]!, ...(input ? { input } : {}) };
+    const outputs = isRecord(config) ? config['output_layers'] : undefined;
+    const first = Array.isArray(outputs) ? outputs[0] : undefined;
+    const output =
+      Array.isArray(first) && typeof first[0] === 'string'
+        ? prefix + first[0]
+        : layers.length > 0
+          ? layers[layers.length - 1]!.name
+          : undefined;
+    return { layers, inputName: inputs[0]!, ...(input ? { input } : {}), ...(output ? { output } : {}) };
   }
   throw new NetworkError(
-    '(file)',
+    where,
     `must be Sequential, Model or Functional (got ${brief(className)})`,
     'class_name',
   );
@@ -484,7 +546,17 @@ const FOLDS_PADDING = new Set([
 export function importKeras(json: unknown, opts: NetworkOptions = {}): Network {
   checkOptions(opts);
   const top = unwrapTopology(json);
-  const { layers, input, inputName } = readLayers(top);
+  const aliases = new Map<string, string>();
+  const { layers, input, inputName } = readLayers(top, '', aliases);
+  // References to a nested model mean its output layer (possibly itself a nested model).
+  const resolve = (p: string): string => {
+    // A nested model is expanded once; its later calls (`NAME#k`) mean the same layers.
+    const base = p.replace(/#\d+$/, '');
+    let name = aliases.has(base) ? base : p;
+    for (let hops = 0; aliases.has(name) && hops < 64; hops++) name = aliases.get(name)!;
+    return name;
+  };
+  for (const l of layers) l.parents = l.parents.map(resolve);
   if (layers.length === 0) throw new NetworkError('(file)', 'has no layers', 'config.layers');
 
   const dims = input?.dims;
