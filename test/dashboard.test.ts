@@ -27,7 +27,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { PreparedWork } from '../agent/src/engine/engine.js';
 import { TfjsEngine } from '../agent/src/engine/tfjs/index.js';
-import { mountDashboard } from '../collector/src/dashboard/index.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const paperData = path.join(root, '..', 'shared', 'reference', 'neuralpower-data');
@@ -324,7 +323,6 @@ beforeAll(async () => {
     // the dashboard test needs models, not the best ones.
     fit: { lasso: { folds: 5, nLambdas: 30, maxIter: 2000, tol: 1e-6 } },
     processMetrics: false,
-    mounts: [mountDashboard],
   });
   token = collector.context.tokens.create('dashboard-test').token;
 
@@ -394,6 +392,26 @@ afterAll(async () => {
 });
 
 describe('dashboard', () => {
+  it('is served at / with Chart.js from node_modules, and serves nothing outside its folder', async () => {
+    const index = await fetch(`${collector.url}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toMatch(/^text\/html/);
+    const chart = await fetch(`${collector.url}/dashboard/vendor/chart.umd.js`);
+    expect(chart.status).toBe(200);
+    expect(chart.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await chart.text()).toMatch(/Chart\.js v4/);
+    for (const probe of [
+      '..%2F..%2Fpackage.json',
+      '%2e%2e%2findex.ts',
+      'fit-points.ts',
+      'vendor/..%2F..%2F..%2Fpackage.json',
+    ]) {
+      const res = await fetch(`${collector.url}/dashboard/${probe}`);
+      expect(res.status, probe).toBe(404);
+      await res.body?.cancel();
+    }
+  });
+
   it('lists both platforms with hardware, engine and measurement counts', async () => {
     const platforms = await tableRows(page, 'platforms-table');
     expect(platforms).toHaveLength(2);
