@@ -86,6 +86,11 @@ export class Proc {
     return `--- stdout ---\n${this.stdout.slice(-chars)}\n--- stderr ---\n${this.stderr.slice(-chars)}`;
   }
 
+  /** Sends a signal (SIGSTOP/SIGCONT freeze and thaw a process without it noticing). */
+  signal(sig: NodeJS.Signals): void {
+    if (!this.exit) this.child.kill(sig);
+  }
+
   /** SIGKILL: the process gets no chance to flush, close or ack anything. */
   async kill(): Promise<Exit> {
     if (!this.exit) this.child.kill('SIGKILL');
