@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import { TFJS_BACKENDS, type TfjsBackendChoice } from '../engine/tfjs/choices.js';
 import { POWER_CHOICES, type PowerChoice } from '../power/registry.js';
 import type { RunAgentOptions } from '../run.js';
-import { DEFAULT_SWEEP, type SweepOptions } from '../sweep/plan.js';
+import { checkSweepOptions, DEFAULT_SWEEP, type SweepOptions } from '../sweep/plan.js';
 import { RANGE_PRESET_NAMES, type RangePreset } from '../sweep/ranges.js';
 import { SAMPLE_KINDS } from '../sweep/sample.js';
 
@@ -146,10 +146,10 @@ export function sweepRequested(a: AgentArgs): boolean {
   );
 }
 
-export function sweepFromArgs(a: AgentArgs): Partial<SweepOptions> {
+export function sweepFromArgs(a: AgentArgs): SweepOptions {
   const kinds = list('kinds', a.kinds) as ModelKind[] | undefined;
   const networks = a.network ?? [];
-  return {
+  const options: SweepOptions = {
     // `--network` alone measures that network only, not a random sweep as well.
     kinds: kinds ?? (networks.length > 0 && a.count === undefined ? [] : DEFAULT_SWEEP.kinds),
     count: a.count ?? DEFAULT_SWEEP.count,
@@ -163,6 +163,9 @@ export function sweepFromArgs(a: AgentArgs): Partial<SweepOptions> {
     networkBatch: a['network-batch'] ?? 1,
     ...(a['network-input'] !== undefined ? { networkInput: a['network-input'] } : {}),
   };
+  // Fail on a bad flag now, before probing devices and loading an engine.
+  checkSweepOptions(options);
+  return options;
 }
 
 function positiveInt(flag: string, v: number, min = 1): number {
@@ -171,7 +174,8 @@ function positiveInt(flag: string, v: number, min = 1): number {
 }
 
 export function runOptionsFromArgs(a: AgentArgs, withSweep: boolean): Omit<RunAgentOptions, 'signal'> {
-  const gpu = a.gpu === undefined ? undefined : Number(a.gpu);
+  // `all` is handled by the caller (one worker per GPU); here it means "the first GPU".
+  const gpu = a.gpu === undefined || a.gpu === 'all' ? undefined : Number(a.gpu);
   if (gpu !== undefined && (!Number.isInteger(gpu) || gpu < 0)) {
     throw new Error(`--gpu must be a GPU index or "all" (got ${JSON.stringify(a.gpu)})`);
   }

@@ -37,10 +37,13 @@ export async function probeNvidiaSmi(options: NvidiaSmiOptions = {}): Promise<Nv
   const timeoutMs = options.timeoutMs ?? 10_000;
   const warnings: string[] = [];
 
-  const version = await runTool(command, ['--version'], timeoutMs);
+  // Independent calls run together: a probe on a busy machine should not take four round trips.
+  const [version, help, list] = await Promise.all([
+    runTool(command, ['--version'], timeoutMs),
+    runTool(command, ['--help-query-gpu'], timeoutMs),
+    runTool(command, ['-L'], timeoutMs),
+  ]);
   if (!version.ok) return { ok: false, reason: version.reason };
-
-  const help = await runTool(command, ['--help-query-gpu'], timeoutMs);
   const supported = help.ok ? parseHelpQueryGpu(help.stdout) : new Set<string>();
   if (!help.ok) warnings.push(`could not list query fields (${help.reason}); asking for all of them`);
 
@@ -52,8 +55,6 @@ export async function probeNvidiaSmi(options: NvidiaSmiOptions = {}): Promise<Nv
     timeoutMs,
   );
   if (!query.ok) return { ok: false, reason: query.reason };
-
-  const list = await runTool(command, ['-L'], timeoutMs);
   const listed = list.ok ? parseNvidiaSmiList(list.stdout) : [];
   if (!list.ok) warnings.push(`could not list MIG devices (${list.reason})`);
 
