@@ -1,4 +1,4 @@
-import { listZoo, loadNetwork, summarizeNetwork } from '@neuralpower/networks';
+import { listZoo, loadNetwork, type NetworkSummary, summarizeNetwork } from '@neuralpower/networks';
 import type { Argv, CommandModule } from 'yargs';
 
 interface ShowArgs {
@@ -34,18 +34,59 @@ function table(head: string[], rows: string[][], right: ReadonlySet<number>): st
 
 const count = (n: number) => n.toLocaleString('en-US');
 
+/** What `networks list` prints. */
+export function renderZooList(json: boolean): string {
+  const zoo = listZoo();
+  if (json) return JSON.stringify(zoo, null, 2);
+  const rows = zoo.map((z) => [z.name, dims(z.defaultInput), z.description]);
+  return table(['name', 'input', 'description'], rows, new Set());
+}
+
+/** What `networks show` prints for a network. */
+export function renderNetwork(summary: NetworkSummary, json: boolean): string {
+  if (json) return JSON.stringify(summary, null, 2);
+  const rows = summary.layers.map((l) => [
+    l.name,
+    l.kind === 'unsupported' ? `unsupported (${l.sourceType})` : (l.modelKind ?? l.kind),
+    l.inputs.map(dims).join(' + '),
+    dims(l.output),
+    count(l.params),
+    count(l.macsPerExample),
+  ]);
+  rows.push(['total', '', '', '', count(summary.totals.params), count(summary.totals.macsPerExample)]);
+  const out = [
+    `${summary.name}: batch ${summary.batch}, input ${dims(summary.input)}, ${summary.layers.length} layers`,
+    table(['layer', 'kind', 'input', 'output', 'params', 'MACs/example'], rows, new Set([4, 5])),
+    `MACs per batch: ${count(summary.totals.macsPerBatch)}; FLOPs per example: ${count(summary.totals.flopsPerExample)}`,
+  ];
+  if (summary.unsupported.length > 0) {
+    out.push(`unsupported layers (no performance model): ${summary.unsupported.join(', ')}`);
+  }
+  return out.join('\n');
+}
+
+/** Loads the network `show` names, validating --batch and --input. */
+export async function loadForShow(args: {
+  network: string;
+  batch?: number;
+  input?: string;
+}): Promise<NetworkSummary> {
+  if (args.batch !== undefined && (!Number.isInteger(args.batch) || args.batch <= 0)) {
+    throw new Error(`--batch must be a positive integer (got ${args.batch})`);
+  }
+  const network = await loadNetwork(args.network, {
+    ...(args.batch !== undefined ? { batch: args.batch } : {}),
+    ...(args.input !== undefined ? { input: parseInputSize(args.input) } : {}),
+  });
+  return summarizeNetwork(network);
+}
+
 const list: CommandModule<object, { json: boolean }> = {
   command: 'list',
   describe: 'List the built-in model zoo',
   builder: (y: Argv) => y.option('json', { type: 'boolean', default: false, describe: 'Print JSON' }),
   handler: (args) => {
-    const zoo = listZoo();
-    if (args.json) {
-      process.stdout.write(`${JSON.stringify(zoo, null, 2)}\n`);
-      return;
-    }
-    const rows = zoo.map((z) => [z.name, dims(z.defaultInput), z.description]);
-    process.stdout.write(`${table(['name', 'input', 'description'], rows, new Set())}\n`);
+    process.stdout.write(`${renderZooList(args.json)}\n`);
   },
 };
 
@@ -64,36 +105,7 @@ const show: CommandModule<object, ShowArgs> = {
         describe: 'Print JSON',
       }) as unknown as Argv<ShowArgs>,
   handler: async (args) => {
-    if (args.batch !== undefined && (!Number.isInteger(args.batch) || args.batch <= 0)) {
-      throw new Error(`--batch must be a positive integer (got ${args.batch})`);
-    }
-    const network = await loadNetwork(args.network, {
-      ...(args.batch !== undefined ? { batch: args.batch } : {}),
-      ...(args.input !== undefined ? { input: parseInputSize(args.input) } : {}),
-    });
-    const summary = summarizeNetwork(network);
-    if (args.json) {
-      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      return;
-    }
-    const rows = summary.layers.map((l) => [
-      l.name,
-      l.kind === 'unsupported' ? `unsupported (${l.sourceType})` : (l.modelKind ?? l.kind),
-      l.inputs.map(dims).join(' + '),
-      dims(l.output),
-      count(l.params),
-      count(l.macsPerExample),
-    ]);
-    rows.push(['total', '', '', '', count(summary.totals.params), count(summary.totals.macsPerExample)]);
-    const out = [
-      `${summary.name}: batch ${summary.batch}, input ${dims(summary.input)}, ${summary.layers.length} layers`,
-      table(['layer', 'kind', 'input', 'output', 'params', 'MACs/example'], rows, new Set([4, 5])),
-      `MACs per batch: ${count(summary.totals.macsPerBatch)}; FLOPs per example: ${count(summary.totals.flopsPerExample)}`,
-    ];
-    if (summary.unsupported.length > 0) {
-      out.push(`unsupported layers (no performance model): ${summary.unsupported.join(', ')}`);
-    }
-    process.stdout.write(`${out.join('\n')}\n`);
+    process.stdout.write(`${renderNetwork(await loadForShow(args), args.json)}\n`);
   },
 };
 
