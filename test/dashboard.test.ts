@@ -451,22 +451,30 @@ describe('dashboard', () => {
     expect(row[5]).toBe(`${(convRuntime.report.rmspe * 100).toFixed(1)} %`);
     expect(row[9]).toBe('current');
 
-    for (const [kind, n] of [
-      ['conv', 39],
-      ['dropout', 38],
-    ] as const) {
-      for (const target of ['runtime', 'power']) {
-        const scatter = await chartData(page, `scatter-${kind}-${target}`);
-        expect(scatter.type).toBe('scatter');
-        const points = scatter.datasets[0]!.data as { x: number; y: number }[];
-        expect(points).toHaveLength(n);
-        expect(points.every((p) => p.x > 0 && p.y > 0)).toBe(true);
-      }
+    const fit = await api<{
+      series: { kind: string; target: string; points: { measured: number; predicted: number }[] }[];
+    }>('GET', `/dashboard/api/platforms/${gpuId}/fit-points`);
+    expect(fit.series.map((f) => `${f.kind}/${f.target}`)).toEqual([
+      'conv/power',
+      'conv/runtime',
+      'dropout/power',
+      'dropout/runtime',
+    ]);
+    for (const series of fit.series) {
+      // Every measurement of the kind gets a point; a log axis can only show positive ones.
+      expect(series.points).toHaveLength(series.kind === 'conv' ? 39 : 38);
+      const positive = series.points.filter((p) => p.measured > 0 && p.predicted > 0);
+      const scatter = await chartData(page, `scatter-${series.kind}-${series.target}`);
+      expect(scatter.type).toBe('scatter');
+      const points = scatter.datasets[0]!.data as { x: number; y: number }[];
+      expect(points).toHaveLength(positive.length);
+      expect(points.length).toBeGreaterThan(series.points.length / 2);
+      expect(points.map((p) => p.y).sort()).toEqual(positive.map((p) => p.predicted).sort());
     }
     // The measured axis holds the paper's own numbers.
-    const convRt = (await chartData(page, 'scatter-conv-runtime')).datasets[0]!.data as { x: number }[];
+    const convRt = fit.series.find((f) => f.kind === 'conv' && f.target === 'runtime')!.points;
     const paperMs = rows('res_conv.txt').map((r) => r[16]!);
-    expect(convRt.map((p) => p.x).sort((a, b) => a - b)).toEqual([...paperMs].sort((a, b) => a - b));
+    expect(convRt.map((p) => p.measured).sort((a, b) => a - b)).toEqual([...paperMs].sort((a, b) => a - b));
   });
 
   it('predicts an uploaded Paleo network: per-layer bars, totals and EPR match the API', async () => {
