@@ -89,6 +89,9 @@ export function validateData(X: readonly (readonly number[])[], y: readonly numb
     if (t <= 0) {
       throw new FitError(`y[${i}]`, `must be positive (targets are runtimes or powers), got ${t}`);
     }
+    if (!Number.isFinite(1 / (t * t))) {
+      throw new FitError(`y[${i}]`, `is too small for the relative objective's weight 1/y², got ${t}`);
+    }
   }
   return p;
 }
