@@ -17,6 +17,7 @@ import { TfjsEngine } from './engine/tfjs/index.js';
 import { createLogger, type Logger } from './log.js';
 import { Outbox } from './outbox/outbox.js';
 import { declarePlatform } from './platform.js';
+import { NoPowerSampler } from './power/none/index.js';
 import { createPowerSampler, type PowerChoice } from './power/registry.js';
 import type { PowerSampler } from './power/sampler.js';
 import { CollectorStream } from './stream/client.js';
@@ -172,8 +173,16 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       onWarning: (m) => log.warn(m),
     });
     sampler = power.sampler;
-    if (power.note) note(power.note);
+    let powerNote = power.note;
+    if (powerNote) note(powerNote);
     await sampler.start();
+    if (sampler.source !== 'none' && sampler.latest() === undefined) {
+      // e.g. a GPU whose power.draw is [N/A]: say so once instead of on every record.
+      powerNote = `power unavailable: ${sampler.description} gave no power reading`;
+      note(powerNote);
+      await sampler.stop();
+      sampler = new NoPowerSampler(powerNote);
+    }
     const idlePowerW = await measureIdlePower(sampler, options.idleMs ?? 2000);
     if (idlePowerW !== undefined) log.info({ idlePowerW, source: sampler.description }, 'idle power');
 
@@ -293,7 +302,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       platform,
       powerSource: sampler.source,
       powerDescription: sampler.description,
-      ...(power.note ? { powerNote: power.note } : {}),
+      ...(powerNote ? { powerNote } : {}),
       ...(idlePowerW !== undefined ? { idlePowerW } : {}),
       ...(achieved !== undefined ? { achievedIntervalMs: achieved } : {}),
       ...(sweepIdValue ? { sweepId: sweepIdValue } : {}),
