@@ -119,3 +119,21 @@ describe('training-set hash', () => {
     expect(trainingSetHash(rows.slice(1))).not.toBe(model.training.hash);
   });
 });
+
+describe('aliased candidate terms', () => {
+  it('leaves constant and exactly aliased terms out of the fit, keeping the simplest of each group', () => {
+    // Batch fixed at 8: N is constant and N·Hout is 8·Hout on these rows.
+    const fixed = syntheticConvRows(40, 11).map((r) => ({ ...r, config: { ...r.config, batch: 8 } }));
+    const m = fitLayerModel('conv', 'runtime', fixed, { folds: 4 });
+    expect(m.training.distinctTerms).toBeLessThan(127);
+    expect(m.report.candidateTerms).toBe(127);
+    const coefficient = (name: string) => m.coefficients[m.terms.indexOf(name)];
+    expect(coefficient('N')).toBe(0);
+    expect(coefficient('N*Hout')).toBe(0);
+    expect(coefficient('N*Cin*Hin#input-rows')).toBe(0);
+    expect(m.training.features['N']).toEqual({ min: 8, max: 8 });
+    expect(parseModel(JSON.parse(JSON.stringify(serializeModel(m)))).training.distinctTerms).toBe(
+      m.training.distinctTerms,
+    );
+  });
+});

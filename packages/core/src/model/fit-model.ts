@@ -5,6 +5,7 @@ import { fitLassoCv, type LassoCvOptions } from '../fit/index.js';
 import { describeLayer, type ModelKind, modelKindOf } from '../layers/describe.js';
 import { LayerSpecError } from '../layers/errors.js';
 import { canonicalJson } from './canonical-json.js';
+import { distinctColumns } from './distinct-columns.js';
 import { makeLayerModel } from './layer-model.js';
 import { sha256Hex } from './sha256.js';
 import {
@@ -90,11 +91,23 @@ export function fitLayerModel(
     }
   });
 
-  const fit = fitLassoCv(X, y, fitOptions);
+  // Aliased and constant columns are left out of the fit (coefficient 0); see distinct-columns.ts.
+  const kept = distinctColumns(X, terms.names.length);
+  const offered = kept.length > 0 ? kept : [0];
+  const fit = fitLassoCv(
+    X.map((row) => offered.map((j) => row[j]!)),
+    y,
+    fitOptions,
+  );
+  const coefficients = new Array<number>(terms.names.length).fill(0);
+  offered.forEach((j, k) => {
+    coefficients[j] = fit.coefficients[k]!;
+  });
   const training: TrainingSummary = {
     n: rows.length,
     features: Object.fromEntries(def.rawFeatures.map((name, j) => [name, range(rawRows.map((r) => r[j]!))])),
     target: range(y),
+    distinctTerms: kept.length,
     hash: trainingSetHash(rows),
   };
   return makeLayerModel({
@@ -103,11 +116,12 @@ export function fitLayerModel(
     target,
     unit: TARGET_UNITS[target],
     terms: terms.names,
-    coefficients: [...fit.coefficients],
+    coefficients,
     intercept: fit.intercept,
     objective: fit.report.objective,
     lambda: fit.report.lambda,
-    report: fit.report,
+    // The candidate count is the whole term list; `training.distinctTerms` says how many the fitter saw.
+    report: { ...fit.report, candidateTerms: terms.names.length },
     training,
   });
 }

@@ -23,6 +23,11 @@ export interface TrainingSummary {
   readonly features: Readonly<Record<string, ValueRange>>;
   /** Range of the measured target (ms or W). */
   readonly target: ValueRange;
+  /**
+   * Candidate terms that were distinct on these rows and offered to the fitter; the others were
+   * constant or exact copies of an earlier term here, and have coefficient 0.
+   */
+  readonly distinctTerms: number;
   /** `sha256:<hex>` of the canonical JSON of the rows (spec, inputs, batch, value), in order. */
   readonly hash: string;
 }

@@ -40,6 +40,7 @@ export function handModel(
       n: 20,
       features: { N: { min: 1, max: 64 } },
       target: { min: 0.1, max: 100 },
+      distinctTerms: terms.length,
       hash: `sha256:${'0'.repeat(64)}`,
     },
   });

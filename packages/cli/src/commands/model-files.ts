@@ -1,0 +1,63 @@
+import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type LayerModel, parseModel, serializeModel } from '@neuralpower/core';
+
+/** Reads and validates one model file; errors name the file. */
+export async function readModelFile(file: string): Promise<LayerModel> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new Error(
+      `${file}: cannot read the model file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  try {
+    return parseModel(json);
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+}
+
+/** Models from files and directories (every `*.json` in a directory, in name order). */
+export async function readModels(refs: readonly string[]): Promise<LayerModel[]> {
+  const models: LayerModel[] = [];
+  for (const ref of refs) {
+    let isDir: boolean;
+    try {
+      isDir = (await stat(ref)).isDirectory();
+    } catch (err) {
+      throw new Error(
+        `${ref}: no such model file or directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      );
+    }
+    if (!isDir) {
+      models.push(await readModelFile(ref));
+      continue;
+    }
+    const files = (await readdir(ref)).filter((f) => f.endsWith('.json')).sort();
+    if (files.length === 0) throw new Error(`${ref}: the directory holds no *.json model files`);
+    for (const f of files) models.push(await readModelFile(join(ref, f)));
+  }
+  return models;
+}
+
+/** Writes the model file whole or not at all: a temporary file renamed over the target. */
+export async function writeModelFile(path: string, model: LayerModel): Promise<string> {
+  let file = path;
+  try {
+    if ((await stat(path)).isDirectory()) file = join(path, `${model.kind}-${model.target}.json`);
+  } catch {
+    // Not there yet: a file path.
+  }
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, `${JSON.stringify(serializeModel(model), null, 2)}\n`, 'utf8');
+  await rename(tmp, file);
+  return file;
+}

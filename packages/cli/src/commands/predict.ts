@@ -1,0 +1,127 @@
+import {
+  createModelSet,
+  DEFAULT_RUNTIME_FLOOR_MS,
+  type NetworkPrediction,
+  predictNetwork,
+} from '@neuralpower/core';
+import { loadNetwork } from '@neuralpower/networks';
+import type { Argv, CommandModule } from 'yargs';
+import { readModels } from './model-files.js';
+import { num, pct, textTable } from './text-table.js';
+
+interface PredictArgs {
+  models: string[];
+  network: string;
+  batch?: number;
+  input?: string;
+  runtimeFloorMs: number;
+  json: boolean;
+}
+
+function inputSize(text: string): [number, number] {
+  const m = /^\s*(\d+)\s*(?:[xX×,]\s*(\d+))?\s*$/.exec(text);
+  const h = m ? Number(m[1]) : Number.NaN;
+  const w = m?.[2] !== undefined ? Number(m[2]) : h;
+  if (!Number.isInteger(h) || !Number.isInteger(w) || h <= 0 || w <= 0) {
+    throw new Error(`--input must be HxW with positive integers, e.g. 224x224 (got ${JSON.stringify(text)})`);
+  }
+  return [h, w];
+}
+
+const opt = (v: number | null, f: (x: number) => string = num) => (v === null ? '-' : f(v));
+
+export function predictionText(p: NetworkPrediction): string {
+  const rows = p.layers.map((l) => [
+    l.name,
+    l.modelKind ?? l.kind,
+    l.runtimeMs === null ? '-' : `${num(l.runtimeMs)}${l.runtimeFloored ? '*' : ''}`,
+    opt(l.powerW),
+    opt(l.energyMj),
+    opt(l.runtimeShare, (s) => pct(s)),
+    opt(l.energyShare, (s) => pct(s)),
+  ]);
+  const t = p.totals;
+  rows.push(['total', '', num(t.runtimeMs), opt(t.powerW), opt(t.energyMj), '', '']);
+  const lines = [
+    `${p.network}: batch ${p.batch}, ${t.layers} layers, ${t.coveredLayers} fully covered`,
+    textTable(
+      ['layer', 'kind', 'runtime ms', 'power W', 'energy mJ', 'runtime', 'energy'],
+      rows,
+      new Set([2, 3, 4, 5, 6]),
+    ),
+    `runtime ${num(t.runtimeMs)} ms, power ${t.powerW === null ? 'unavailable' : `${num(t.powerW)} W`}, energy ${
+      t.energyMj === null ? 'unavailable' : `${num(t.energyMj)} mJ`
+    } per batch of ${p.batch}`,
+  ];
+  if (!t.powerAvailable)
+    lines.push('no power models: runtime-only prediction (power and energy unavailable)');
+  if (p.layers.some((l) => l.runtimeFloored)) {
+    lines.push(`* raised to the runtime floor of ${p.runtimeFloorMs} ms`);
+  }
+  if (p.uncovered.length > 0) {
+    const partial = [
+      t.runtimeComplete ? '' : 'runtime',
+      !t.energyComplete && t.powerAvailable ? 'power and energy' : '',
+    ].filter((s) => s !== '');
+    lines.push(
+      `incomplete: ${p.uncovered.length} layers lack a model, so the ${partial.join(' and ')} totals cover only the rest:`,
+    );
+    for (const u of p.uncovered) lines.push(`  ${u.name}: ${u.reason}`);
+  }
+  const extrapolated = p.layers.filter((l) => l.outOfRange.length > 0);
+  if (extrapolated.length > 0) {
+    lines.push(
+      `extrapolating beyond the training data on ${extrapolated.length} layers, e.g. ${extrapolated[0]!.name}: ${extrapolated[0]!.outOfRange.join(', ')}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export const predictCommand: CommandModule<object, PredictArgs> = {
+  command: 'predict',
+  describe: 'Predict per-layer and whole-network runtime, power and energy from fitted models',
+  builder: (y: Argv) =>
+    y
+      .option('models', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'Model files or directories of *.json model files (repeatable)',
+      })
+      .option('network', {
+        type: 'string',
+        demandOption: true,
+        describe: 'Zoo name (vgg16, ...) or a Paleo / Keras / TF.js / ONNX / neuralpower JSON file',
+      })
+      .option('batch', { type: 'number', describe: 'Batch size (default: the network file’s, or 1)' })
+      .option('input', { type: 'string', describe: 'Input height x width, e.g. 224x224' })
+      .option('runtime-floor-ms', {
+        type: 'number',
+        default: DEFAULT_RUNTIME_FLOOR_MS,
+        describe: 'Minimum predicted runtime per layer (the paper floors at 0.105 ms; 0 disables)',
+      })
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'Print JSON',
+      }) as unknown as Argv<PredictArgs>,
+  handler: async (args) => {
+    if (args.batch !== undefined && (!Number.isInteger(args.batch) || args.batch <= 0)) {
+      throw new Error(`--batch must be a positive integer (got ${args.batch})`);
+    }
+    if (!Number.isFinite(args.runtimeFloorMs) || args.runtimeFloorMs < 0) {
+      throw new Error(`--runtime-floor-ms must be a number ≥ 0 (got ${args.runtimeFloorMs})`);
+    }
+    const models = createModelSet(await readModels(args.models));
+    const network = await loadNetwork(args.network, {
+      ...(args.batch !== undefined ? { batch: args.batch } : {}),
+      ...(args.input !== undefined ? { input: inputSize(args.input) } : {}),
+    });
+    const prediction = predictNetwork(network, models, { runtimeFloorMs: args.runtimeFloorMs });
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(prediction, null, 2)}\n`);
+      return;
+    }
+    process.stdout.write(`${predictionText(prediction)}\n`);
+  },
+};

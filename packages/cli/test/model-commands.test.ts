@@ -1,0 +1,254 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseModel } from '@neuralpower/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const DATA = resolve(ROOT, '../shared/reference/neuralpower-data');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real CLI in a child process, from the repository root. */
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((done) => {
+    execFile(
+      'node',
+      ['bin/neuralpower.js', ...args],
+      { cwd: ROOT, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+let dir: string;
+let models: string;
+let fitRuntime: Run;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'np-cli-'));
+  models = join(dir, 'models');
+  await import('node:fs/promises').then((fs) => fs.mkdir(models));
+  // Both fits at once: the two child processes overlap their start-up.
+  const [runtime, power] = await Promise.all([
+    cli(
+      'fit',
+      '--data',
+      join(DATA, 'res_conv.txt'),
+      '--kind',
+      'conv',
+      '--target',
+      'runtime',
+      '--out',
+      models,
+      '--json',
+    ),
+    cli(
+      'fit',
+      '--data',
+      join(DATA, 'res_conv.txt'),
+      '--kind',
+      'conv',
+      '--target',
+      'power',
+      '--out',
+      join(models, 'conv-power.json'),
+    ),
+  ]);
+  fitRuntime = runtime;
+  expect(power.stderr).toBe('');
+  expect(power.code).toBe(0);
+  expect(power.stdout).toMatch(/conv power model: 39 rows, 10-fold cross-validation/);
+  expect(power.stdout).toMatch(/out-of-fold: RMSPE [\d.]+ %, RMSE [\d.]+ W/);
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('neuralpower fit', () => {
+  it('fits the real res_conv.txt (39 rows) and reports cross-validated metrics as JSON', async () => {
+    expect(fitRuntime.stderr).toBe('');
+    expect(fitRuntime.code).toBe(0);
+    const out = JSON.parse(fitRuntime.stdout);
+    expect(out).toMatchObject({
+      kind: 'conv',
+      target: 'runtime',
+      unit: 'ms',
+      out: join(models, 'conv-runtime.json'),
+    });
+    expect(out.report).toMatchObject({
+      n: 39,
+      folds: 10,
+      candidateTerms: 127,
+      objectiveMode: 'auto',
+      seed: 1,
+    });
+    for (const k of ['rmspe', 'rmse', 'mape', 'within10Pct', 'lambda'])
+      expect(Number.isFinite(out.report[k])).toBe(true);
+    expect(out.report.cvRmspeByObjective.squared).toBeGreaterThan(0);
+    expect(out.report.cvRmspeByObjective.relative).toBeGreaterThan(0);
+    const model = parseModel(JSON.parse(await readFile(out.out, 'utf8')));
+    expect(model.report).toEqual(out.report);
+    expect(model.training.n).toBe(39);
+  });
+
+  it('fails clearly on bad input, with a non-zero exit code', async () => {
+    const conv = join(DATA, 'res_conv.txt');
+    const out = join(dir, 'x.json');
+    const [folds, kind, small, missing] = await Promise.all([
+      cli('fit', '--data', conv, '--kind', 'conv', '--target', 'runtime', '--folds', '30', '--out', out),
+      cli('fit', '--data', conv, '--kind', 'winograd', '--target', 'runtime', '--out', out),
+      cli('fit', '--data', join(DATA, 'res_pool.txt'), '--kind', 'pool', '--target', 'runtime', '--out', out),
+      cli('fit', '--data', join(dir, 'nope.csv'), '--kind', 'conv', '--target', 'runtime', '--out', out),
+    ]);
+    expect(folds.code).toBe(1);
+    expect(folds.stderr).toMatch(
+      /^error: --folds 30 needs at least 60 rows; .*res_conv\.txt \(conv runtime\) has 39: use --folds 19 or fewer/,
+    );
+    expect(kind.code).toBe(1);
+    expect(kind.stderr).toMatch(/^error: --kind: unknown model kind "winograd"; known: conv, dwconv, fc/);
+    expect(small.code).toBe(1);
+    expect(small.stderr).toMatch(
+      /res_pool\.txt \(pool runtime\) has 3 rows; cross-validation needs at least 4/,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nope\.csv: cannot read the file \(ENOENT\)/);
+    await expect(readFile(out)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('neuralpower predict', () => {
+  const tiny = {
+    name: 'tiny-cifar',
+    batch: 10,
+    input: [32, 32, 3],
+    nodes: [
+      {
+        name: 'conv1',
+        spec: {
+          kind: 'conv',
+          filters: 16,
+          kernelH: 3,
+          kernelW: 3,
+          strideH: 1,
+          strideW: 1,
+          padding: 'SAME',
+          dilationH: 1,
+          dilationW: 1,
+          groups: 1,
+          bias: true,
+        },
+        parents: [],
+      },
+      { name: 'relu1', spec: { kind: 'activation', fn: 'relu' }, parents: ['conv1'] },
+      {
+        name: 'conv2',
+        spec: {
+          kind: 'conv',
+          filters: 12,
+          kernelH: 3,
+          kernelW: 3,
+          strideH: 1,
+          strideW: 1,
+          padding: 'SAME',
+          dilationH: 1,
+          dilationW: 1,
+          groups: 1,
+          bias: true,
+        },
+        parents: ['relu1'],
+      },
+    ],
+  };
+
+  it('predicts a network file with the fitted models: per-layer table, totals, uncovered layers', async () => {
+    const file = join(dir, 'tiny.json');
+    await writeFile(file, JSON.stringify(tiny));
+    const [text, json] = await Promise.all([
+      cli('predict', '--models', models, '--network', file),
+      cli(
+        'predict',
+        '--models',
+        join(models, 'conv-runtime.json'),
+        join(models, 'conv-power.json'),
+        '--network',
+        file,
+        '--json',
+        '--batch',
+        '20',
+      ),
+    ]);
+    expect(text.stderr).toBe('');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^tiny-cifar: batch 10, 3 layers, 2 fully covered/);
+    expect(text.stdout).toMatch(/\nconv1 +conv +[\d.]+\*? +[\d.]+ +[\d.]+ /);
+    expect(text.stdout).toMatch(/\nrelu1 +activation +- +- +- /);
+    expect(text.stdout).toMatch(/relu1: no runtime or power model for activation/);
+    expect(json.code).toBe(0);
+    const p = JSON.parse(json.stdout);
+    expect(p.batch).toBe(20);
+    expect(p.uncovered).toEqual([
+      {
+        name: 'relu1',
+        kind: 'activation',
+        modelKind: 'activation',
+        missing: ['runtime', 'power'],
+        reason: 'no runtime or power model for activation',
+      },
+    ]);
+    const [c1, , c2] = p.layers;
+    expect(p.totals.runtimeMs).toBeCloseTo(c1.runtimeMs + c2.runtimeMs, 12);
+    expect(p.totals.energyMj).toBeCloseTo(c1.powerW * c1.runtimeMs + c2.powerW * c2.runtimeMs, 9);
+    expect(p.totals.powerW).toBeCloseTo(p.totals.energyMj / p.totals.runtimeMs, 9);
+    expect(p.totals).toMatchObject({
+      runtimeComplete: false,
+      energyComplete: false,
+      powerAvailable: true,
+      coveredLayers: 2,
+    });
+    // Batch 20 is outside the training data (N = 10 throughout): the prediction says it extrapolates.
+    expect(c1.outOfRange).toContain('N=20 (trained 10..10)');
+  });
+
+  it('gives a runtime-only prediction from runtime models, and names bad model files', async () => {
+    const bad = join(dir, 'bad-model.json');
+    const good = JSON.parse(await readFile(join(models, 'conv-runtime.json'), 'utf8'));
+    await writeFile(bad, JSON.stringify({ ...good, format: 'neuralpower.model/9' }));
+    const file = join(dir, 'tiny.json');
+    const [runtimeOnly, badModel, badNetwork] = await Promise.all([
+      cli(
+        'predict',
+        '--models',
+        join(models, 'conv-runtime.json'),
+        '--network',
+        file,
+        '--json',
+        '--runtime-floor-ms',
+        '0',
+      ),
+      cli('predict', '--models', bad, '--network', file),
+      cli('predict', '--models', models, '--network', 'no-such-net'),
+    ]);
+    expect(runtimeOnly.code).toBe(0);
+    const p = JSON.parse(runtimeOnly.stdout);
+    expect(p.runtimeFloorMs).toBe(0);
+    expect(p.totals).toMatchObject({ powerW: null, energyMj: null, powerAvailable: false });
+    expect(p.layers[0].powerW).toBeNull();
+    expect(p.uncovered.map((u: { missing: string[] }) => u.missing)).toEqual([['runtime']]);
+    expect(badModel.code).toBe(1);
+    expect(badModel.stderr).toMatch(
+      /bad-model\.json: format: unsupported model format "neuralpower.model\/9"/,
+    );
+    expect(badNetwork.code).toBe(1);
+    expect(badNetwork.stderr).toMatch(/"no-such-net" is neither a zoo network nor a readable file/);
+  });
+});
