@@ -41,6 +41,8 @@ describe('fitLassoCv rejects bad input naming the field', () => {
     expect(fieldOf(X, y)).toBe('y[4]');
     y[4] = -1;
     expect(() => fitLassoCv(X, y)).toThrow(/y\[4\].*positive/);
+    y[4] = 1e-200; // 1/y² overflows: no usable relative weight
+    expect(fieldOf(X, y)).toBe('y[4]');
   });
 
   it('ragged rows, missing columns, row count mismatch', () => {

@@ -38,6 +38,11 @@ export class CdState {
   /** Gradient of the active columns, rA[t] = c[A_t] − (G·b)[A_t]. */
   private readonly rA: Float64Array;
   private readonly nz: Int32Array;
+  /** Newton scratch: Cholesky factor, solution, solved and frozen active positions. */
+  private readonly chol: Float64Array;
+  private readonly x: Float64Array;
+  private readonly idx: Int32Array;
+  private readonly frozen: Int32Array;
 
   constructor(readonly problem: LassoProblem) {
     const p = problem.p;
@@ -53,18 +58,14 @@ export class CdState {
     this.frozen = new Int32Array(p);
   }
 
-  private readonly chol: Float64Array;
-  private readonly x: Float64Array;
-  private readonly idx: Int32Array;
-  private readonly frozen: Int32Array;
-
   /**
    * On the non-zero active columns N with signs s, the Lasso objective is the quadratic
    * ½bᵀG_NN b − (c_N − λs)ᵀb; its minimiser x solves G_NN x = c_N − λs (Cholesky). Columns that are
    * numerically dependent on earlier ones (duplicates, tiny pivots) keep their current value and move to
    * the right-hand side. If x keeps the signs it is the exact solution on that support; otherwise step
    * from b towards x up to the first sign change and zero that coordinate. Either way the objective does
-   * not increase. Returns 'failed' when nothing could be solved (CD carries on alone).
+   * not increase (up to the tiny ridge), and the sweeps that follow check the result. Returns 'failed'
+   * when nothing could be solved (CD carries on alone).
    */
   private newtonStep(lambda: number): 'exact' | 'partial' | 'failed' {
     const p = this.problem.p;
