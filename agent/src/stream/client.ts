@@ -46,6 +46,8 @@ export function agentsUrl(url: string): string {
   return u.toString();
 }
 
+const HELLO_FATAL: readonly string[] = ['unsupported_version', 'bad_message', 'unknown_platform'];
+
 const silent: StreamLogger = { info() {}, warn() {}, error() {} };
 
 /**
@@ -231,8 +233,10 @@ export class CollectorStream {
               sendNext();
               return;
             }
-            if (msg.code === 'unauthorized') finish(new FatalStreamError(`collector: ${msg.message}`));
-            else finish(new Error(`collector error ${msg.code}: ${msg.message}`));
+            // A refused hello will be refused again on every reconnect: stop and say why.
+            if (msg.code === 'unauthorized' || (!welcomed && HELLO_FATAL.includes(msg.code))) {
+              finish(new FatalStreamError(`the collector refused this agent: ${msg.code}: ${msg.message}`));
+            } else finish(new Error(`collector error ${msg.code}: ${msg.message}`));
             return;
           }
           case 'heartbeat':
