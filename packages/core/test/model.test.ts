@@ -70,6 +70,15 @@ describe('model JSON', () => {
     for (const r of rows.slice(0, 10)) expect(parsed.predict(r.config)).toBe(model.predict(r.config));
   });
 
+  it('reads files written before training.distinctTerms was recorded', () => {
+    const json = JSON.parse(JSON.stringify(serializeModel(model)));
+    delete json.training.distinctTerms;
+    const parsed = parseModel(json);
+    expect(parsed.training.distinctTerms).toBeUndefined();
+    expect(JSON.parse(JSON.stringify(serializeModel(parsed)))).toEqual(json);
+    expect(parsed.predict(rows[0]!.config)).toBe(model.predict(rows[0]!.config));
+  });
+
   it('rejects an unknown format version, an unknown term and a wrong kind, naming the field', () => {
     const json = JSON.parse(JSON.stringify(serializeModel(model)));
     const bad = (mutate: (m: Record<string, unknown>) => void, field: string, pattern: RegExp) => {

@@ -127,7 +127,9 @@ function parseTraining(value: unknown, rawFeatures: readonly string[]): Training
     n: integer(t['n'], 'training.n', 1),
     features: parsed,
     target: range(t['target'], 'training.target'),
-    distinctTerms: integer(t['distinctTerms'], 'training.distinctTerms', 0),
+    ...(t['distinctTerms'] === undefined
+      ? {}
+      : { distinctTerms: integer(t['distinctTerms'], 'training.distinctTerms', 0) }),
     hash,
   };
 }
@@ -151,7 +153,7 @@ export function serializeModel(model: LayerModel): ModelJson {
         Object.entries(model.training.features).map(([k, r]) => [k, { min: r.min, max: r.max }]),
       ),
       target: { min: model.training.target.min, max: model.training.target.max },
-      distinctTerms: model.training.distinctTerms,
+      ...(model.training.distinctTerms === undefined ? {} : { distinctTerms: model.training.distinctTerms }),
       hash: model.training.hash,
     },
   };

@@ -25,9 +25,10 @@ export interface TrainingSummary {
   readonly target: ValueRange;
   /**
    * Candidate terms that were distinct on these rows and offered to the fitter; the others were
-   * constant or exact copies of an earlier term here, and have coefficient 0.
+   * constant or exact copies of an earlier term here, and have coefficient 0. Absent in files
+   * written before it was recorded.
    */
-  readonly distinctTerms: number;
+  readonly distinctTerms?: number;
   /** `sha256:<hex>` of the canonical JSON of the rows (spec, inputs, batch, value), in order. */
   readonly hash: string;
 }
