@@ -100,3 +100,58 @@ describe('shape inference and cost', () => {
     ).toThrow(/layer "x" field parents: unknown parent "y"/);
   });
 });
+
+describe('costs against hand-computed values', () => {
+  it('AlexNet conv1 (227x227x3, 96 11x11 stride 4 VALID): 105.4 M MACs, 34,944 parameters', () => {
+    const l = describeLayer({
+      spec: conv(96, 11, { stride: 4, padding: 'VALID' }),
+      inputs: [[227, 227, 3]],
+      batch: 1,
+    });
+    expect(l.output).toEqual([55, 55, 96]);
+    expect(l.macsPerExample).toBe(55 * 55 * 96 * 11 * 11 * 3);
+    expect(l.macsPerExample).toBe(105_415_200);
+    expect(l.params).toBe(11 * 11 * 3 * 96 + 96);
+  });
+
+  it('VGG-16 fc6 (7x7x512 -> 4096): 102.8 M MACs and parameters; 2 FLOPs per MAC', () => {
+    const l = describeLayer({ spec: fc(4096), inputs: [[7, 7, 512]], batch: 64 });
+    expect(l.macsPerExample).toBe(102_760_448);
+    expect(l.params).toBe(102_764_544);
+    expect(l.flopsPerExample).toBe(2 * 102_760_448);
+  });
+
+  it('pooling counts one FLOP per window element; it has no parameters', () => {
+    const l = describeLayer({ spec: pool('max', 2), inputs: [[224, 224, 64]], batch: 1 });
+    expect(l.output).toEqual([112, 112, 64]);
+    expect(l.flopsPerExample).toBe(112 * 112 * 64 * 4);
+    expect(l.macsPerExample).toBe(0);
+    expect(l.params).toBe(0);
+  });
+
+  it('batch-norm has 2C parameters and reads 4C stored values; concat adds channels', () => {
+    const bn = describeLayer({ spec: { kind: 'batchnorm' }, inputs: [[56, 56, 64]], batch: 2 });
+    expect(bn.params).toBe(128);
+    expect(bn.bytesMoved).toBe(4 * (2 * 2 * 56 * 56 * 64 + 4 * 64));
+    const cat = describeLayer({
+      spec: { kind: 'concat' },
+      inputs: [
+        [28, 28, 64],
+        [28, 28, 128],
+      ],
+      batch: 1,
+    });
+    expect(cat.output).toEqual([28, 28, 192]);
+  });
+
+  it('MobileNet depthwise 3x3 stride 2 on 112x112x64: 1.8 M MACs, 576 weights', () => {
+    const l = describeLayer({
+      spec: conv(64, 3, { stride: 2, groups: 64, bias: false }),
+      inputs: [[112, 112, 64]],
+      batch: 1,
+    });
+    expect(l.output).toEqual([56, 56, 64]);
+    expect(l.macsPerExample).toBe(56 * 56 * 64 * 9);
+    expect(l.params).toBe(576);
+  });
+});
