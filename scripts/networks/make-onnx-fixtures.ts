@@ -132,11 +132,69 @@ export function pytorchStyleModel(): Uint8Array {
   });
 }
 
+/**
+ * A TensorFlow-converter-style graph (tf2onnx): NHWC input transposed to NCHW and back,
+ * convolution weights declared as a graph input (no initializer), Reshape to [1, -1].
+ */
+export function tfStyleModel(): Uint8Array {
+  const value = (name: string, dims: number[]) => ({
+    name,
+    type: { tensorType: { elemType: TENSOR_FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } },
+  });
+  const node = (name: string, opType: string, input: string[], attribute: object[] = []) => ({
+    name,
+    opType,
+    input,
+    output: [name],
+    attribute,
+  });
+  return encodeOnnx({
+    irVersion: 3,
+    opsetImport: [{ domain: '', version: 9 }],
+    producerName: 'tf2onnx-style fixture',
+    graph: {
+      name: 'tf_model',
+      node: [
+        node('to_nchw', 'Transpose', ['image'], [{ name: 'perm', type: 7, ints: [0, 3, 1, 2] }]),
+        node(
+          'conv',
+          'Conv',
+          ['to_nchw', 'conv/kernel'],
+          [
+            { name: 'kernel_shape', type: 7, ints: [3, 3] },
+            { name: 'pads', type: 7, ints: [1, 1, 1, 1] },
+          ],
+        ),
+        node('relu', 'Relu', ['conv']),
+        node('to_nhwc', 'Transpose', ['relu'], [{ name: 'perm', type: 7, ints: [0, 2, 3, 1] }]),
+        node('flatten', 'Reshape', ['to_nhwc', 'flat_shape']),
+        node('dense', 'MatMul', ['flatten', 'dense/kernel']),
+        node('dense_bias', 'Add', ['dense', 'dense/bias']),
+        node('probs', 'Softmax', ['dense_bias']),
+      ],
+      initializer: [
+        { name: 'flat_shape', dims: [2], dataType: TENSOR_INT64, int64Data: [1, -1] },
+        {
+          name: 'dense/kernel',
+          dims: [32 * 32 * 8, 10],
+          dataType: TENSOR_FLOAT,
+          dataLocation: 1,
+          externalData: [{ key: 'location', value: 'weights.bin' }],
+        },
+        { name: 'dense/bias', dims: [10], dataType: TENSOR_FLOAT, floatData: new Array(10).fill(0) },
+      ],
+      input: [value('image', [1, 32, 32, 3]), value('conv/kernel', [8, 3, 3, 3])],
+      output: [value('probs', [1, 10])],
+    },
+  });
+}
+
 /** Every fixture by file name. */
 export function onnxFixtures(): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
   for (const name of ZOO_FIXTURES) files.set(`${name}.onnx`, toOnnxBytes(zooNetwork(name)));
   files.set('pytorch-style.onnx', pytorchStyleModel());
+  files.set('tf-style.onnx', tfStyleModel());
   return files;
 }
 

@@ -54,6 +54,20 @@ describe('ONNX import', () => {
     expect((await loadNetwork(join(DIR, 'pytorch-style.onnx'))).batch).toBe(1);
   });
 
+  it('reads a TensorFlow-converter-style export: NHWC input, transposes, weights as graph inputs', async () => {
+    const n = await loadNetwork(join(DIR, 'tf-style.onnx'));
+    expect(n.input).toEqual([32, 32, 3]);
+    expect(n.layers.map((l) => [l.name, l.spec.kind, l.parents, l.output.join('x')])).toEqual([
+      ['conv', 'conv', [], '32x32x8'],
+      ['relu', 'activation', ['conv'], '32x32x8'],
+      ['flatten', 'flatten', ['relu'], '1x1x8192'],
+      ['dense', 'fc', ['flatten'], '1x1x10'],
+      ['probs', 'softmax', ['dense'], '1x1x10'],
+    ]);
+    expect(n.layers[0]!.params).toBe(8 * 27);
+    expect(n.layers[3]!.params).toBe(8192 * 10 + 10);
+  });
+
   it('takes batch and input size from options; SAME_UPPER and ceil_mode as ONNX defines them', () => {
     const bytes = readFileSync(join(DIR, 'googlenet.onnx'));
     const n = importOnnx(bytes, { batch: 16, input: [299, 299] });

@@ -34,6 +34,13 @@ import { decodeOnnx, type OnnxModel, type OnnxNode, type OnnxTensor } from './on
  * a MatMul followed only by a bias Add becomes one fully connected layer.
  */
 
+/** Operators whose inputs after the first are parameters (weights, statistics, bounds). */
+const PARAMETER_OPS = new Set(['Conv', 'Gemm', 'MatMul', 'BatchNormalization', 'Clip', 'Dropout']);
+const TO_NCHW = [0, 3, 1, 2];
+const TO_NHWC = [0, 2, 3, 1];
+const sameInts = (a: number[] | undefined, b: number[]) =>
+  a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+
 export function importOnnx(bytes: Uint8Array, opts: NetworkOptions = {}): Network {
   checkOptions(opts);
   let model: OnnxModel;
@@ -50,6 +57,31 @@ export function importOnnx(bytes: Uint8Array, opts: NetworkOptions = {}): Networ
 
   const consts = new Map<string, OnnxTensor>();
   for (const t of graph.initializer) if (t.name) consts.set(t.name, t);
+  // Old exporters list weights as graph inputs without initializers: a graph input read only
+  // in a parameter position (Conv weights, BatchNormalization statistics, ...) is a weight,
+  // known by the dims its value info declares.
+  const readers = new Map<string, { node: OnnxNode; index: number }[]>();
+  graph.node.forEach((n) => {
+    n.input.forEach((x, index) => {
+      if (x) readers.set(x, [...(readers.get(x) ?? []), { node: n, index }]);
+    });
+  });
+  for (const i of graph.input) {
+    if (!i.name || consts.has(i.name)) continue;
+    const uses = readers.get(i.name) ?? [];
+    if (uses.length > 0 && uses.every((u) => u.index > 0 && PARAMETER_OPS.has(u.node.opType ?? ''))) {
+      const dims = (i.type?.tensorType?.shape?.dim ?? []).map((d) => d.dimValue ?? 0);
+      consts.set(i.name, {
+        name: i.name,
+        dims,
+        floatData: [],
+        int32Data: [],
+        int64Data: [],
+        doubleData: [],
+        externalData: [],
+      });
+    }
+  }
   const dataInputs = graph.input.filter((i) => i.name && !consts.has(i.name));
   if (dataInputs.length !== 1) {
     throw new NetworkError(
@@ -65,8 +97,13 @@ export function importOnnx(bytes: Uint8Array, opts: NetworkOptions = {}): Networ
   );
   let input: Shape;
   let inputRank: Rank;
+  // Converters from TensorFlow (tf2onnx) keep an NHWC graph input and transpose it to NCHW
+  // first; shapes here are layout-free, so such transposes only tell how to read the input.
+  const nhwcInput = (readers.get(inputName) ?? []).some(
+    (u) => u.node.opType === 'Transpose' && sameInts(attrInts(u.node, 'perm'), TO_NCHW),
+  );
   if (dims.length === 4) {
-    const [, c, h, w] = dims;
+    const [, c, h, w] = nhwcInput ? [dims[0], dims[3], dims[1], dims[2]] : dims;
     const [ih, iw] = opts.input ?? [h, w];
     if (!c || !ih || !iw) {
       throw new NetworkError(
@@ -84,10 +121,6 @@ export function importOnnx(bytes: Uint8Array, opts: NetworkOptions = {}): Networ
     throw new NetworkError(inputName, `must be [N, C, H, W] or [N, F] (got ${brief(dims)})`, 'type.shape');
   }
   const batch = opts.batch ?? dims[0] ?? 1;
-
-  // How many nodes read each tensor: a MatMul folds its bias Add only when the Add is its sole reader.
-  const readers = new Map<string, OnnxNode[]>();
-  for (const n of graph.node) for (const x of n.input) if (x) readers.set(x, [...(readers.get(x) ?? []), n]);
 
   const b = new GraphBuilder(input);
   const values = new Map<string, Value>([[inputName, { node: '', rank: inputRank }]]);
@@ -211,8 +244,9 @@ export function importOnnx(bytes: Uint8Array, opts: NetworkOptions = {}): Networ
           out = { rank, spec: { kind: 'unsupported', sourceType: 'ONNX.MatMul' } };
           break;
         }
+        // The bias Add folds in only when it is the MatMul's sole reader.
         const sole = readers.get(outputs[0] ?? '') ?? [];
-        const add = sole.length === 1 && sole[0]!.opType === 'Add' ? sole[0]! : undefined;
+        const add = sole.length === 1 && sole[0]!.node.opType === 'Add' ? sole[0]!.node : undefined;
         const bias = add !== undefined && add.input.some((x) => consts.has(x));
         if (bias) foldedAdds.add(add!);
         out = { rank: 2, spec: { kind: 'fc', units: w.dims[1]!, bias } };
@@ -373,6 +407,16 @@ export function importOnnx(bytes: Uint8Array, opts: NetworkOptions = {}): Networ
           rank,
           spec: { kind: 'pad', top: pads[2]!, left: pads[3]!, bottom: pads[6]!, right: pads[7]! },
         };
+        break;
+      }
+      case 'Transpose': {
+        // NHWC ↔ NCHW layout changes leave the [H, W, C] shape as it is.
+        const perm = attrInts(node, 'perm');
+        if (rank === 4 && (sameInts(perm, TO_NCHW) || sameInts(perm, TO_NHWC))) {
+          out = { alias: parents[0] ?? { node: '', rank } };
+        } else {
+          out = { rank, spec: { kind: 'unsupported', sourceType: 'ONNX.Transpose' } };
+        }
         break;
       }
       case 'Identity':
