@@ -149,7 +149,7 @@ export function tfStyleModel(): Uint8Array {
     attribute,
   });
   return encodeOnnx({
-    irVersion: 3,
+    irVersion: 4,
     opsetImport: [{ domain: '', version: 9 }],
     producerName: 'tf2onnx-style fixture',
     graph: {
