@@ -319,9 +319,6 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     fitEvery: 0,
-    // The core's default Lasso-CV settings take minutes on the 39 conv rows on this 2-core machine;
-    // the dashboard test needs models, not the best ones.
-    fit: { lasso: { folds: 5, nLambdas: 30, maxIter: 2000, tol: 1e-6 } },
     processMetrics: false,
   });
   token = collector.context.tokens.create('dashboard-test').token;

@@ -31,17 +31,25 @@ const baseOptions = {
   plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } },
 };
 
-export function barChart(canvas, { labels, datasets, stacked = false, horizontal = false, yTitle = '' }) {
+/** Bars; `valueTitle` and `valueMax` apply to the value axis (y, or x when horizontal). */
+export function barChart(
+  canvas,
+  { labels, datasets, stacked = false, horizontal = false, valueTitle = '', valueMax },
+) {
+  const category = { stacked, ticks: { autoSkip: true, maxRotation: 60 } };
+  const value = {
+    stacked,
+    beginAtZero: true,
+    ...(valueMax === undefined ? {} : { max: valueMax }),
+    title: { display: valueTitle !== '', text: valueTitle },
+  };
   return draw(canvas, {
     type: 'bar',
     data: { labels, datasets },
     options: {
       ...baseOptions,
       indexAxis: horizontal ? 'y' : 'x',
-      scales: {
-        x: { stacked, ticks: { autoSkip: true, maxRotation: 60 } },
-        y: { stacked, beginAtZero: true, title: { display: yTitle !== '', text: yTitle } },
-      },
+      scales: horizontal ? { x: value, y: category } : { x: category, y: value },
     },
   });
 }

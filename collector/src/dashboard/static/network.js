@@ -59,26 +59,27 @@ export function renderPrediction(prediction) {
     labels,
     datasets: perLayerByKind(layers, (l) => l.runtimeMs),
     stacked: true,
-    yTitle: 'ms',
+    valueTitle: 'ms',
   });
   barChart(document.getElementById('power-chart'), {
     labels,
     datasets: perLayerByKind(layers, (l) => l.powerW),
     stacked: true,
-    yTitle: 'W',
+    valueTitle: 'W',
   });
   barChart(document.getElementById('energy-chart'), {
     labels,
     datasets: perLayerByKind(layers, (l) => l.energyMj),
     stacked: true,
-    yTitle: 'mJ',
+    valueTitle: 'mJ',
   });
   barChart(document.getElementById('share-chart'), {
     labels: ['runtime', 'energy'],
     datasets: shareByKind(layers, prediction.totals),
     stacked: true,
     horizontal: true,
-    yTitle: '',
+    valueTitle: '% of total',
+    valueMax: 100,
   });
   updateEpr(prediction);
 }

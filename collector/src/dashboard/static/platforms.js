@@ -57,6 +57,6 @@ export function renderPlatformDetail(detail) {
         backgroundColor: counts.map((_, i) => colour(i)),
       },
     ],
-    yTitle: 'records',
+    valueTitle: 'records',
   });
 }

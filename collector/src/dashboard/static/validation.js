@@ -8,6 +8,17 @@ const relError = (predicted, measured) =>
 /** Rows {label, network, batch, measured: {runtimeMs, energyMj}, byVersion: Map(version → {runtimeMs, energyMj})}. */
 export function renderValidation(rows) {
   const versions = [...new Set(rows.flatMap((r) => [...r.byVersion.keys()]))].sort((a, b) => a - b);
+  const failed = rows
+    .filter((r) => r.error)
+    .map((r) =>
+      el(
+        'tr',
+        { 'data-network': r.network },
+        el('td', {}, r.network),
+        el('td', { class: 'num' }, String(r.batch)),
+        el('td', { class: 'error', colspan: '5' }, `cannot predict: ${r.error}`),
+      ),
+    );
   const tableRows = rows.flatMap((r) =>
     [...r.byVersion.entries()].map(([version, p]) =>
       el(
@@ -25,13 +36,16 @@ export function renderValidation(rows) {
   );
   fillTable(
     document.getElementById('validation-table'),
-    tableRows,
+    [...tableRows, ...failed],
     'No network measured end to end on this platform yet (agent sweep --network NAME).',
     7,
   );
 
   // Empty axes say nothing the table's message does not; the charts appear with the first record.
   document.getElementById('validation-charts').hidden = rows.length === 0;
+  // A runtime-only platform (no power source) has no energy to compare.
+  const hasEnergy = rows.some((r) => r.measured.energyMj !== null);
+  document.getElementById('validation-energy-panel').hidden = !hasEnergy;
   const labels = rows.map((r) => r.label);
   const datasets = (pick) => [
     { label: 'measured', data: rows.map((r) => pick(r.measured) ?? null), backgroundColor: '#1d2330' },
@@ -44,11 +58,11 @@ export function renderValidation(rows) {
   barChart(document.getElementById('validation-runtime-chart'), {
     labels,
     datasets: datasets((x) => x.runtimeMs),
-    yTitle: 'ms',
+    valueTitle: 'ms',
   });
   barChart(document.getElementById('validation-energy-chart'), {
     labels,
     datasets: datasets((x) => x.energyMj),
-    yTitle: 'mJ',
+    valueTitle: 'mJ',
   });
 }
