@@ -59,13 +59,13 @@ export function predictionText(p: NetworkPrediction): string {
     lines.push(`* raised to the runtime floor of ${p.runtimeFloorMs} ms`);
   }
   if (p.uncovered.length > 0) {
-    const partial = [
-      t.runtimeComplete ? '' : 'runtime',
-      !t.energyComplete && t.powerAvailable ? 'power and energy' : '',
-    ].filter((s) => s !== '');
-    lines.push(
-      `incomplete: ${p.uncovered.length} layers lack a model, so the ${partial.join(' and ')} totals cover only the rest:`,
-    );
+    const energyPartial = t.powerAvailable && !t.energyComplete;
+    const partial = !t.runtimeComplete
+      ? energyPartial
+        ? 'runtime, power and energy totals cover'
+        : 'runtime total covers'
+      : 'power and energy totals cover';
+    lines.push(`incomplete: ${p.uncovered.length} layers lack a model, so the ${partial} only the rest:`);
     for (const u of p.uncovered) lines.push(`  ${u.name}: ${u.reason}`);
   }
   const extrapolated = p.layers.filter((l) => l.outOfRange.length > 0);
