@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import os from 'node:os';
-import type {
-  LayerRecord,
-  MeasurementRecord,
-  NetworkRecord,
-  PlatformDeclaration,
+import {
+  type LayerRecord,
+  type MeasurementRecord,
+  measurementRecordSchema,
+  type NetworkRecord,
+  type PlatformDeclaration,
 } from '@neuralpower/protocol';
 import { DEFAULT_MEASURE, type MeasureOptions, measureIdlePower, measureWork } from './bench/measure.js';
 import { DEFAULT_TIMING, type TimingOptions } from './bench/timing.js';
@@ -256,6 +257,12 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
           const result = await measureWork(work, sampler, measure);
           if (result.powerNote) log.warn({ item: item.origin }, result.powerNote);
           const record = buildRecord(item, platform.id, result);
+          // Validate with the collector's own schema: a record it would refuse never enters the outbox.
+          const valid = measurementRecordSchema.safeParse(record);
+          if (!valid.success) {
+            const issue = valid.error.issues[0];
+            throw new Error(`record would be refused: ${issue?.path.join('.')}: ${issue?.message}`);
+          }
           outbox.add(record, item.key, plan.id);
           options.onRecord?.(record);
           if (options.outFile) appendFileSync(options.outFile, `${JSON.stringify(record)}\n`);
