@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Network } from '@neuralpower/core';
 import { NetworkFileError, UnknownNetworkError, withFileName } from './errors.js';
 import { importKeras, looksLikeKeras } from './import/keras.js';
@@ -28,8 +28,23 @@ function startsLikeJson(bytes: Uint8Array): boolean {
   return false;
 }
 
+/** Binary formats people reach for that this tool does not read, told by their first bytes. */
+const FOREIGN: readonly { magic: number[]; what: string }[] = [
+  {
+    magic: [0x89, 0x48, 0x44, 0x46],
+    what: 'a Keras HDF5 (.h5) file; save the architecture with model.to_json() or convert it with tensorflowjs_converter',
+  },
+  {
+    magic: [0x50, 0x4b, 0x03, 0x04],
+    what: 'a zip archive (a PyTorch .pt/.pth checkpoint or a .keras file); export the model to ONNX, or use the config.json inside a .keras file',
+  },
+];
+
 /** Which format the bytes hold: `.onnx` or non-JSON bytes are ONNX; JSON is told apart by its keys. */
 export function detectFormat(bytes: Uint8Array, fileName: string): { format: NetworkFormat; json?: unknown } {
+  for (const { magic, what } of FOREIGN) {
+    if (magic.every((b, i) => bytes[i] === b)) throw new NetworkFileError(fileName, '(file)', `is ${what}`);
+  }
   if (fileName.toLowerCase().endsWith('.onnx') || !startsLikeJson(bytes)) return { format: 'onnx' };
   let json: unknown;
   try {
@@ -74,9 +89,13 @@ const UNNAMED = new Set(['paleo', 'keras', 'onnx']);
 /** A zoo name (`vgg16`, `ResNet-50`) or a path to a description file in any supported format. */
 export async function loadNetwork(ref: string, opts: NetworkOptions = {}): Promise<Network> {
   if (findZooEntry(ref)) return zooNetwork(ref, opts);
+  let path = ref;
   let isFile = false;
   try {
-    isFile = (await stat(ref)).isFile();
+    const info = await stat(ref);
+    // A TF.js model directory: its model.json.
+    if (info.isDirectory()) path = join(ref, 'model.json');
+    isFile = (await stat(path)).isFile();
   } catch {
     isFile = false;
   }
@@ -88,5 +107,5 @@ export async function loadNetwork(ref: string, opts: NetworkOptions = {}): Promi
         .join(', ')}`,
     );
   }
-  return parseNetworkBytes(new Uint8Array(await readFile(ref)), ref, opts);
+  return parseNetworkBytes(new Uint8Array(await readFile(path)), path, opts);
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NetworkError, networkTotals } from '@neuralpower/core';
@@ -66,6 +66,34 @@ describe('loading networks', () => {
     expect(() => detectFormat(new TextEncoder().encode('{"layers": '), 'cut.json')).toThrow(
       /^cut\.json: .*is not valid JSON/,
     );
+  });
+
+  it('names binary formats it does not read', () => {
+    const h5 = new Uint8Array([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(() => parseNetworkBytes(h5, 'model.h5')).toThrow(
+      /^model\.h5: .*is a Keras HDF5 \(\.h5\) file; save the architecture with model\.to_json\(\)/,
+    );
+    expect(() => parseNetworkBytes(new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0]), 'resnet.pth')).toThrow(
+      /is a zip archive \(a PyTorch/,
+    );
+  });
+
+  it('loads a TF.js model directory through its model.json', async () => {
+    const modelDir = join(dir, 'tfjs-model');
+    mkdirSync(modelDir);
+    const topology = {
+      modelTopology: {
+        class_name: 'Sequential',
+        config: {
+          name: 'tiny',
+          layers: [{ class_name: 'Dense', config: { name: 'd', units: 2, batch_input_shape: [null, 4] } }],
+        },
+      },
+      weightsManifest: [],
+    };
+    writeFileSync(join(modelDir, 'model.json'), JSON.stringify(topology));
+    const n = await loadNetwork(modelDir);
+    expect(n.layers.map((l) => [l.name, l.params])).toEqual([['d', 10]]);
   });
 
   it('names unnamed networks after the file', () => {
