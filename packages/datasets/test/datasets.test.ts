@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { conv, describeLayer, fc, modelKindOf, pool } from '@neuralpower/core';
+import { conv, describeLayer, fc, fitLayerModel, modelKindOf, pool } from '@neuralpower/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   DatasetError,
@@ -294,6 +294,31 @@ describe('measurement CSV', () => {
     await expect(loadDataset('/nonexistent/x.csv')).rejects.toThrow(
       /^\/nonexistent\/x\.csv: cannot read the file \(ENOENT\)/,
     );
+  });
+});
+
+describe('the real data fits', () => {
+  it('fits conv runtime and power and dropout runtime on neuralpower-data with out-of-fold metrics', async () => {
+    const convRows = await loadDataset(join(DATA, 'res_conv.txt'));
+    const dropRows = await loadDataset(join(DATA, 'res_drop.txt'));
+    const fits = [
+      fitLayerModel('conv', 'runtime', trainingRows(convRows, 'conv', 'runtime').rows),
+      fitLayerModel('conv', 'power', trainingRows(convRows, 'conv', 'power').rows),
+      fitLayerModel('dropout', 'runtime', trainingRows(dropRows, 'dropout', 'runtime').rows),
+    ];
+    for (const m of fits) {
+      expect(m.report.folds).toBe(10);
+      for (const v of [m.report.rmspe, m.report.rmse, m.report.mape, m.report.within10Pct]) {
+        expect(Number.isFinite(v) && v >= 0).toBe(true);
+      }
+    }
+    expect(fits.map((m) => [m.report.n, m.report.candidateTerms])).toEqual([
+      [39, 127],
+      [39, 127],
+      [38, 7],
+    ]);
+    // 39 noisy rows at N = 10 hardly constrain 127 terms: what matters is that the error is honest (out of fold).
+    expect(fits[1]!.report.mape).toBeLessThan(0.2);
   });
 });
 
