@@ -77,6 +77,22 @@ describe('ONNX import', () => {
     expect(m.layers[0]!.spec).toMatchObject({ kind: 'conv', padding: 'VALID', filters: 6 });
   });
 
+  it('reads Squeeze after global pooling as the flatten it is', () => {
+    const model = toOnnxModel(zooNetwork('resnet18', { input: [64, 64] })) as {
+      graph: {
+        node: { name: string; opType: string; input: string[]; attribute: unknown[] }[];
+        initializer: unknown[];
+      };
+    };
+    const flatten = model.graph.node.find((x) => x.name === 'flatten')!;
+    flatten.opType = 'Squeeze';
+    flatten.attribute = [];
+    flatten.input.push('axes');
+    model.graph.initializer.push({ name: 'axes', dims: [2], dataType: 7, int64Data: [2, 3] });
+    const n = importOnnx(encodeOnnx(model));
+    expect(layerList(n)).toEqual(layerList(zooNetwork('resnet18', { input: [64, 64] })));
+  });
+
   it('detects ONNX by content as well as by extension', () => {
     const bytes = readFileSync(join(DIR, 'resnet18.onnx'));
     expect(parseNetworkBytes(bytes, 'upload.bin').layers.length).toBe(zooNetwork('resnet18').layers.length);

@@ -1,6 +1,12 @@
 import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type LayerModel, parseModel, serializeModel } from '@neuralpower/core';
+import {
+  createModelSet,
+  type LayerModel,
+  type ModelSet,
+  parseModel,
+  serializeModel,
+} from '@neuralpower/core';
 
 /** Reads and validates one model file; errors name the file. */
 export async function readModelFile(file: string): Promise<LayerModel> {
@@ -25,9 +31,14 @@ export async function readModelFile(file: string): Promise<LayerModel> {
   }
 }
 
+export interface ModelFile {
+  readonly file: string;
+  readonly model: LayerModel;
+}
+
 /** Models from files and directories (every `*.json` in a directory, in name order). */
-export async function readModels(refs: readonly string[]): Promise<LayerModel[]> {
-  const models: LayerModel[] = [];
+export async function readModels(refs: readonly string[]): Promise<ModelFile[]> {
+  const models: ModelFile[] = [];
   for (const ref of refs) {
     let isDir: boolean;
     try {
@@ -38,14 +49,26 @@ export async function readModels(refs: readonly string[]): Promise<LayerModel[]>
       );
     }
     if (!isDir) {
-      models.push(await readModelFile(ref));
+      models.push({ file: ref, model: await readModelFile(ref) });
       continue;
     }
     const files = (await readdir(ref)).filter((f) => f.endsWith('.json')).sort();
     if (files.length === 0) throw new Error(`${ref}: the directory holds no *.json model files`);
-    for (const f of files) models.push(await readModelFile(join(ref, f)));
+    for (const f of files) models.push({ file: join(ref, f), model: await readModelFile(join(ref, f)) });
   }
   return models;
+}
+
+/** The platform's model set; two files with the same kind and target are an error naming both. */
+export function modelSetOf(files: readonly ModelFile[]): ModelSet {
+  const seen = new Map<string, string>();
+  for (const { file, model } of files) {
+    const key = `${model.kind} ${model.target}`;
+    const other = seen.get(key);
+    if (other !== undefined) throw new Error(`${file}: a second ${key} model (the first is ${other})`);
+    seen.set(key, file);
+  }
+  return createModelSet(files.map((f) => f.model));
 }
 
 /** Writes the model file whole or not at all: a temporary file renamed over the target. */

@@ -1,12 +1,7 @@
-import {
-  createModelSet,
-  DEFAULT_RUNTIME_FLOOR_MS,
-  type NetworkPrediction,
-  predictNetwork,
-} from '@neuralpower/core';
+import { DEFAULT_RUNTIME_FLOOR_MS, type NetworkPrediction, predictNetwork } from '@neuralpower/core';
 import { loadNetwork } from '@neuralpower/networks';
 import type { Argv, CommandModule } from 'yargs';
-import { readModels } from './model-files.js';
+import { modelSetOf, readModels } from './model-files.js';
 import { num, pct, textTable } from './text-table.js';
 
 interface PredictArgs {
@@ -112,7 +107,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     if (!Number.isFinite(args.runtimeFloorMs) || args.runtimeFloorMs < 0) {
       throw new Error(`--runtime-floor-ms must be a number ≥ 0 (got ${args.runtimeFloorMs})`);
     }
-    const models = createModelSet(await readModels(args.models));
+    const models = modelSetOf(await readModels(args.models));
     const network = await loadNetwork(args.network, {
       ...(args.batch !== undefined ? { batch: args.batch } : {}),
       ...(args.input !== undefined ? { input: inputSize(args.input) } : {}),

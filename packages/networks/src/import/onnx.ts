@@ -419,6 +419,18 @@ export function importOnnx(bytes: Uint8Array, opts: NetworkOptions = {}): Networ
         }
         break;
       }
+      case 'Squeeze':
+      case 'Unsqueeze':
+        // Dropping or adding the unit spatial dims of [N, C, 1, 1] / [N, C]: shape [1, 1, C] either way.
+        if (inShape[0] === 1 && inShape[1] === 1) {
+          out =
+            op === 'Squeeze' && rank === 4
+              ? { rank: 2, spec: { kind: 'flatten' } }
+              : { alias: { ...(parents[0] ?? { node: '', rank }), rank: op === 'Squeeze' ? 2 : 4 } };
+        } else {
+          out = { rank, spec: { kind: 'unsupported', sourceType: `ONNX.${op}` } };
+        }
+        break;
       case 'Identity':
         out = { alias: parents[0] ?? { node: '', rank: inputRank } };
         break;
