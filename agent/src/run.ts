@@ -228,6 +228,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
 
     if (sweepOptions) {
       const plan = await planSweep(platform.id, sweepOptions);
+      for (const why of plan.invalid) note(`left out of the sweep, invalid layer: ${why}`);
       sweepIdValue = plan.id;
       planned = plan.items.length;
       outbox.saveSweep(plan.id, JSON.stringify(sweepOptions), plan.items.length);

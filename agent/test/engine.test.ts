@@ -118,6 +118,13 @@ describe.each(['wasm', 'cpu'] as const)('tfjs engine on %s', (backend) => {
     expect(timing.n).toBe(3);
   });
 
+  it('refuses a spec the core refuses before it reaches the backend', async () => {
+    const bad = { ...pool('avg', 2), kernelH: -4, kernelW: -4 };
+    await expect(engine.prepare({ spec: bad, inputs: [s(1, 1, 4)], batch: 1 })).rejects.toThrow(
+      /pool\.kernelH/,
+    );
+  });
+
   it('refuses an unsupported layer with a clear message', async () => {
     await expect(
       engine.prepare({ spec: { kind: 'unsupported', sourceType: 'Foo' }, inputs: [s(2, 2, 2)], batch: 1 }),

@@ -1,4 +1,11 @@
-import { type LayerConfig, type ModelKind, modelKindOf, type Network } from '@neuralpower/core';
+import {
+  describeLayer,
+  type LayerConfig,
+  type ModelKind,
+  modelKindOf,
+  type Network,
+  parseLayerSpec,
+} from '@neuralpower/core';
 import { loadNetwork, zooNetwork } from '@neuralpower/networks';
 import {
   canonicalJson,
@@ -57,6 +64,8 @@ export interface SweepPlan {
   /** Stable id of (platform, options): the same sweep restarted resumes under the same id. */
   readonly id: string;
   readonly items: readonly SweepItem[];
+  /** Layers of zoo or --network networks left out because their spec is invalid, with why. */
+  readonly invalid: readonly string[];
 }
 
 export function sweepId(platformId: string, options: SweepOptions): string {
@@ -110,7 +119,15 @@ export async function planSweep(platformId: string, options: SweepOptions): Prom
   };
   const seen = new Set<string>();
   const items: SweepItem[] = [];
+  const invalid: string[] = [];
   const addLayer = (config: LayerConfig, origin: string) => {
+    try {
+      parseLayerSpec(config.spec);
+      describeLayer(config);
+    } catch (err) {
+      invalid.push(`${origin}: ${(err as Error).message}`);
+      return;
+    }
     const key = layerConfigKey(platformId, config);
     if (seen.has(key)) return;
     seen.add(key);
@@ -173,5 +190,5 @@ export async function planSweep(platformId: string, options: SweepOptions): Prom
       items.push({ type: 'network', key, network: net, ref: networkRef, origin: `network:${net.name}` });
     }
   }
-  return { id: sweepId(platformId, options), items };
+  return { id: sweepId(platformId, options), items, invalid };
 }

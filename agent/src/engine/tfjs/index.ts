@@ -1,4 +1,4 @@
-import { describeLayer, type LayerConfig, type Network, type Shape } from '@neuralpower/core';
+import { describeLayer, type LayerConfig, type Network, parseLayerSpec, type Shape } from '@neuralpower/core';
 import type { EngineIdentity } from '@neuralpower/protocol';
 import * as tf from '@tensorflow/tfjs';
 import type { Engine, PreparedWork } from '../engine.js';
@@ -58,6 +58,9 @@ export class TfjsEngine implements Engine {
   }
 
   async prepare(config: LayerConfig): Promise<PreparedWork> {
+    // A spec the core refuses (e.g. a negative kernel) must never reach a backend: the wasm one
+    // reads out of bounds instead of failing cleanly.
+    parseLayerSpec(config.spec);
     const instance = describeLayer(config);
     const built: BuiltLayer = buildLayer(config.spec, config.inputs, config.batch);
     const inputs = config.inputs.map((s) => randomInput(config.batch, s));
@@ -81,6 +84,11 @@ export class TfjsEngine implements Engine {
     const weights: tf.Tensor[] = [];
     try {
       for (const layer of network.layers) {
+        try {
+          parseLayerSpec(layer.spec);
+        } catch (err) {
+          throw new Error(`layer ${JSON.stringify(layer.name)}: ${(err as Error).message}`);
+        }
         const b = buildLayer(layer.spec, layer.inputs, network.batch);
         built.set(layer.name, b);
         weights.push(...b.weights);
