@@ -41,6 +41,8 @@ export class TokenStore {
   private readonly all;
   private readonly revokeStmt;
   private readonly touch;
+  /** last_used_at is written at most once a minute per token: a reconnect storm costs no fsyncs */
+  private readonly touchedAt = new Map<number, number>();
 
   constructor(db: Db) {
     this.insert = db.prepare('INSERT INTO tokens (name, hash, created_at) VALUES (?, ?, ?)');
@@ -83,7 +85,11 @@ export class TokenStore {
     const row = this.byHash.get(hash);
     if (!row || row.revoked_at !== null) return null;
     if (!timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))) return null;
-    this.touch.run(new Date().toISOString(), row.id);
+    const now = Date.now();
+    if (now - (this.touchedAt.get(row.id) ?? 0) > 60_000) {
+      this.touchedAt.set(row.id, now);
+      this.touch.run(new Date(now).toISOString(), row.id);
+    }
     return info(row);
   }
 }

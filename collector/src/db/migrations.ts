@@ -66,7 +66,6 @@ const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
         record_json TEXT NOT NULL
       );
       CREATE INDEX measurements_platform_kind ON measurements (platform_id, type, model_kind, id);
-      CREATE INDEX measurements_key ON measurements (platform_id, natural_key);
       -- Immutable: rows are inserted, never updated.
       CREATE TABLE model_versions (
         id INTEGER PRIMARY KEY,
