@@ -240,17 +240,17 @@ export function importOnnx(bytes: Uint8Array, opts: NetworkOptions = {}): Networ
       }
       case 'MatMul': {
         const w = consts.get(node.input[1] ?? '');
-        if (!w || w.dims.length !== 2) {
+        if (w?.dims.length !== 2) {
           out = { rank, spec: { kind: 'unsupported', sourceType: 'ONNX.MatMul' } };
           break;
         }
         // The bias Add folds in only when it is the MatMul's sole reader.
         const sole = readers.get(outputs[0] ?? '') ?? [];
         const add = sole.length === 1 && sole[0]!.node.opType === 'Add' ? sole[0]!.node : undefined;
-        const bias = add !== undefined && add.input.some((x) => consts.has(x));
-        if (bias) foldedAdds.add(add!);
+        const bias = add?.input.some((x) => consts.has(x)) === true;
+        if (add && bias) foldedAdds.add(add);
         out = { rank: 2, spec: { kind: 'fc', units: w.dims[1]!, bias } };
-        if (bias) for (const o of add!.output) values.set(o, { node: name, rank: 2 });
+        if (add && bias) for (const o of add.output) values.set(o, { node: name, rank: 2 });
         break;
       }
       case 'MaxPool':
