@@ -224,7 +224,7 @@ describe('neuralpower predict', () => {
     const good = JSON.parse(await readFile(join(models, 'conv-runtime.json'), 'utf8'));
     await writeFile(bad, JSON.stringify({ ...good, format: 'neuralpower.model/9' }));
     const file = join(dir, 'tiny.json');
-    const [runtimeOnly, badModel, badNetwork] = await Promise.all([
+    const [runtimeOnly, badModel, badNetwork, twice] = await Promise.all([
       cli(
         'predict',
         '--models',
@@ -237,6 +237,7 @@ describe('neuralpower predict', () => {
       ),
       cli('predict', '--models', bad, '--network', file),
       cli('predict', '--models', models, '--network', 'no-such-net'),
+      cli('predict', '--models', models, join(models, 'conv-power.json'), '--network', file),
     ]);
     expect(runtimeOnly.code).toBe(0);
     const p = JSON.parse(runtimeOnly.stdout);
@@ -250,5 +251,9 @@ describe('neuralpower predict', () => {
     );
     expect(badNetwork.code).toBe(1);
     expect(badNetwork.stderr).toMatch(/"no-such-net" is neither a zoo network nor a readable file/);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(
+      /conv-power\.json: a second conv power model \(the first is .*conv-power\.json\)/,
+    );
   });
 });
