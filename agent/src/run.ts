@@ -85,6 +85,8 @@ export interface RunAgentResult {
   readonly pending: number;
   readonly rejected: number;
   readonly aborted: boolean;
+  /** Why the sweep stopped early other than by abort (an engine crash); running again resumes. */
+  readonly stoppedReason?: string;
   readonly notes: readonly string[];
 }
 
@@ -219,6 +221,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
     let failed = 0;
     let planned = 0;
     let sweepIdValue: string | undefined;
+    let stoppedReason: string | undefined;
     const measure: MeasureOptions = {
       ...DEFAULT_MEASURE,
       ...options.measure,
@@ -286,6 +289,14 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
           failed++;
           outbox.markMeasured(item.key, plan.id);
           log.warn({ item: item.origin, err: (err as Error).message }, 'configuration failed; skipped');
+          if (err instanceof WebAssembly.RuntimeError) {
+            // A trapped wasm module may be left corrupted (later kernels hang or lie): stop here;
+            // the same command resumes after this configuration in a fresh process.
+            stoppedReason = `the ${engine.identity.backend} backend crashed on ${item.origin} (${err.message}); run again to resume`;
+            note(stoppedReason);
+            work = undefined;
+            break;
+          }
         } finally {
           work?.dispose();
         }
@@ -294,7 +305,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       bar?.finish(
         `sweep: ${measured} measured, ${skipped} skipped, ${failed} failed of ${plan.items.length}`,
       );
-      if (!options.signal?.aborted) outbox.finishSweep(plan.id);
+      if (!options.signal?.aborted && !stoppedReason) outbox.finishSweep(plan.id);
     }
 
     if (stream && !options.signal?.aborted) {
@@ -321,6 +332,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       pending: outbox.pendingCount(),
       rejected: outbox.rejectedCount(),
       aborted: options.signal?.aborted ?? false,
+      ...(stoppedReason ? { stoppedReason } : {}),
       notes,
     };
   } finally {

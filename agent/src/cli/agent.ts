@@ -26,6 +26,7 @@ function summary(r: RunAgentResult): string[] {
   if (r.rejected > 0)
     lines.push(`${r.rejected} record(s) were refused by the collector (kept in the state dir)`);
   if (r.aborted) lines.push('interrupted: run the same command again to resume');
+  if (r.stoppedReason) lines.push(`stopped: ${r.stoppedReason}`);
   return lines;
 }
 
@@ -65,6 +66,7 @@ async function handle(args: AgentArgs, withSweep: boolean): Promise<void> {
     if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else process.stdout.write(`${summary(result).join('\n')}\n`);
     if (result.aborted) process.exitCode = 130;
+    else if (result.stoppedReason) process.exitCode = 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
