@@ -31,8 +31,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       usageError = true;
       process.stderr.write(`error: ${message}\nRun with --help for usage.\n`);
     });
-  for (const command of commands) cli.command(command);
   try {
+    // Only the command being run is loaded; the others are listed for --help and suggestions.
+    const wanted = argv.find((a) => !a.startsWith('-'));
+    for (const c of commands) {
+      if (c.name === wanted) cli.command(await c.load());
+      else cli.command(c.name, c.describe);
+    }
     await cli.parseAsync();
     return usageError ? 2 : Number(process.exitCode ?? 0);
   } catch (err) {

@@ -20,14 +20,7 @@ export function withFileName<T>(file: string, run: () => T): T {
     return run();
   } catch (err) {
     if (err instanceof NetworkFileError) throw err;
-    if (err instanceof NetworkError) {
-      // The core prefixes its message with the layer and field; keep only the problem text.
-      const prefix = `layer ${JSON.stringify(err.layer)}${err.field ? ` field ${err.field}` : ''}: `;
-      let text = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
-      // buildNetwork passes LayerSpecError messages on whole, which repeat the field.
-      if (err.field && text.startsWith(`${err.field}: `)) text = text.slice(err.field.length + 2);
-      throw new NetworkFileError(file, err.layer, text, err.field);
-    }
+    if (err instanceof NetworkError) throw new NetworkFileError(file, err.layer, err.detail, err.field);
     throw err;
   }
 }

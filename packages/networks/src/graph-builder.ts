@@ -41,13 +41,7 @@ export class GraphBuilder {
     try {
       output = inferOutputShape(spec, inputs);
     } catch (err) {
-      if (err instanceof LayerSpecError) {
-        // LayerSpecError's message starts with its field; NetworkError states the field itself.
-        const text = err.message.startsWith(`${err.field}: `)
-          ? err.message.slice(err.field.length + 2)
-          : err.message;
-        throw new NetworkError(name, text, err.field);
-      }
+      if (err instanceof LayerSpecError) throw new NetworkError(name, err.detail, err.field);
       throw err;
     }
     this.list.push({ name, spec, parents: [...from] });

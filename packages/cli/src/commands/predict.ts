@@ -5,7 +5,10 @@ import { modelSetOf, readModels } from './model-files.js';
 import { num, pct, textTable } from './text-table.js';
 
 interface PredictArgs {
-  models: string[];
+  models?: string[];
+  collector?: string;
+  platform?: string;
+  version?: number;
   network: string;
   batch?: number;
   input?: string;
@@ -72,6 +75,27 @@ export function predictionText(p: NetworkPrediction): string {
   return lines.join('\n');
 }
 
+async function predictRemote(args: PredictArgs, collector: string): Promise<void> {
+  if (args.platform === undefined)
+    throw new Error('--collector needs --platform ID (see `neuralpower platforms`)');
+  // Loaded only here: the local path needs no HTTP client.
+  const { httpUrlOf, networkInputFromRef, predictViaCollector } = await import('@neuralpower/collector');
+  const prediction = await predictViaCollector(httpUrlOf(collector), {
+    platform: args.platform,
+    network: networkInputFromRef(args.network),
+    runtimeFloorMs: args.runtimeFloorMs,
+    ...(args.version !== undefined ? { version: args.version } : {}),
+    ...(args.batch !== undefined ? { batch: args.batch } : {}),
+    ...(args.input !== undefined ? { input: inputSize(args.input) } : {}),
+  });
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(prediction, null, 2)}\n`);
+    return;
+  }
+  const models = prediction.models.map((m) => `${m.kind}/${m.target} v${m.version}`).join(', ');
+  process.stdout.write(`${predictionText(prediction)}\nplatform ${prediction.platform}, models: ${models}\n`);
+}
+
 export const predictCommand: CommandModule<object, PredictArgs> = {
   command: 'predict',
   describe: 'Predict per-layer and whole-network runtime, power and energy from fitted models',
@@ -80,8 +104,19 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       .option('models', {
         type: 'string',
         array: true,
-        demandOption: true,
-        describe: 'Model files or directories of *.json model files (repeatable)',
+        describe: 'Model files or directories of *.json model files (repeatable); or use --collector',
+      })
+      .option('collector', {
+        type: 'string',
+        describe: "Predict with a collector's models instead (http://HOST:7070 or its ws:// agent URL)",
+      })
+      .option('platform', {
+        type: 'string',
+        describe: 'Platform id, with --collector (see `neuralpower platforms`)',
+      })
+      .option('version', {
+        type: 'number',
+        describe: "With --collector: the platform's models as of this version (default: current)",
       })
       .option('network', {
         type: 'string',
@@ -107,6 +142,12 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     if (!Number.isFinite(args.runtimeFloorMs) || args.runtimeFloorMs < 0) {
       throw new Error(`--runtime-floor-ms must be a number ≥ 0 (got ${args.runtimeFloorMs})`);
     }
+    if (args.collector !== undefined) {
+      await predictRemote(args, args.collector);
+      return;
+    }
+    if (args.models === undefined)
+      throw new Error('name the models: --models DIR|FILE, or --collector URL --platform ID');
     const models = modelSetOf(await readModels(args.models));
     const network = await loadNetwork(args.network, {
       ...(args.batch !== undefined ? { batch: args.batch } : {}),

@@ -33,11 +33,14 @@ export interface NetworkTotals {
 export class NetworkError extends Error {
   readonly layer: string;
   readonly field: string | undefined;
-  constructor(layer: string, message: string, field?: string) {
-    super(`layer ${JSON.stringify(layer)}${field ? ` field ${field}` : ''}: ${message}`);
+  /** The problem without the layer and field prefix, for wrappers that add their own context. */
+  readonly detail: string;
+  constructor(layer: string, detail: string, field?: string) {
+    super(`layer ${JSON.stringify(layer)}${field ? ` field ${field}` : ''}: ${detail}`);
     this.name = 'NetworkError';
     this.layer = layer;
     this.field = field;
+    this.detail = detail;
   }
 }
 
@@ -94,7 +97,7 @@ export function buildNetwork(args: {
     try {
       instance = describeLayer({ spec: node.spec, inputs, batch: args.batch });
     } catch (err) {
-      if (err instanceof LayerSpecError) throw new NetworkError(node.name, err.message, err.field);
+      if (err instanceof LayerSpecError) throw new NetworkError(node.name, err.detail, err.field);
       throw err;
     }
     outputs.set(node.name, instance.output);
