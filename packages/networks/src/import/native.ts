@@ -36,7 +36,7 @@ export function importNative(json: unknown, opts: NetworkOptions = {}): Network 
         parents: node['parents'] === undefined ? [] : stringArray(node['parents'], nodeName, 'parents'),
       };
     } catch (err) {
-      if (err instanceof LayerSpecError) throw new NetworkError(nodeName, err.message, err.field);
+      if (err instanceof LayerSpecError) throw new NetworkError(nodeName, err.detail, err.field);
       throw err;
     }
   });
