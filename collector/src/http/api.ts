@@ -154,7 +154,7 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
   router.post('/v1/predict', async (req, res) => {
     const stop = ctx.metrics.predictSeconds.startTimer();
     try {
-      sendJson(res, 200, ctx.predict.predict(await req.json()));
+      sendText(res, 200, 'application/json; charset=utf-8', ctx.predict.predictJson(await req.json()));
     } finally {
       stop();
     }

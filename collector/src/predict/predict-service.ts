@@ -61,6 +61,11 @@ export interface ValidationEntry {
 /** Answers predictions from cached parsed models; networks from the zoo are cached too. */
 export class PredictService {
   private readonly zooCache = new Map<string, Network>();
+  /**
+   * Serialized responses for zoo networks, keyed by the model versions used and every request
+   * option. Versions are immutable, so a hit is exactly what recomputing would give.
+   */
+  private readonly responseCache = new Map<string, string>();
 
   constructor(
     private readonly models: ModelStore,
@@ -69,14 +74,44 @@ export class PredictService {
   ) {}
 
   predict(body: unknown): PredictResponse {
+    const req = this.parse(body);
+    return this.compute(req, this.pointers(req.platform, req.version));
+  }
+
+  /** The response as JSON text; repeated zoo-network requests are answered from the cache. */
+  predictJson(body: unknown): string {
+    const req = this.parse(body);
+    const pointers = this.pointers(req.platform, req.version);
+    const zoo = zooName(req.network);
+    if (zoo === null) return JSON.stringify(this.compute(req, pointers));
+    const key = [
+      req.platform,
+      req.version ?? '',
+      pointers.map((p) => p.version).join(','),
+      zoo,
+      req.batch ?? '',
+      req.input?.join('x') ?? '',
+      req.runtimeFloorMs ?? '',
+    ].join('|');
+    const cached = this.responseCache.get(key);
+    if (cached !== undefined) return cached;
+    const text = JSON.stringify(this.compute(req, pointers));
+    if (this.responseCache.size >= 512) this.responseCache.delete(this.responseCache.keys().next().value!);
+    this.responseCache.set(key, text);
+    return text;
+  }
+
+  private parse(body: unknown): z.output<typeof predictRequestSchema> {
     const parsed = predictRequestSchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const field = issue.path.map(String).join('.') || null;
       throw new HttpError(400, `${field ?? 'body'}: ${issue.message}`, field);
     }
-    const req = parsed.data;
-    const pointers = this.pointers(req.platform, req.version);
+    return parsed.data;
+  }
+
+  private compute(req: z.output<typeof predictRequestSchema>, pointers: VersionPointer[]): PredictResponse {
     const network = this.network(req);
     const models = this.cache.modelSet(req.platform, pointers);
     let prediction: NetworkPrediction;
