@@ -10,6 +10,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // scripts/reliability/collector-kill.ts runs the same harness with ≥ 100 trials.
 it('loses and duplicates nothing when the collector is SIGKILLed mid-stream 10 times', async () => {
   const report = await runKillTrials({ dir, trials: 10, seed: 20261127, agents: 3 });
+  console.log(
+    `collector kill: ${report.trials} trials, ${report.killsMidStream} with records unacked, ${report.produced} produced, ` +
+      `${report.final.measurements} stored, ${report.duplicateAcks} duplicate acks, ${(report.durationMs / 1000).toFixed(1)} s`,
+  );
   expect(report.violations).toEqual([]);
   expect(report.final.integrity).toBe('ok');
   expect(report.produced).toBeGreaterThan(0);
