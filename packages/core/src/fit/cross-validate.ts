@@ -3,6 +3,7 @@ import { type ErrorMetrics, errorMetrics } from './metrics.js';
 import { type SortedData, standardise } from './moments.js';
 import { chooseLambda, lambdaGrid } from './path.js';
 import { buildProblem, centredIntercept, trainingMoments, weightedSse } from './problem.js';
+import { SaturationWatch } from './saturation.js';
 import type { Objective } from './types.js';
 import type { ResolvedOptions } from './validate.js';
 
@@ -24,6 +25,12 @@ export interface ObjectiveFit {
   /** Coordinate-descent sweeps over all folds and λ, and λ solves that hit maxIter. */
   sweeps: number;
   unconverged: number;
+  /**
+   * λ values actually solved per fold before its path saturated (see saturation.ts; nLambdas when it
+   * did not), and on all rows for the final model. Smaller λ reuse the last solution.
+   */
+  solvedPerFold: Int32Array;
+  solvedFull: number;
 }
 
 export function fitObjective(
@@ -47,19 +54,33 @@ export function fitObjective(
   const scratch = new Int32Array(p + 2);
   let sweeps = 0;
   let unconverged = 0;
+  const solvedPerFold = new Int32Array(K);
   for (let f = 0; f < K; f++) {
     const foldM = data.foldMoments[f]!;
-    const problem = buildProblem(trainingMoments(data.total, foldM), p, data.yMean ** 2);
+    const trainM = trainingMoments(data.total, foldM);
+    const problem = buildProblem(trainM, p, data.yMean ** 2);
     const state = new CdState(problem);
     const tolAbs = opts.tol * problem.nullDeviance;
     const rows = foldStart[f + 1]! - foldStart[f]!;
+    const watch = new SaturationWatch(trainM, p, n - rows, countUsable(problem.usable), problem.nullDeviance);
+    const maxIter = watch.foldMaxIter(opts.maxIter);
+    let solved = 0;
+    let a = 0;
+    let error = 0;
     for (let k = 0; k < nL; k++) {
-      state.solve(lambdas[k]!, tolAbs, opts.maxIter);
-      const a = centredIntercept(problem, state.b);
+      // Past saturation each smaller λ keeps the last solution (copied, so the row stays per-λ).
+      if (solved === k) {
+        state.solve(lambdas[k]!, tolAbs, maxIter);
+        solved++;
+        a = centredIntercept(problem, state.b);
+        error = weightedSse(foldM, p, state.b, a, scratch) / rows;
+        if (watch.saturated(state.b, a)) solved = -solved;
+      }
       paths.set(state.b, (f * nL + k) * p);
       intercepts[f * nL + k] = a;
-      errors[f * nL + k] = weightedSse(foldM, p, state.b, a, scratch) / rows;
+      errors[f * nL + k] = error;
     }
+    solvedPerFold[f] = Math.abs(solved);
     sweeps += state.sweeps;
     unconverged += state.unconverged;
   }
@@ -96,9 +117,22 @@ export function fitObjective(
     }
   }
 
-  // Refit on all rows along the same path (warm starts) down to the chosen λ.
+  // Refit on all rows along the same path (warm starts) down to the chosen λ, or to where the full
+  // path saturates first (the same rule as the folds): then the model is that last solution.
   const fullTol = opts.tol * full.problem.nullDeviance;
-  for (let k = 0; k <= chosen; k++) full.solve(lambdas[k]!, fullTol, opts.maxIter);
+  const fullWatch = new SaturationWatch(
+    data.total,
+    p,
+    n,
+    countUsable(full.problem.usable),
+    full.problem.nullDeviance,
+  );
+  let solvedFull = 0;
+  for (let k = 0; k <= chosen; k++) {
+    full.solve(lambdas[k]!, fullTol, opts.maxIter);
+    solvedFull++;
+    if (fullWatch.saturated(full.b, centredIntercept(full.problem, full.b))) break;
+  }
   const coefficients = new Float64Array(p);
   let intercept = data.yMean + centredIntercept(full.problem, full.b);
   for (let j = 0; j < p; j++) {
@@ -120,5 +154,13 @@ export function fitObjective(
     metrics: errorMetrics(outOfFold, y),
     sweeps: sweeps + full.sweeps,
     unconverged: unconverged + full.unconverged,
+    solvedPerFold,
+    solvedFull,
   };
+}
+
+function countUsable(usable: Uint8Array): number {
+  let count = 0;
+  for (const u of usable) count += u;
+  return count;
 }

@@ -15,6 +15,19 @@ export function fitLassoCv(
   y: readonly number[],
   options?: LassoCvOptions,
 ): LinearFit {
+  return fitLassoCvDetailed(X, y, options).fit;
+}
+
+/**
+ * fitLassoCv plus each fitted objective's path diagnostics (λ grid, CV curve, sweeps, how many λ each
+ * fold solved before its path saturated), for tests and benchmarks; the FitReport shape stays that of
+ * stored models.
+ */
+export function fitLassoCvDetailed(
+  X: readonly (readonly number[])[],
+  y: readonly number[],
+  options?: LassoCvOptions,
+): { fit: LinearFit; objectives: readonly ObjectiveFit[] } {
   const opts = resolveOptions(options);
   const p = validateData(X, y, opts.folds);
   const foldOf = assignFolds(y.length, opts.folds, opts.seed);
@@ -33,7 +46,8 @@ export function fitLassoCv(
     candidateTerms: p,
     nonZeroTerms,
     modelSize: nonZeroTerms + 1,
-    lambda: best.lambdas[best.chosen]!,
+    // The λ the coefficients were solved at: the CV choice, or where the full path saturated before it.
+    lambda: best.lambdas[best.solvedFull - 1]!,
     objective: best.objective,
     objectiveMode: opts.objective,
     selection: opts.selection,
@@ -42,7 +56,7 @@ export function fitLassoCv(
     ...best.metrics,
     cvRmspeByObjective: Object.freeze(cvRmspeByObjective),
   });
-  return makeLinearFit(Array.from(best.coefficients), best.intercept, report);
+  return { fit: makeLinearFit(Array.from(best.coefficients), best.intercept, report), objectives: fits };
 }
 
 /** An immutable linear model ŷ = intercept + x·coefficients. */
