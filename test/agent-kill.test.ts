@@ -35,7 +35,8 @@ it('an agent SIGKILLed twice mid-sweep resumes; every configuration arrives exac
         // acked when the agent dies; the collector may still commit it after SIGCONT, and the
         // restarted agent must then get a duplicate ack for the same seq, not a second row.
         collector.proc.signal('SIGSTOP');
-        await agent.waitFor(measuredLines(k + 1), 60_000, `${k + 1} measured`);
+        const more = agent.count(MEASURED) + 1;
+        await agent.waitFor(measuredLines(more), 60_000, `${more} measured`);
       }
       await agent.kill();
       collector.proc.signal('SIGCONT');

@@ -68,8 +68,6 @@ it('3 agents streaming at once: every record arrives exactly once (database and 
     for (const a of agents) {
       for (const [key, ms] of a.expected()) expect(stored.get(key)).toEqual([ms]);
     }
-    // No batch needed a resend here, so none was acked as a duplicate.
-    expect(agents.reduce((s, a) => s + a.stream.duplicates, 0)).toBe(0);
   } finally {
     await Promise.all(agents.map((a) => a.stop()));
     await collector.proc.stop();

@@ -49,7 +49,7 @@ async function fuzzWorker(wsUrl: string, token: string, seed: number, frames: nu
         helloed = true;
       }
       client.send(frame.data, frame.binary);
-      const reply = await client.next(10_000);
+      const reply = await client.next(30_000);
       const shown = () => `seed ${seed} frame ${i} (${frame.kind}): ${String(frame.data).slice(0, 200)}`;
       if (reply.type === 'closed') {
         tally(`close ${reply.code}`);
@@ -59,7 +59,7 @@ async function fuzzWorker(wsUrl: string, token: string, seed: number, frames: nu
         result.answered++;
         if (reply.code === 'internal')
           result.violations.push(`internal error on ${shown()}: ${reply.message}`);
-        if (FATAL_CODES.has(reply.code)) tally(`close ${(await client.waitClosed(10_000)).code}`);
+        if (FATAL_CODES.has(reply.code)) tally(`close ${(await client.waitClosed(30_000)).code}`);
       } else result.violations.push(`accepted ${shown()}: ${JSON.stringify(reply)}`);
       if (client.invalidReplies.length > 0) result.violations.push(`invalid reply to ${shown()}`);
     }
