@@ -155,3 +155,11 @@ describe('costs against hand-computed values', () => {
     expect(l.params).toBe(576);
   });
 });
+
+describe('specs built in code', () => {
+  it('are validated like specs read from files', () => {
+    expect(() =>
+      describeLayer({ spec: { ...pool('avg', 2), kernelH: -4 }, inputs: [[1, 1, 256]], batch: 1 }),
+    ).toThrow(/pool.kernelH: must be a positive integer \(got -4\)/);
+  });
+});

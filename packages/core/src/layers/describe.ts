@@ -2,6 +2,7 @@ import { type LayerCost, layerCost } from './cost.js';
 import { LayerSpecError } from './errors.js';
 import { inferOutputShape } from './shape.js';
 import type { LayerConfig, LayerSpec, Shape } from './spec.js';
+import { parseLayerSpec } from './validate.js';
 
 /** A layer configuration with everything derivable from it: output shape and cost. */
 export interface LayerInstance extends LayerConfig, LayerCost {
@@ -24,6 +25,8 @@ export function describeLayer(config: LayerConfig): LayerInstance {
   if (!Number.isInteger(config.batch) || config.batch <= 0) {
     throw new LayerSpecError('batch', `must be a positive integer (got ${JSON.stringify(config.batch)})`);
   }
+  // Specs built in code (zoo, importers) get the same checks as specs read from files.
+  parseLayerSpec(config.spec);
   const output = inferOutputShape(config.spec, config.inputs);
   return { ...config, output, ...layerCost(config.spec, config.inputs, output, config.batch) };
 }
