@@ -70,11 +70,12 @@ export function fitObjective(
     for (let k = 0; k < nL; k++) {
       // Past saturation each smaller λ keeps the last solution (copied, so the row stays per-λ).
       if (solved === k) {
+        const capped = state.unconverged;
         state.solve(lambdas[k]!, tolAbs, maxIter);
         solved++;
         a = centredIntercept(problem, state.b);
         error = weightedSse(foldM, p, state.b, a, scratch) / rows;
-        if (watch.saturated(state.b, a)) solved = -solved;
+        if (watch.saturated(state.b, a, state.unconverged > capped)) solved = -solved;
       }
       paths.set(state.b, (f * nL + k) * p);
       intercepts[f * nL + k] = a;
@@ -129,9 +130,10 @@ export function fitObjective(
   );
   let solvedFull = 0;
   for (let k = 0; k <= chosen; k++) {
+    const capped = full.unconverged;
     full.solve(lambdas[k]!, fullTol, opts.maxIter);
     solvedFull++;
-    if (fullWatch.saturated(full.b, centredIntercept(full.problem, full.b))) break;
+    if (fullWatch.saturated(full.b, centredIntercept(full.problem, full.b), full.unconverged > capped)) break;
   }
   const coefficients = new Float64Array(p);
   let intercept = data.yMean + centredIntercept(full.problem, full.b);
