@@ -14,6 +14,8 @@ export type { Engine, PreparedWork } from './engine/engine.js';
 export { availableBackends, TFJS_BACKENDS, type TfjsBackendChoice } from './engine/tfjs/backends.js';
 export { TfjsEngine } from './engine/tfjs/index.js';
 export { createLogger, type Logger, silentLogger } from './log.js';
+export { AgentMetrics, type ConfigurationOutcome, type MetricsSources } from './metrics/metrics.js';
+export { type MetricsAddress, type MetricsServer, serveMetrics } from './metrics/server.js';
 export { Outbox } from './outbox/outbox.js';
 export { declarePlatform } from './platform.js';
 export { createPowerSampler, POWER_CHOICES, type PowerChoice } from './power/registry.js';

@@ -16,6 +16,8 @@ import type { Engine } from './engine/engine.js';
 import type { TfjsBackendChoice } from './engine/tfjs/backends.js';
 import { TfjsEngine } from './engine/tfjs/index.js';
 import { createLogger, type Logger } from './log.js';
+import { AgentMetrics } from './metrics/metrics.js';
+import { type MetricsAddress, type MetricsServer, serveMetrics } from './metrics/server.js';
 import { Outbox } from './outbox/outbox.js';
 import { declarePlatform } from './platform.js';
 import { NoPowerSampler } from './power/none/index.js';
@@ -65,6 +67,14 @@ export interface RunAgentOptions {
   /** Reconnect backoff bounds (tests shorten them). */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
   readonly batchSize?: number;
+  /** Serve Prometheus metrics at `/metrics` on this port (0: any free one) while the run lasts. */
+  readonly metricsPort?: number;
+  /** Address for the metrics endpoint (default 127.0.0.1). */
+  readonly metricsHost?: string;
+  /** Called once the metrics endpoint listens, with the bound address (the port, when 0 was asked). */
+  readonly onMetricsListening?: (address: MetricsAddress) => void;
+  /** Metrics to update instead of a fresh set (an embedding process's own; served only with metricsPort). */
+  readonly metrics?: AgentMetrics;
 }
 
 export interface RunAgentResult {
@@ -153,7 +163,22 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
   let engine: Engine | undefined;
   let sampler: PowerSampler | undefined;
   let stream: CollectorStream | undefined;
+  const metrics = options.metrics ?? (options.metricsPort !== undefined ? new AgentMetrics() : undefined);
+  let metricsServer: MetricsServer | undefined;
   try {
+    metrics?.attach({
+      sampler: () => sampler,
+      outboxRecords: () => outbox.pendingCount(),
+      stream: () => stream,
+    });
+    if (metrics && options.metricsPort !== undefined) {
+      metricsServer = await serveMetrics(metrics.registry, {
+        host: options.metricsHost ?? '127.0.0.1',
+        port: options.metricsPort,
+      });
+      log.info(metricsServer.address, 'serving metrics at /metrics');
+      options.onMetricsListening?.(metricsServer.address);
+    }
     const agentId =
       options.agentId ?? outbox.agentId(() => `${os.hostname()}/${randomBytes(4).toString('hex')}`);
     engine = await TfjsEngine.create(options.backend ?? 'auto');
@@ -248,6 +273,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
         if (options.signal?.aborted) break;
         if (outbox.hasMeasured(item.key) || known.has(item.key)) {
           skipped++;
+          metrics?.configuration('skipped');
           done++;
           continue;
         }
@@ -272,6 +298,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
           if (options.outFile) appendFileSync(options.outFile, `${JSON.stringify(record)}\n`);
           stream?.notify();
           measured++;
+          metrics?.configuration('measured');
           if (!bar) {
             log.info(
               {
@@ -287,6 +314,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
           }
         } catch (err) {
           failed++;
+          metrics?.configuration('failed');
           outbox.markMeasured(item.key, plan.id);
           log.warn({ item: item.origin, err: (err as Error).message }, 'configuration failed; skipped');
           if (err instanceof WebAssembly.RuntimeError) {
@@ -338,6 +366,9 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
   } finally {
     await stream?.stop();
     await sampler?.stop();
+    // Last reading while the outbox is still open; the endpoint lives exactly as long as the run.
+    metrics?.detach();
+    await metricsServer?.close();
     await engine?.dispose();
     outbox.close();
   }

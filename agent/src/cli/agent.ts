@@ -41,6 +41,7 @@ async function handle(args: AgentArgs, withSweep: boolean): Promise<void> {
       process.exitCode = await runWorkers(
         probe.gpus.map((g) => g.index),
         args['state-dir'],
+        options.metricsPort,
       );
       return;
     }

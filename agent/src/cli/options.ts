@@ -40,6 +40,8 @@ export interface AgentArgs {
   network?: string[];
   'network-batch'?: number;
   'network-input'?: number;
+  'metrics-port'?: number;
+  'metrics-host': string;
 }
 
 export const DEFAULT_STATE_DIR = path.join(os.homedir(), '.neuralpower', 'agent');
@@ -112,7 +114,17 @@ export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
       describe: 'measure every layer of this network (zoo name or file) and the network end to end',
     })
     .option('network-batch', { type: 'number', describe: 'batch for --network (default 1)' })
-    .option('network-input', { type: 'number', describe: 'input height = width for --network' });
+    .option('network-input', { type: 'number', describe: 'input height = width for --network' })
+    .option('metrics-port', {
+      type: 'number',
+      describe:
+        'serve Prometheus metrics at http://HOST:PORT/metrics (0: any free port; --gpu all: PORT + i per worker)',
+    })
+    .option('metrics-host', {
+      type: 'string',
+      default: '127.0.0.1',
+      describe: 'address for --metrics-port (0.0.0.0 to let a Prometheus on another host scrape)',
+    });
 }
 
 function list(flag: string, value: string | undefined): string[] | undefined {
@@ -173,6 +185,13 @@ function positiveInt(flag: string, v: number, min = 1): number {
   return v;
 }
 
+function metricsPort(v: number): number {
+  if (!Number.isInteger(v) || v < 0 || v > 65535) {
+    throw new Error(`--metrics-port must be an integer port 0..65535 (got ${v})`);
+  }
+  return v;
+}
+
 export function runOptionsFromArgs(a: AgentArgs, withSweep: boolean): Omit<RunAgentOptions, 'signal'> {
   // `all` is handled by the caller (one worker per GPU); here it means "the first GPU".
   const gpu = a.gpu === undefined || a.gpu === 'all' ? undefined : Number(a.gpu);
@@ -207,5 +226,8 @@ export function runOptionsFromArgs(a: AgentArgs, withSweep: boolean): Omit<RunAg
     ...(a['nvidia-smi'] ? { nvidiaSmiCommand: a['nvidia-smi'] } : {}),
     ...(a['powercap-root'] ? { powercapRoot: a['powercap-root'] } : {}),
     ...(withSweep ? { sweep: sweepFromArgs(a) } : {}),
+    ...(a['metrics-port'] !== undefined
+      ? { metricsPort: metricsPort(a['metrics-port']), metricsHost: a['metrics-host'] }
+      : {}),
   };
 }

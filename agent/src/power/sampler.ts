@@ -37,11 +37,17 @@ export interface PowerSampler {
   latest(): SourceSample | undefined;
   /** Readings seen in [t0, t1] (GPU sources only). */
   readings(t0Ms: number, t1Ms: number): readonly GpuReading[];
+  /** Samples stored since start (for metrics); absent where the source produces none. */
+  readonly samplesReceived?: number;
+  /** Times the source's process died and was restarted (for metrics). */
+  readonly restartCount?: number;
 }
 
 /** Bounded in-memory sample history shared by the sources that produce samples. */
 export class SampleStore {
   private samples: SourceSample[] = [];
+  /** Samples accepted since creation (the history itself is trimmed). */
+  received = 0;
   constructor(
     private readonly nominalIntervalMs: number,
     private readonly retentionMs = 120_000,
@@ -52,6 +58,7 @@ export class SampleStore {
     // Arrival stamps are monotonic; equal stamps (two lines in one chunk) keep order but add no span.
     if (last && sample.tMs < last.tMs) return;
     this.samples.push(sample);
+    this.received++;
     if (this.samples.length % 1024 === 0) {
       const cutoff = sample.tMs - this.retentionMs;
       const keepFrom = this.samples.findIndex((s) => s.tMs >= cutoff);

@@ -66,6 +66,10 @@ export class CollectorStream {
   /** Batches acked (new or duplicate) since start. */
   acked = 0;
   duplicates = 0;
+  /** Records in acked batches since start (metrics). */
+  ackedRecords = 0;
+  /** True between `welcome` and the end of that connection (metrics). */
+  connected = false;
 
   constructor(private readonly options: StreamOptions) {
     this.url = agentsUrl(options.url);
@@ -141,6 +145,7 @@ export class CollectorStream {
       const finish = (err?: Error) => {
         if (finished) return;
         finished = true;
+        this.connected = false;
         if (replyTimer) clearTimeout(replyTimer);
         this.wake = undefined;
         if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate();
@@ -201,6 +206,7 @@ export class CollectorStream {
           case 'welcome':
             welcomed = true;
             this.connectedOnce = true;
+            this.connected = true;
             if (replyTimer) clearTimeout(replyTimer);
             this.options.outbox.observeLastSeq(msg.lastSeq);
             this.log.info({ url: this.url, lastSeq: msg.lastSeq }, 'connected to the collector');
@@ -208,7 +214,7 @@ export class CollectorStream {
             return;
           case 'ack':
             if (msg.seq !== inflight) return;
-            this.options.outbox.ack(msg.seq);
+            this.ackedRecords += this.options.outbox.ack(msg.seq);
             this.acked++;
             if (msg.duplicate) this.duplicates++;
             inflight = undefined;

@@ -183,6 +183,10 @@ export class NvidiaSmiSampler implements PowerSampler {
     return this.store.window(request);
   }
 
+  get samplesReceived(): number {
+    return this.store.received;
+  }
+
   achievedIntervalMs(): number | undefined {
     return this.store.achievedIntervalMs();
   }

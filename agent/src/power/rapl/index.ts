@@ -85,6 +85,10 @@ export class RaplSampler implements PowerSampler {
     return this.store.window(request);
   }
 
+  get samplesReceived(): number {
+    return this.store.received;
+  }
+
   achievedIntervalMs(): number | undefined {
     return this.store.achievedIntervalMs();
   }
