@@ -94,11 +94,14 @@ const all = Array.from({ length: agents }, (_, i) => runAgent(i));
 for (let i = 0; i < 600 && streaming < agents; i++) await new Promise((r) => setTimeout(r, 100));
 await new Promise((r) => setTimeout(r, 500));
 const streamingAtStart = streaming;
+// The orchestrator reads the collector's CPU time at these two marks.
+process.stdout.write('{"event":"window-start"}\n');
 measuring = true;
 start = performance.now();
 await new Promise((r) => setTimeout(r, durationMs));
 measuring = false;
 const elapsedMs = performance.now() - start;
+process.stdout.write('{"event":"window-end"}\n');
 stopping = true;
 // Agents stop after their in-flight batches are acked; closing waits at most 30 s.
 const closer = setInterval(() => {

@@ -48,6 +48,7 @@ const writeBatch = db.transaction((seq: number, from: number) => {
   for (let i = 0; i < batchSize; i++)
     insert.run(benchPlatform.id, 'raw', seq, i, ...prepared[(from + i) % POOL]!);
 });
+const cpu0 = process.cpuUsage();
 const start = performance.now();
 let written = 0;
 for (let seq = 1; written < rows; seq++) {
@@ -55,5 +56,8 @@ for (let seq = 1; written < rows; seq++) {
   written += batchSize;
 }
 const elapsedMs = performance.now() - start;
+const cpu = process.cpuUsage(cpu0);
 db.close();
-process.stdout.write(`${JSON.stringify({ rows: written, elapsedMs })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ rows: written, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`,
+);

@@ -162,6 +162,12 @@ try {
   const metrics = await (await fetch(`${url}/metrics`)).text();
   const sum = Number(/neuralpower_predict_duration_seconds_sum (\S+)/.exec(metrics)?.[1]);
   const count = Number(/neuralpower_predict_duration_seconds_count (\S+)/.exec(metrics)?.[1]);
+  const bucket = (le: string) => {
+    const n = Number(
+      new RegExp(`neuralpower_predict_duration_seconds_bucket\\{le="${le}"\\} (\\S+)`).exec(metrics)?.[1],
+    );
+    return `${((n / count) * 100).toFixed(2)} %`;
+  };
   const lines = [
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}`,
     `POST /v1/predict VGG-16 batch ${batch}: ${sample.layers.length} layers, ${sample.totals.coveredLayers} covered, models ${sample.models.map((m) => `${m.kind}/${m.target}`).join(' ')}`,
@@ -169,7 +175,8 @@ try {
     `${requests} sequential requests in ${wallS.toFixed(2)} s (${Math.round(requests / wallS)} req/s)`,
     `repeated request (response cache hit): p50 ${q(0.5).toFixed(2)} ms, p99 ${q(0.99).toFixed(2)} ms, max ${times[times.length - 1]!.toFixed(2)} ms`,
     `cold request (new batch size: network built, predictNetwork run; ${cold.length} requests): p50 ${q(0.5, cold).toFixed(2)} ms, p99 ${q(0.99, cold).toFixed(2)} ms`,
-    `server handler mean over all requests (prom histogram): ${((sum / count) * 1000).toFixed(3)} ms over ${count} requests`,
+    `server handler mean over all requests (prom histogram): ${((sum / count) * 1000).toFixed(3)} ms over ${count} requests; ` +
+      `≤ 1 ms: ${bucket('0.001')}, ≤ 2.5 ms: ${bucket('0.0025')}, ≤ 5 ms: ${bucket('0.005')}`,
     `target p99 < 5 ms → repeated: ${q(0.99) < 5 ? 'met' : 'NOT met'}; cold: ${q(0.99, cold) < 5 ? 'met' : 'NOT met'}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
