@@ -233,6 +233,8 @@ describe('agent metrics endpoint', () => {
       expect(interval).toBeLessThan(1);
       expect(o.after.get('neuralpower_agent_outbox_records')).toBe(0);
       expect(o.after.get('neuralpower_agent_records_acked_total')).toBe(2);
+      expect(o.after.get('neuralpower_agent_power_sampler_up{source="rapl"}')).toBe(0);
+      expect(o.after.has('neuralpower_agent_power_watts{source="rapl"}')).toBe(false);
     } finally {
       clearInterval(timer);
     }

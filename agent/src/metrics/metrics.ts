@@ -102,9 +102,12 @@ export class AgentMetrics {
   /** Takes a last reading and stops reading the sources (they are about to close). */
   detach(): void {
     if (!this.sources) return;
+    const source = this.sources.sampler()?.source;
     this.refresh();
     this.sources = undefined;
+    // The run is over: the source is down and its last reading no longer current.
     this.samplerUp.reset();
+    if (source) this.samplerUp.set({ source }, 0);
     this.powerWatts.reset();
     this.collectorConnected.set(0);
   }
