@@ -118,8 +118,8 @@ export class IngestStore {
         r.runtime.n,
         power,
         r.energyMj,
-        new Date(r.startedAt).toISOString(),
-        new Date(r.endedAt).toISOString(),
+        utcIso(r.startedAt),
+        utcIso(r.endedAt),
         now,
         JSON.stringify(r),
       );
@@ -133,4 +133,10 @@ export class IngestStore {
     this.setAgentSeq.run(batch.seq, now, batch.agentId);
     return { status: 'stored', stored: batch.records.length };
   }
+}
+
+/** Agents send `Date#toISOString()` text; anything else (offsets, other precision) is normalised so time filters compare as text. */
+const CANONICAL_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+function utcIso(text: string): string {
+  return CANONICAL_ISO.test(text) ? text : new Date(text).toISOString();
 }
