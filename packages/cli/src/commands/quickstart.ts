@@ -183,7 +183,7 @@ query it:
   neuralpower collector --db ${dbPath} --port 7070          # serve it (HTTP + agents), dashboard at http://127.0.0.1:7070/
   neuralpower platforms --collector http://127.0.0.1:7070
   neuralpower models list --collector http://127.0.0.1:7070 --platform ${platform}
-  neuralpower predict-remote --collector http://127.0.0.1:7070 --platform ${platform} --network resnet50
+  neuralpower predict --collector http://127.0.0.1:7070 --platform ${platform} --network resnet50
   neuralpower export --collector http://127.0.0.1:7070 --platform ${platform} --format csv > measurements.csv
   curl ${collector.url}/v1/platforms/${platform}/models`);
     keepServing = args.serve;
@@ -211,7 +211,7 @@ export const quickstartCommand: CommandModule<object, QuickstartArgs> = {
         describe: 'where the database and the agent state live',
       })
       .option('port', { type: 'number', default: 7070, describe: 'collector port (a free one if taken)' })
-      .option('count', { type: 'number', default: 24, describe: 'random configurations per layer kind' })
+      .option('count', { type: 'number', default: 40, describe: 'random configurations per layer kind' })
       .option('networks', {
         type: 'string',
         default: 'alexnet,vgg16,resnet50',
