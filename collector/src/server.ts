@@ -131,9 +131,11 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       closing ??= (async () => {
         const stopped = new Promise<void>((ok) => server.close(() => ok()));
         queue.flush();
-        agents.close();
         server.closeIdleConnections();
-        await fits.close();
+        await Promise.all([agents.close(), fits.close()]);
+        // Batches that arrived during the close handshake: stored now; their acks may not reach
+        // the agent, which then resends and gets a duplicate ack.
+        queue.flush();
         await Promise.race([stopped, new Promise((ok) => setTimeout(ok, 2000).unref())]);
         server.closeAllConnections();
         db.close();

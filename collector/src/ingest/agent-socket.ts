@@ -239,10 +239,17 @@ export class AgentSocket {
     }
   }
 
-  /** Closes every agent connection (1001 going away); agents reconnect and resend unacked batches. */
-  close(): void {
+  /**
+   * Closes every agent connection with 1001 (going away) after the acks already queued on it, waits
+   * up to `graceMs` for the peers to answer, then cuts the rest. Agents reconnect and resend what
+   * was not acked.
+   */
+  async close(graceMs = 1000): Promise<void> {
     clearInterval(this.pinger);
-    for (const ws of this.conns.keys()) ws.close(1001, 'collector shutting down');
+    const open = [...this.conns.keys()];
+    const closed = open.map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve())));
+    for (const ws of open) ws.close(1001, 'collector shutting down');
+    await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
     for (const ws of this.conns.keys()) ws.terminate();
     this.conns.clear();
     this.wss.close();
