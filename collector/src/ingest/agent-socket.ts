@@ -75,7 +75,14 @@ export class AgentSocket {
       return;
     }
     const secret = bearerToken(req.headers.authorization);
-    const token = secret === null ? null : this.tokens.verify(secret);
+    let token: ReturnType<TokenStore['verify']>;
+    try {
+      token = secret === null ? null : this.tokens.verify(secret);
+    } catch (err) {
+      // The store is unavailable (e.g. shutting down): refuse rather than crash the process.
+      refuse(socket, 503, 'Service Unavailable', `cannot check the token: ${(err as Error).message}`);
+      return;
+    }
     if (token === null) {
       this.metrics.authFailures.inc();
       refuse(
