@@ -109,7 +109,9 @@ export class QueryStore {
     this.networkRecordsStmt = db.prepare<[string], MeasurementRow>(
       `SELECT * FROM measurements WHERE platform_id = ? AND type = 'network' ORDER BY id`,
     );
-    this.totalStmt = db.prepare('SELECT COUNT(*) FROM measurements').pluck();
+    // Rows are never deleted and ids are rowids (max + 1, reused after a rollback), so MAX(id) is
+    // the row count, in O(1) instead of a scan: /healthz is polled by probes.
+    this.totalStmt = db.prepare('SELECT COALESCE(MAX(id), 0) FROM measurements').pluck();
     this.exportStmt = db.prepare<Record<string, string | number | null>, MeasurementRow>(`
       SELECT * FROM measurements
       WHERE (@platform IS NULL OR platform_id = @platform)
