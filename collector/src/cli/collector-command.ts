@@ -82,13 +82,11 @@ const tokenRevoke: CommandModule<object, { db: string; token: string }> = {
   command: 'revoke <token>',
   describe: 'Revoke a token by name or id; agents using it are refused from their next connection',
   builder: (y: Argv) =>
-    y
-      .option('db', dbOption)
-      .positional('token', {
-        type: 'string',
-        demandOption: true,
-        describe: 'Token name or id',
-      }) as unknown as Argv<{
+    y.option('db', dbOption).positional('token', {
+      type: 'string',
+      demandOption: true,
+      describe: 'Token name or id',
+    }) as unknown as Argv<{
       db: string;
       token: string;
     }>,
