@@ -10,12 +10,10 @@ import {
   httpUrlOf,
   listModels,
   listPlatforms,
-  predictViaCollector,
   requestFit,
   rollbackModel,
 } from '../client/index.js';
 import type { NetworkInput } from '../predict/network-input.js';
-import type { PredictRequest, PredictResponse } from '../predict/predict-service.js';
 import { collectorOption, fmt, pct, print, printJson, table, tokenFrom, tokenOption } from './format.js';
 
 const jsonOption = { type: 'boolean' as const, default: false, describe: 'Print JSON' };
@@ -269,81 +267,3 @@ export function networkInputFromRef(ref: string): NetworkInput {
       return { paleo: json };
   }
 }
-
-export interface RemotePredictArgs {
-  collector: string;
-  platform: string;
-  network: string;
-  version?: number;
-  batch?: number;
-  json: boolean;
-}
-
-/** Prints a collector's prediction as a per-layer table with totals and uncovered layers. */
-export function printPrediction(p: PredictResponse): void {
-  print(
-    `${p.network}, batch ${p.batch}, platform ${p.platform}${p.version === null ? '' : ` (models as of version ${p.version})`}`,
-  );
-  print(
-    table(
-      ['layer', 'kind', 'runtime ms', 'power W', 'energy mJ', 'runtime %'],
-      p.layers.map((l) => [
-        l.name,
-        l.modelKind ?? l.kind,
-        fmt(l.runtimeMs),
-        fmt(l.powerW),
-        fmt(l.energyMj),
-        pct(l.runtimeShare),
-      ]),
-      new Set([2, 3, 4, 5]),
-    ),
-  );
-  const t = p.totals;
-  print(
-    `total: runtime ${fmt(t.runtimeMs)} ms${t.runtimeComplete ? '' : ' (partial)'}, ` +
-      (t.powerAvailable
-        ? `power ${fmt(t.powerW)} W, energy ${fmt(t.energyMj)} mJ${t.energyComplete ? '' : ' (partial)'}`
-        : 'power unavailable on this platform (no power models)') +
-      `; ${t.coveredLayers}/${t.layers} layers covered`,
-  );
-  for (const u of p.uncovered) print(`  uncovered: ${u.name} (${u.kind}): ${u.reason}`);
-  print(`models: ${p.models.map((m) => `${m.kind}/${m.target} v${m.version}`).join(', ')}`);
-}
-
-/** The body of `neuralpower predict --collector …`: the lead's local predict can delegate here. */
-export async function runRemotePredict(args: RemotePredictArgs): Promise<PredictResponse> {
-  const body: PredictRequest = {
-    platform: args.platform,
-    network: networkInputFromRef(args.network),
-    ...(args.version !== undefined && { version: args.version }),
-    ...(args.batch !== undefined && { batch: args.batch }),
-  };
-  const result = await predictViaCollector(httpUrlOf(args.collector), body);
-  if (args.json) printJson(result);
-  else printPrediction(result);
-  return result;
-}
-
-export const remotePredictCommand: CommandModule<object, RemotePredictArgs> = {
-  command: 'predict-remote',
-  describe:
-    "Predict a network's per-layer runtime, power and energy with a collector's models for a platform",
-  builder: (y: Argv) =>
-    y
-      .option('collector', collectorOption)
-      .option('platform', platformOption)
-      .option('network', {
-        type: 'string',
-        demandOption: true,
-        describe: 'Zoo name or file (Paleo, Keras/TF.js, ONNX, neuralpower JSON)',
-      })
-      .option('version', {
-        type: 'number',
-        describe: 'Use the models as of this platform version (default: current)',
-      })
-      .option('batch', { type: 'number', describe: 'Batch size (default: the network’s, or 1)' })
-      .option('json', jsonOption) as unknown as Argv<RemotePredictArgs>,
-  handler: async (args) => {
-    await runRemotePredict(args);
-  },
-};

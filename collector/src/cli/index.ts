@@ -3,9 +3,5 @@ export {
   modelsCommand,
   networkInputFromRef,
   platformsCommand,
-  printPrediction,
-  type RemotePredictArgs,
-  remotePredictCommand,
-  runRemotePredict,
 } from './client-commands.js';
 export { collectorCommand } from './collector-command.js';

@@ -61,11 +61,6 @@ export const commands: readonly LazyCommand[] = [
     load: async () => (await import('@neuralpower/collector')).exportCommand,
   },
   {
-    name: 'predict-remote',
-    describe: "Predict a network with a collector's models for a platform",
-    load: async () => (await import('@neuralpower/collector')).remotePredictCommand,
-  },
-  {
     name: 'agent',
     describe: 'Measure layers on this machine and stream them to a collector (probe, sweep)',
     load: async () => (await import('@neuralpower/agent/cli')).agentCommand,
