@@ -20,7 +20,7 @@ export function importNative(json: unknown, opts: NetworkOptions = {}): Network 
   try {
     input = parseShape(root['input'], 'input');
   } catch (err) {
-    if (err instanceof LayerSpecError) throw new NetworkError('(file)', err.message, err.field);
+    if (err instanceof LayerSpecError) throw new NetworkError('(file)', err.detail, err.field);
     throw err;
   }
   if (opts.input) input = [opts.input[0], opts.input[1], input[2]];
