@@ -4,6 +4,7 @@ import {
   describeLayer,
   fc,
   type LayerConfig,
+  MODEL_KINDS,
   type ModelKind,
   pool,
   type Shape,
@@ -11,24 +12,8 @@ import {
 import type { SweepRanges } from './ranges.js';
 import type { Rng } from './rng.js';
 
-/** Kinds a sweep can sample (every model kind of the core). */
-export const SAMPLE_KINDS: readonly ModelKind[] = [
-  'conv',
-  'dwconv',
-  'fc',
-  'pool',
-  'globalpool',
-  'activation',
-  'batchnorm',
-  'add',
-  'concat',
-  'dropout',
-  'lrn',
-  'flatten',
-  'reshape',
-  'softmax',
-  'pad',
-];
+/** Kinds a sweep can sample: every model kind of the core. */
+export const SAMPLE_KINDS: readonly ModelKind[] = MODEL_KINDS;
 
 const range = (rng: Rng, [lo, hi]: readonly [number, number]) => rng.int(lo, hi);
 
