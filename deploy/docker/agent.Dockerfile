@@ -40,5 +40,7 @@ RUN useradd --system --uid 10001 --home-dir /var/lib/neuralpower-agent --shell /
   && chmod 0755 /opt/neuralpower/deploy/docker/agent-entrypoint.sh
 # The durable outbox: records stay here until the collector has acknowledged them.
 VOLUME ["/var/lib/neuralpower-agent"]
+# Prometheus metrics when the sweep runs with --metrics-port 9464 --metrics-host 0.0.0.0.
+EXPOSE 9464
 USER neuralpower
 ENTRYPOINT ["/opt/neuralpower/deploy/docker/agent-entrypoint.sh"]
