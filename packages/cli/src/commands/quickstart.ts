@@ -133,12 +133,11 @@ async function measure(args: QuickstartArgs, collector: RunningCollector, token:
   say(
     `agent: ${result.measured} measured, ${result.skipped} already collected, ${result.failed} failed of ${result.planned} in ${seconds.toFixed(0)} s on ${result.platform.description}`,
   );
-  say(`power: ${result.powerDescription}`);
-  if (result.powerSource === 'none') {
-    say(
-      `power is unavailable on this machine${result.powerNote ? ` (${result.powerNote})` : ''}: showing runtime only, no power or energy is invented`,
-    );
-  }
+  say(
+    result.powerSource === 'none'
+      ? `power is unavailable on this machine (${result.powerNote ?? result.powerDescription}): showing runtime only, no power or energy is invented`
+      : `power: ${result.powerDescription}`,
+  );
   if (result.pending > 0) throw new Error(`${result.pending} records did not reach the collector`);
   return { result, predictNetworks };
 }
@@ -150,11 +149,13 @@ async function run(args: QuickstartArgs): Promise<void> {
   const stateDir = path.join(dir, 'agent');
   const collector = await startLocalCollector(dbPath, args.port);
   let keepServing = false;
+  // A fresh token per run (only hashes are stored, so an earlier run's secret is gone), revoked at
+  // the end so quickstarts leave no live credential behind.
+  const tokenName = `quickstart-${Date.now()}`;
   try {
     say(`collector: ${collector.url} (database ${dbPath})`);
-    // A fresh token per run: only its hash is stored, so an earlier run's secret is gone.
-    const { token, info } = collector.context.tokens.create(`quickstart-${Date.now()}`);
-    say(`token: ${info.name} created for the local agent`);
+    const { token } = collector.context.tokens.create(tokenName);
+    say(`token: ${tokenName} created for the local agent`);
 
     const { result, predictNetworks } = await measure(args, collector, token, stateDir);
     const platform = result.platform.id;
@@ -185,7 +186,7 @@ query it:
   neuralpower models list --collector http://127.0.0.1:7070 --platform ${platform}
   neuralpower predict --collector http://127.0.0.1:7070 --platform ${platform} --network resnet50
   neuralpower export --collector http://127.0.0.1:7070 --platform ${platform} --format csv > measurements.csv
-  curl ${collector.url}/v1/platforms/${platform}/models`);
+  curl http://127.0.0.1:7070/v1/platforms/${platform}/models`);
     keepServing = args.serve;
   } finally {
     if (keepServing) {
@@ -195,6 +196,7 @@ query it:
         process.once('SIGTERM', resolve);
       });
     }
+    collector.context.tokens.revoke(tokenName);
     await collector.close();
   }
 }
