@@ -63,16 +63,21 @@ function vgg(blocks: readonly number[]): (b: GraphBuilder) => void {
       b.add(`pool${i + 1}`, pool('max', 2));
     });
     adaptiveAvgPool(b, 'avgpool', 7);
-    b.add('flatten', { kind: 'flatten' });
-    b.add('fc6', fc(4096));
-    act(b, 'fc6/relu');
-    b.add('dropout6', { kind: 'dropout', rate: 0.5 });
-    b.add('fc7', fc(4096));
-    act(b, 'fc7/relu');
-    b.add('dropout7', { kind: 'dropout', rate: 0.5 });
-    b.add('fc8', fc(1000));
-    b.add('softmax', { kind: 'softmax' });
+    classifier(b, 4096);
   };
+}
+
+/** The VGG / OverFeat classifier: flatten, two fc → relu → dropout stages, 1000 classes, softmax. */
+function classifier(b: GraphBuilder, firstUnits: number): void {
+  b.add('flatten', { kind: 'flatten' });
+  b.add('fc6', fc(firstUnits));
+  act(b, 'fc6/relu');
+  b.add('dropout6', { kind: 'dropout', rate: 0.5 });
+  b.add('fc7', fc(4096));
+  act(b, 'fc7/relu');
+  b.add('dropout7', { kind: 'dropout', rate: 0.5 });
+  b.add('fc8', fc(1000));
+  b.add('softmax', { kind: 'softmax' });
 }
 
 /** Network-in-Network (Lin et al.) as the paper profiled it (its Paleo description, nin.json). */
@@ -120,15 +125,7 @@ function overfeat(b: GraphBuilder): void {
   b.add('conv5', conv(1024, 3));
   act(b, 'conv5/relu');
   b.add('pool5', pool('max', 2));
-  b.add('flatten', { kind: 'flatten' });
-  b.add('fc6', fc(3072));
-  act(b, 'fc6/relu');
-  b.add('dropout6', { kind: 'dropout', rate: 0.5 });
-  b.add('fc7', fc(4096));
-  act(b, 'fc7/relu');
-  b.add('dropout7', { kind: 'dropout', rate: 0.5 });
-  b.add('fc8', fc(1000));
-  b.add('softmax', { kind: 'softmax' });
+  classifier(b, 3072);
 }
 
 /** The paper's CIFAR-10 six-convolution network (its Paleo description, cifar10_6conv.json). */
