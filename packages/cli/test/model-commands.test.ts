@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseModel } from '@neuralpower/core';
+import { conv, parseModel } from '@neuralpower/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -134,37 +134,13 @@ describe('neuralpower predict', () => {
     nodes: [
       {
         name: 'conv1',
-        spec: {
-          kind: 'conv',
-          filters: 16,
-          kernelH: 3,
-          kernelW: 3,
-          strideH: 1,
-          strideW: 1,
-          padding: 'SAME',
-          dilationH: 1,
-          dilationW: 1,
-          groups: 1,
-          bias: true,
-        },
+        spec: conv(16, 3),
         parents: [],
       },
       { name: 'relu1', spec: { kind: 'activation', fn: 'relu' }, parents: ['conv1'] },
       {
         name: 'conv2',
-        spec: {
-          kind: 'conv',
-          filters: 12,
-          kernelH: 3,
-          kernelW: 3,
-          strideH: 1,
-          strideW: 1,
-          padding: 'SAME',
-          dilationH: 1,
-          dilationW: 1,
-          groups: 1,
-          bias: true,
-        },
+        spec: conv(12, 3),
         parents: ['relu1'],
       },
     ],
