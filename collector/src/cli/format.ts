@@ -1,4 +1,7 @@
-/** Small output helpers shared by the collector's commands (the CLI package cannot be imported: cycle). */
+/**
+ * Plain-text output helpers of every command: the collector's own and, through the
+ * `@neuralpower/collector/format` export (light: no server code), the CLI package's.
+ */
 
 export function table(
   head: readonly string[],

@@ -1,3 +1,4 @@
+import { fmt, pct } from '@neuralpower/collector/format';
 import {
   type FitReport,
   fitLayerModel,
@@ -11,7 +12,6 @@ import {
 import { DATASET_FORMATS, type DatasetFormat, loadDataset, trainingRows } from '@neuralpower/datasets';
 import type { Argv, CommandModule } from 'yargs';
 import { writeModelFile } from './model-files.js';
-import { num, pct } from './text-table.js';
 
 interface FitArgs {
   data: string;
@@ -59,9 +59,9 @@ function reportText(kind: ModelKind, target: Target, report: FitReport): string[
   return [
     `${kind} ${target} model: ${report.n} rows, ${report.folds}-fold cross-validation (seed ${report.seed})`,
     `objective: ${report.objective}${report.objectiveMode === 'auto' ? ` (auto; out-of-fold RMSPE ${byObjective})` : ''}`,
-    `lambda: ${num(report.lambda)} (${report.selection === 'min' ? 'minimum CV error' : 'one standard error'})`,
+    `lambda: ${fmt(report.lambda)} (${report.selection === 'min' ? 'minimum CV error' : 'one standard error'})`,
     `model size: ${report.modelSize} (${report.nonZeroTerms} of ${report.candidateTerms} terms + intercept)`,
-    `out-of-fold: RMSPE ${pct(report.rmspe)}, RMSE ${num(report.rmse)} ${unit}, MAPE ${pct(report.mape)}, within ±10 % ${pct(report.within10Pct)}`,
+    `out-of-fold: RMSPE ${pct(report.rmspe)}, RMSE ${fmt(report.rmse)} ${unit}, MAPE ${pct(report.mape)}, within ±10 % ${pct(report.within10Pct)}`,
   ];
 }
 

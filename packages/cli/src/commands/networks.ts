@@ -1,3 +1,4 @@
+import { table } from '@neuralpower/collector/format';
 import { listZoo, loadNetwork, type NetworkSummary, summarizeNetwork } from '@neuralpower/networks';
 import type { Argv, CommandModule } from 'yargs';
 
@@ -20,17 +21,6 @@ export function parseInputSize(text: string): [number, number] {
 }
 
 const dims = (s: readonly number[]) => s.join('x');
-
-/** Plain fixed-width table; the last column is left unpadded. */
-function table(head: string[], rows: string[][], right: ReadonlySet<number>): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (right.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
 
 const count = (n: number) => n.toLocaleString('en-US');
 

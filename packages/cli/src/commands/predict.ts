@@ -1,8 +1,9 @@
+import { fmt, pct, table } from '@neuralpower/collector/format';
 import { DEFAULT_RUNTIME_FLOOR_MS, type NetworkPrediction, predictNetwork } from '@neuralpower/core';
 import { loadNetwork } from '@neuralpower/networks';
 import type { Argv, CommandModule } from 'yargs';
 import { modelSetOf, readModels } from './model-files.js';
-import { num, pct, textTable } from './text-table.js';
+import { parseInputSize } from './networks.js';
 
 interface PredictArgs {
   models?: string[];
@@ -16,39 +17,29 @@ interface PredictArgs {
   json: boolean;
 }
 
-function inputSize(text: string): [number, number] {
-  const m = /^\s*(\d+)\s*(?:[xX×,]\s*(\d+))?\s*$/.exec(text);
-  const h = m ? Number(m[1]) : Number.NaN;
-  const w = m?.[2] !== undefined ? Number(m[2]) : h;
-  if (!Number.isInteger(h) || !Number.isInteger(w) || h <= 0 || w <= 0) {
-    throw new Error(`--input must be HxW with positive integers, e.g. 224x224 (got ${JSON.stringify(text)})`);
-  }
-  return [h, w];
-}
-
-const opt = (v: number | null, f: (x: number) => string = num) => (v === null ? '-' : f(v));
+const opt = (v: number | null, f: (x: number) => string = fmt) => (v === null ? '-' : f(v));
 
 export function predictionText(p: NetworkPrediction): string {
   const rows = p.layers.map((l) => [
     l.name,
     l.modelKind ?? l.kind,
-    l.runtimeMs === null ? '-' : `${num(l.runtimeMs)}${l.runtimeFloored ? '*' : ''}`,
+    l.runtimeMs === null ? '-' : `${fmt(l.runtimeMs)}${l.runtimeFloored ? '*' : ''}`,
     opt(l.powerW),
     opt(l.energyMj),
     opt(l.runtimeShare, (s) => pct(s)),
     opt(l.energyShare, (s) => pct(s)),
   ]);
   const t = p.totals;
-  rows.push(['total', '', num(t.runtimeMs), opt(t.powerW), opt(t.energyMj), '', '']);
+  rows.push(['total', '', fmt(t.runtimeMs), opt(t.powerW), opt(t.energyMj), '', '']);
   const lines = [
     `${p.network}: batch ${p.batch}, ${t.layers} layers, ${t.coveredLayers} fully covered`,
-    textTable(
+    table(
       ['layer', 'kind', 'runtime ms', 'power W', 'energy mJ', 'runtime', 'energy'],
       rows,
       new Set([2, 3, 4, 5, 6]),
     ),
-    `runtime ${num(t.runtimeMs)} ms, power ${t.powerW === null ? 'unavailable' : `${num(t.powerW)} W`}, energy ${
-      t.energyMj === null ? 'unavailable' : `${num(t.energyMj)} mJ`
+    `runtime ${fmt(t.runtimeMs)} ms, power ${t.powerW === null ? 'unavailable' : `${fmt(t.powerW)} W`}, energy ${
+      t.energyMj === null ? 'unavailable' : `${fmt(t.energyMj)} mJ`
     } per batch of ${p.batch}`,
   ];
   if (!t.powerAvailable)
@@ -86,7 +77,7 @@ async function predictRemote(args: PredictArgs, collector: string): Promise<void
     runtimeFloorMs: args.runtimeFloorMs,
     ...(args.version !== undefined ? { version: args.version } : {}),
     ...(args.batch !== undefined ? { batch: args.batch } : {}),
-    ...(args.input !== undefined ? { input: inputSize(args.input) } : {}),
+    ...(args.input !== undefined ? { input: parseInputSize(args.input) } : {}),
   });
   if (args.json) {
     process.stdout.write(`${JSON.stringify(prediction, null, 2)}\n`);
@@ -151,7 +142,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     const models = modelSetOf(await readModels(args.models));
     const network = await loadNetwork(args.network, {
       ...(args.batch !== undefined ? { batch: args.batch } : {}),
-      ...(args.input !== undefined ? { input: inputSize(args.input) } : {}),
+      ...(args.input !== undefined ? { input: parseInputSize(args.input) } : {}),
     });
     const prediction = predictNetwork(network, models, { runtimeFloorMs: args.runtimeFloorMs });
     if (args.json) {

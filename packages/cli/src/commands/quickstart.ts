@@ -18,9 +18,9 @@ import {
   startCollector,
   type ValidationEntry,
 } from '@neuralpower/collector';
+import { fmt, pct, table } from '@neuralpower/collector/format';
 import type { Argv, CommandModule } from 'yargs';
 import { predictionText } from './predict.js';
-import { num, pct, textTable } from './text-table.js';
 
 interface QuickstartArgs {
   dir: string;
@@ -59,10 +59,10 @@ function modelsText(listing: ModelListing): string {
       String(r.n ?? v?.trainingRows ?? '-'),
       String(r.modelSize ?? '-'),
       typeof r.rmspe === 'number' ? pct(r.rmspe) : '-',
-      typeof r.rmse === 'number' ? num(r.rmse) : '-',
+      typeof r.rmse === 'number' ? fmt(r.rmse) : '-',
     ];
   });
-  return textTable(
+  return table(
     ['kind', 'target', 'version', 'rows', 'size', 'CV RMSPE', 'CV RMSE'],
     rows,
     new Set([2, 3, 4, 5, 6]),
@@ -76,14 +76,14 @@ function validationText(entries: readonly ValidationEntry[]): string {
     rows.push([
       e.network,
       String(e.batch),
-      num(e.measured.runtimeMs),
-      latest ? num(latest.runtimeMs) : '-',
+      fmt(e.measured.runtimeMs),
+      latest ? fmt(latest.runtimeMs) : '-',
       latest ? `${latest.runtimeErrorPct.toFixed(1)} %` : (e.error ?? '-'),
-      e.measured.powerW === null ? 'unavailable' : num(e.measured.powerW),
-      latest?.powerW == null ? '-' : num(latest.powerW),
+      e.measured.powerW === null ? 'unavailable' : fmt(e.measured.powerW),
+      latest?.powerW == null ? '-' : fmt(latest.powerW),
     ]);
   }
-  return textTable(
+  return table(
     ['network', 'batch', 'measured ms', 'predicted ms', 'error', 'measured W', 'predicted W'],
     rows,
     new Set([1, 2, 3, 4, 5, 6]),
