@@ -12,9 +12,10 @@ import { DEFAULT_MEASURE, type MeasureOptions, measureIdlePower, measureWork } f
 import { DEFAULT_TIMING, type TimingOptions } from './bench/timing.js';
 import type { GpuInfo } from './discovery/gpu.js';
 import { type PlatformProbe, probePlatform } from './discovery/probe.js';
+import type { EngineChoice } from './engine/choices.js';
 import type { Engine } from './engine/engine.js';
-import type { TfjsBackendChoice } from './engine/tfjs/backends.js';
-import { TfjsEngine } from './engine/tfjs/index.js';
+import { createEngine } from './engine/registry.js';
+import type { TorchEngineOptions } from './engine/torch/index.js';
 import { createLogger, type Logger } from './log.js';
 import { AgentMetrics } from './metrics/metrics.js';
 import { type MetricsAddress, type MetricsServer, serveMetrics } from './metrics/server.js';
@@ -36,7 +37,10 @@ export interface RunAgentOptions {
   readonly token?: string;
   /** GPU index to measure on; default the first GPU found (or the CPU when there is none). */
   readonly gpu?: number;
-  readonly backend?: TfjsBackendChoice;
+  /** Engine: `auto`, `torch`, or a tfjs backend. */
+  readonly backend?: EngineChoice;
+  /** Torch worker settings (python, device, precision, cudnn.benchmark). */
+  readonly torch?: TorchEngineOptions;
   readonly power?: PowerChoice;
   /** Power sampling interval (default 50 ms, down to 1). */
   readonly intervalMs?: number;
@@ -181,7 +185,16 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
     }
     const agentId =
       options.agentId ?? outbox.agentId(() => `${os.hostname()}/${randomBytes(4).toString('hex')}`);
-    engine = await TfjsEngine.create(options.backend ?? 'auto');
+    engine = await createEngine(options.backend ?? 'auto', {
+      nvidiaGpu: gpu !== undefined,
+      torch: {
+        ...options.torch,
+        ...(gpu && options.torch?.cudaVisibleDevice === undefined
+          ? { cudaVisibleDevice: gpu.uuid ?? String(gpu.index) }
+          : {}),
+      },
+      onNote: note,
+    });
     for (const n of engine.notes) log.info({ backend: engine.identity.backend }, n);
     if (gpu && engine.device !== 'gpu') {
       note(

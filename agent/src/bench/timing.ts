@@ -1,5 +1,6 @@
 import { nowMs, yieldToEventLoop } from '../clock.js';
 import type { PreparedWork } from '../engine/engine.js';
+import { timeInEngine } from './engine-timing.js';
 import { type RuntimeSummary, summarise } from './stats.js';
 
 export interface TimingOptions {
@@ -43,6 +44,8 @@ export async function timeWork(
   work: PreparedWork,
   options: TimingOptions = DEFAULT_TIMING,
 ): Promise<TimingResult> {
+  // Engines in another process (torch) run the loop themselves: no pipe round trip per run.
+  if (work.timeBlocks) return timeInEngine({ timeBlocks: work.timeBlocks.bind(work) }, options);
   const start = nowMs();
   const overBudget = () => nowMs() - start > options.budgetMs;
   let warmups = 0;

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ModelKind } from '@neuralpower/core';
 import type { Argv } from 'yargs';
-import { TFJS_BACKENDS, type TfjsBackendChoice } from '../engine/tfjs/choices.js';
+import { ENGINE_CHOICES, type EngineChoice, TORCH_DEVICES, TORCH_PRECISIONS } from '../engine/choices.js';
 import { POWER_CHOICES, type PowerChoice } from '../power/registry.js';
 import type { RunAgentOptions } from '../run.js';
 import { checkSweepOptions, DEFAULT_SWEEP, type SweepOptions } from '../sweep/plan.js';
@@ -14,7 +14,11 @@ export interface AgentArgs {
   token?: string;
   gpu?: string;
   'state-dir': string;
-  backend: TfjsBackendChoice;
+  backend: EngineChoice;
+  python?: string;
+  'torch-device': (typeof TORCH_DEVICES)[number];
+  precision: (typeof TORCH_PRECISIONS)[number];
+  'cudnn-benchmark': boolean;
   power: PowerChoice;
   'interval-ms': number;
   warmup: number;
@@ -60,7 +64,27 @@ export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
       default: DEFAULT_STATE_DIR,
       describe: 'outbox database and sweep progress',
     })
-    .option('backend', { choices: TFJS_BACKENDS, default: 'auto' as const, describe: 'tfjs backend' })
+    .option('backend', {
+      choices: ENGINE_CHOICES,
+      default: 'auto' as const,
+      describe: 'engine: torch (PyTorch worker) or a tfjs backend; auto tries torch on CUDA first',
+    })
+    .option('python', { type: 'string', describe: 'python with torch for --backend torch (default python3)' })
+    .option('torch-device', {
+      choices: TORCH_DEVICES,
+      default: 'cuda' as const,
+      describe: 'where the torch engine runs (cpu only when asked for)',
+    })
+    .option('precision', {
+      choices: TORCH_PRECISIONS,
+      default: 'fp32' as const,
+      describe: 'torch precision (fp32 has TF32 off)',
+    })
+    .option('cudnn-benchmark', {
+      type: 'boolean',
+      default: true,
+      describe: 'torch cudnn.benchmark (--no-cudnn-benchmark to turn off)',
+    })
     .option('power', { choices: POWER_CHOICES, default: 'auto' as const, describe: 'power source' })
     .option('interval-ms', { type: 'number', default: 50, describe: 'power sampling interval (≥ 1)' })
     .option('warmup', { type: 'number', default: 10, describe: 'untimed warm-up runs per configuration' })
@@ -206,6 +230,12 @@ export function runOptionsFromArgs(a: AgentArgs, withSweep: boolean): Omit<RunAg
     ...(token ? { token } : {}),
     ...(gpu !== undefined ? { gpu } : {}),
     backend: a.backend,
+    torch: {
+      device: a['torch-device'],
+      precision: a.precision,
+      cudnnBenchmark: a['cudnn-benchmark'],
+      ...(a.python ? { python: a.python } : {}),
+    },
     power: a.power,
     intervalMs: positiveInt('interval-ms', a['interval-ms']),
     timing: {

@@ -12,6 +12,11 @@ export interface EngineIdentity {
   readonly backend: string;
   /** the engine's version string, e.g. `4.22.0` */
   readonly version: string;
+  /**
+   * Further settings that change the numbers (torch: CUDA/cuDNN versions, precision,
+   * cudnn.benchmark, SM count, memory). Part of the id only when present, so older ids stay.
+   */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 export interface GpuPlatformInput {
@@ -66,9 +71,15 @@ export function fnv1a64(text: string): string {
   return hash.toString(16).padStart(16, '0');
 }
 
+/** `|key=value;…` in key order, or nothing when the engine has no settings. */
+function settingsText(engine: EngineIdentity): string {
+  const entries = Object.entries(engine.settings ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return entries.length ? `|${entries.map(([k, v]) => `${norm(k)}=${norm(v)}`).join(';')}` : '';
+}
+
 /** The canonical text the id hashes; exposed so tests and docs can show what goes in. */
 export function platformCanonicalText(input: PlatformInput): string {
-  const engine = `${norm(input.engine.name).toLowerCase()}|${norm(input.engine.backend).toLowerCase()}|${norm(input.engine.version)}`;
+  const engine = `${norm(input.engine.name).toLowerCase()}|${norm(input.engine.backend).toLowerCase()}|${norm(input.engine.version)}${settingsText(input.engine)}`;
   if (input.kind === 'gpu') {
     return `gpu|${norm(input.gpuName)}|${norm(input.driverVersion)}|${roundWatts(input.enforcedPowerLimitW)}|${engine}`;
   }
@@ -77,7 +88,10 @@ export function platformCanonicalText(input: PlatformInput): string {
 
 export function platformFingerprint(input: PlatformInput): PlatformFingerprint {
   const id = `${input.kind}-${fnv1a64(platformCanonicalText(input))}`;
-  const engine = `${norm(input.engine.name)} ${norm(input.engine.version)}/${norm(input.engine.backend)}`;
+  const settings = Object.entries(input.engine.settings ?? {});
+  const engine = `${norm(input.engine.name)} ${norm(input.engine.version)}/${norm(input.engine.backend)}${
+    settings.length ? ` (${settings.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''
+  }`;
   const description =
     input.kind === 'gpu'
       ? `${norm(input.gpuName)} · driver ${norm(input.driverVersion)} · ${

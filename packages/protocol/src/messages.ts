@@ -7,7 +7,12 @@ import { MAX_RECORDS_PER_BATCH } from './version.js';
 
 const text = (max: number) => z.string().min(1).max(max);
 
-const engineSchema = z.object({ name: text(100), backend: text(100), version: text(100) });
+const engineSchema = z.object({
+  name: text(100),
+  backend: text(100),
+  version: text(100),
+  settings: z.record(text(50), text(200)).optional(),
+});
 
 export const platformInputSchema = z.discriminatedUnion('kind', [
   z.object({
