@@ -59,6 +59,8 @@ export interface RunAgentOptions {
   /** Append every record as a JSON line. */
   readonly outFile?: string;
   readonly nvidiaSmiCommand?: string;
+  /** libnvidia-ml path for the nvml power source (default `libnvidia-ml.so.1`). */
+  readonly nvmlLibrary?: string;
   readonly powercapRoot?: string;
   readonly probeTimeoutMs?: number;
   /** Reuse a probe already made (the CLI's `--gpu all` parent). */
@@ -211,6 +213,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       raplZones: probe.raplZones,
       intervalMs,
       ...(options.nvidiaSmiCommand ? { nvidiaSmiCommand: options.nvidiaSmiCommand } : {}),
+      ...(options.nvmlLibrary ? { nvmlLibrary: options.nvmlLibrary } : {}),
       onWarning: (m) => log.warn(m),
     });
     sampler = power.sampler;

@@ -2,6 +2,7 @@ import type { LayerRecord, Power } from '@neuralpower/protocol';
 import { nowMs, sleep, yieldToEventLoop } from '../clock.js';
 import { throttleReasonNames } from '../discovery/gpu.js';
 import type { PreparedWork } from '../engine/engine.js';
+import { energyTrials } from '../power/nvml/trials.js';
 import type { PowerSampler, PowerSourceName } from '../power/sampler.js';
 import { DEFAULT_TIMING, type TimingOptions, type TimingResult, timeWork } from './timing.js';
 
@@ -35,10 +36,14 @@ function median(values: number[]): number | undefined {
   return s[s.length >> 1];
 }
 
-const PROTOCOL_SOURCES: Record<Exclude<PowerSourceName, 'none'>, 'nvidia-smi' | 'rapl'> = {
+const PROTOCOL_SOURCES: Record<Exclude<PowerSourceName, 'none'>, 'nvidia-smi' | 'nvml' | 'rapl'> = {
   'nvidia-smi': 'nvidia-smi',
+  nvml: 'nvml',
   rapl: 'rapl',
 };
+
+/** NVML energy-counter trials (power/nvml/trials.ts): 3 trials, rise time ≥ 200 ms dropped. */
+const NVML_TRIALS = 3;
 
 /**
  * Times a prepared layer, then (when a power source exists) runs it back to back over a window
@@ -57,38 +62,74 @@ export async function measureWork(
   let state: Pick<LayerRecord, 'clocks' | 'temperatureC' | 'throttleReasons'> = {};
   if (sampler.source !== 'none') {
     const windowMs = options.powerWindowMs ?? defaultPowerWindowMs(sampler.intervalMs);
-    // Yield to the event loop every few ms so samples are stamped when they arrive (CPU backends
-    // block the thread); rarely enough that the device stays busy (< ~5 % idle).
-    const yieldEveryMs = Math.max(0.25, Math.min(5, sampler.intervalMs / 4));
-    await yieldToEventLoop();
-    const t0 = nowMs();
-    let lastYield = t0;
-    // Bounded by the window length: each pass is at most one configuration's runtime.
-    while (nowMs() - t0 < windowMs) {
-      work.run();
-      await work.synchronise();
-      if (nowMs() - lastYield >= yieldEveryMs) {
-        await yieldToEventLoop();
-        lastYield = nowMs();
-      }
-    }
-    const t1 = nowMs();
-    const w = await sampler.window({ t0Ms: t0, t1Ms: t1, minSamples: options.minSamples });
-    if (w) {
-      const interval = sampler.achievedIntervalMs();
-      power = {
-        meanW: w.meanPowerW,
-        samples: w.samples,
-        windowMs: t1 - t0,
-        source: PROTOCOL_SOURCES[sampler.source],
-        minW: w.minPowerW,
-        maxW: w.maxPowerW,
-        ...(options.idleW !== undefined ? { idleW: options.idleW } : {}),
-        ...(interval !== undefined && interval > 0 ? { intervalMs: interval } : {}),
-        lowSampleCount: w.lowSamples,
-      };
+    let t0: number;
+    let t1: number;
+    if (sampler.source === 'nvml') {
+      // Energy counter: windows of ≥ max(1 s, 32 runs), several trials, rise time dropped.
+      const period = sampler.achievedIntervalMs() ?? sampler.intervalMs;
+      const trials = await energyTrials(work, sampler, {
+        windowMs: Math.max(windowMs, 1000, 32 * timing.meanMs),
+        minRuns: 32,
+        trials: NVML_TRIALS,
+        riseMs: Math.max(200, 2 * period),
+        minSamples: options.minSamples,
+        maxDelayMs: Math.max(period, 10),
+      });
+      t0 = trials?.t0Ms ?? 0;
+      t1 = trials?.t1Ms ?? 0;
+      if (trials) {
+        power = {
+          meanW: trials.meanW,
+          samples: trials.samples,
+          windowMs: trials.windowMs,
+          source: 'nvml',
+          minW: trials.minW,
+          maxW: trials.maxW,
+          ...(options.idleW !== undefined ? { idleW: options.idleW } : {}),
+          ...(period > 0 ? { intervalMs: period } : {}),
+          lowSampleCount: trials.lowSampleCount,
+        };
+      } else powerNote = 'no NVML energy-counter update covered the power windows';
     } else {
-      powerNote = `no ${sampler.source} sample covered the ${Math.round(t1 - t0)} ms power window`;
+      // Yield to the event loop every few ms so samples are stamped when they arrive (CPU backends
+      // block the thread); rarely enough that the device stays busy (< ~5 % idle).
+      const yieldEveryMs = Math.max(0.25, Math.min(5, sampler.intervalMs / 4));
+      await yieldToEventLoop();
+      if (work.runBackToBack) {
+        const w = await work.runBackToBack(windowMs, 1);
+        t0 = w.t0Ms;
+        t1 = w.t1Ms;
+      } else {
+        t0 = nowMs();
+        let lastYield = t0;
+        // Bounded by the window length: each pass is at most one configuration's runtime.
+        while (nowMs() - t0 < windowMs) {
+          work.run();
+          await work.synchronise();
+          if (nowMs() - lastYield >= yieldEveryMs) {
+            await yieldToEventLoop();
+            lastYield = nowMs();
+          }
+        }
+        t1 = nowMs();
+      }
+      const w = await sampler.window({ t0Ms: t0, t1Ms: t1, minSamples: options.minSamples });
+      if (w) {
+        const interval = sampler.achievedIntervalMs();
+        power = {
+          meanW: w.meanPowerW,
+          samples: w.samples,
+          windowMs: t1 - t0,
+          source: PROTOCOL_SOURCES[sampler.source],
+          minW: w.minPowerW,
+          maxW: w.maxPowerW,
+          ...(options.idleW !== undefined ? { idleW: options.idleW } : {}),
+          ...(interval !== undefined && interval > 0 ? { intervalMs: interval } : {}),
+          lowSampleCount: w.lowSamples,
+        };
+      } else {
+        powerNote = `no ${sampler.source} sample covered the ${Math.round(t1 - t0)} ms power window`;
+      }
     }
     const readings = sampler.readings(t0, t1);
     const sm = median(readings.flatMap((r) => (r.smClockMHz !== undefined ? [r.smClockMHz] : [])));

@@ -2,10 +2,11 @@ import type { GpuInfo } from '../discovery/gpu.js';
 import type { RaplZone } from '../discovery/rapl.js';
 import { NoPowerSampler } from './none/index.js';
 import { NvidiaSmiSampler } from './nvidia-smi/index.js';
+import { NvmlSampler } from './nvml/index.js';
 import { RaplSampler } from './rapl/index.js';
 import type { PowerSampler } from './sampler.js';
 
-export const POWER_CHOICES = ['auto', 'nvidia-smi', 'rapl', 'none'] as const;
+export const POWER_CHOICES = ['auto', 'nvml', 'nvidia-smi', 'rapl', 'none'] as const;
 export type PowerChoice = (typeof POWER_CHOICES)[number];
 
 export interface PowerContext {
@@ -15,6 +16,8 @@ export interface PowerContext {
   readonly raplZones: readonly RaplZone[];
   readonly intervalMs: number;
   readonly nvidiaSmiCommand?: string;
+  /** libnvidia-ml path (default `$NEURALPOWER_NVML_LIBRARY` or `libnvidia-ml.so.1`). */
+  readonly nvmlLibrary?: string;
   readonly onWarning?: (message: string) => void;
 }
 
@@ -38,6 +41,16 @@ export function createPowerSampler(
       ...(ctx.onWarning ? { onWarning: ctx.onWarning } : {}),
     });
   };
+  const nvml = () => {
+    if (!ctx.gpu) throw new Error('power source nvml needs a GPU, and none was found');
+    return new NvmlSampler({
+      gpuIndex: ctx.gpu.index,
+      // The counter moves on its own period; polling often stamps each move close to when it happened.
+      intervalMs: Math.min(ctx.intervalMs, 5),
+      ...(ctx.nvmlLibrary ? { library: ctx.nvmlLibrary } : {}),
+      ...(ctx.onWarning ? { onWarning: ctx.onWarning } : {}),
+    });
+  };
   const rapl = () => {
     const readable = ctx.raplZones.filter((z) => z.readable);
     if (readable.length === 0) {
@@ -53,12 +66,26 @@ export function createPowerSampler(
   switch (choice) {
     case 'nvidia-smi':
       return { sampler: nvidia() };
+    case 'nvml':
+      try {
+        return { sampler: nvml() };
+      } catch (err) {
+        throw new Error(`power source nvml is not usable: ${(err as Error).message}`);
+      }
     case 'rapl':
       return { sampler: rapl() };
     case 'none':
       return { sampler: new NoPowerSampler('power disabled (--power none)') };
     case 'auto': {
-      if (device === 'gpu' && ctx.gpu) return { sampler: nvidia() };
+      if (device === 'gpu' && ctx.gpu) {
+        // NVML's energy counter first; nvidia-smi when the library does not load.
+        try {
+          return { sampler: nvml() };
+        } catch (err) {
+          ctx.onWarning?.(`NVML not used (${(err as Error).message}); sampling with nvidia-smi`);
+          return { sampler: nvidia() };
+        }
+      }
       if (device === 'cpu') {
         try {
           return { sampler: rapl() };

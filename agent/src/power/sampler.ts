@@ -2,7 +2,7 @@ import { nowMs, sleep } from '../clock.js';
 import type { GpuReading } from '../discovery/gpu.js';
 import { achievedInterval, type PowerSample, type PowerWindow, windowStats } from './window.js';
 
-export type PowerSourceName = 'nvidia-smi' | 'rapl' | 'none';
+export type PowerSourceName = 'nvidia-smi' | 'nvml' | 'rapl' | 'none';
 
 /** A power sample plus whatever else the source read at the same moment (clocks, temperature…). */
 export interface SourceSample extends PowerSample {
