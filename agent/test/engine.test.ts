@@ -1,13 +1,4 @@
-import {
-  buildNetwork,
-  conv,
-  describeLayer,
-  fc,
-  type LayerConfig,
-  type LayerSpec,
-  pool,
-  type Shape,
-} from '@neuralpower/core';
+import { buildNetwork, conv, describeLayer, fc, type LayerConfig, pool } from '@neuralpower/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timeWork } from '../src/bench/timing.js';
 import { TfjsEngine } from '../src/engine/tfjs/index.js';
