@@ -141,7 +141,7 @@ describe('systemd units', () => {
 
 // ---------------------------------------------------------------- Docker
 
-const dockerfiles = ['agent.Dockerfile', 'collector.Dockerfile'] as const;
+const dockerfiles = ['agent.Dockerfile', 'agent-torch.Dockerfile', 'collector.Dockerfile'] as const;
 
 function lint(text: string): string[] {
   return lintDockerfile(text, {}).map((d) => `line ${d.range.start.line + 1}: ${d.message}`);
@@ -194,6 +194,18 @@ describe('Dockerfiles', () => {
     expect(env.join(' ')).toMatch(/NVIDIA_DRIVER_CAPABILITIES=compute,utility/);
     expect(steps.filter((s) => s.keyword === 'USER').at(-1)?.args).toBe('neuralpower');
     expect(steps.filter((s) => s.keyword === 'ENTRYPOINT').at(-1)?.args).toContain('agent-entrypoint.sh');
+  });
+
+  it('the torch agent image runs on a CUDA build of PyTorch and measures with torch + NVML', () => {
+    const steps = instructions(read('docker/agent-torch.Dockerfile'));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile build argument, not a JS template.
+    expect(steps.filter((s) => s.keyword === 'FROM').at(-1)?.args).toBe('${TORCH_IMAGE}');
+    expect(steps.find((s) => s.keyword === 'ARG' && s.args.startsWith('TORCH_IMAGE='))?.args).toMatch(
+      /cuda12/,
+    );
+    expect(steps.some((s) => s.keyword === 'RUN' && s.args.includes('torch.version.cuda'))).toBe(true);
+    expect(steps.filter((s) => s.keyword === 'USER').at(-1)?.args).toBe('neuralpower');
+    expect(steps.filter((s) => s.keyword === 'CMD').at(-1)?.args).toContain('"torch"');
   });
 
   it('the agent entrypoint parses and refuses to start without a collector URL and token', () => {
