@@ -1,5 +1,5 @@
 /**
- * @neuralpower/agent: GPU/CPU discovery, power samplers, TF.js layer benchmarks, sweeps and the
+ * @neuralpower/agent: GPU/CPU discovery, power samplers, torch and TF.js layer benchmarks, sweeps and the
  * durable outbox that streams records to a collector.
  */
 export { type Measured, type MeasureOptions, measureIdlePower, measureWork } from './bench/measure.js';
@@ -10,15 +10,30 @@ export type { GpuInfo, GpuReading } from './discovery/gpu.js';
 export { probeNvidiaSmi } from './discovery/nvidia-smi.js';
 export { type PlatformProbe, probePlatform } from './discovery/probe.js';
 export { discoverRaplZones, type RaplZone } from './discovery/rapl.js';
-export type { Engine, PreparedWork } from './engine/engine.js';
+export { ENGINE_CHOICES, type EngineChoice } from './engine/choices.js';
+export type {
+  BackToBackWindow,
+  BlockTimingRequest,
+  BlockTimingResult,
+  Engine,
+  PreparedWork,
+} from './engine/engine.js';
+export { createEngine, type EngineContext } from './engine/registry.js';
 export { availableBackends, TFJS_BACKENDS, type TfjsBackendChoice } from './engine/tfjs/backends.js';
 export { TfjsEngine } from './engine/tfjs/index.js';
+export {
+  TORCH_DEVICES,
+  TORCH_PRECISIONS,
+  TorchEngine,
+  type TorchEngineOptions,
+} from './engine/torch/index.js';
 export { createLogger, type Logger, silentLogger } from './log.js';
 export { AgentMetrics, type ConfigurationOutcome, type MetricsSources } from './metrics/metrics.js';
 export { type MetricsAddress, type MetricsServer, serveMetrics } from './metrics/server.js';
 export { Outbox } from './outbox/outbox.js';
 export { declarePlatform } from './platform.js';
 export { createPowerSampler, POWER_CHOICES, type PowerChoice } from './power/registry.js';
+export { NvmlSampler } from './power/nvml/index.js';
 export type { PowerSampler, PowerSourceName } from './power/sampler.js';
 export type { PowerWindow } from './power/window.js';
 export { type RunAgentOptions, type RunAgentResult, runAgent } from './run.js';

@@ -82,6 +82,25 @@ describe('platformFingerprint', () => {
     expect(cpu.id).toMatch(/^cpu-[0-9a-f]{16}$/);
     expect(cpu.description).toBe('AMD EPYC 7B13 · tfjs 4.22.0/wasm');
   });
+  it('includes engine settings (torch: precision, CUDA, cuDNN…) in any order; none keeps the old id', () => {
+    const torch = { name: 'torch', backend: 'cuda', version: '2.5.1+cu124' };
+    const a = platformFingerprint({
+      ...gpu,
+      engine: { ...torch, settings: { precision: 'fp32', cuda: '12.4' } },
+    });
+    const b = platformFingerprint({
+      ...gpu,
+      engine: { ...torch, settings: { cuda: '12.4', precision: 'fp32' } },
+    });
+    const tf32 = platformFingerprint({
+      ...gpu,
+      engine: { ...torch, settings: { cuda: '12.4', precision: 'tf32' } },
+    });
+    expect(a.id).toBe(b.id);
+    expect(tf32.id).not.toBe(a.id);
+    expect(a.description).toContain('torch 2.5.1+cu124/cuda (precision fp32, cuda 12.4)');
+    expect(platformFingerprint({ ...gpu, engine: { ...gpu.engine, settings: {} } }).id).toBe(platform.id);
+  });
 });
 
 describe('parseClientMessage', () => {
