@@ -32,8 +32,8 @@ export { AgentMetrics, type ConfigurationOutcome, type MetricsSources } from './
 export { type MetricsAddress, type MetricsServer, serveMetrics } from './metrics/server.js';
 export { Outbox } from './outbox/outbox.js';
 export { declarePlatform } from './platform.js';
-export { createPowerSampler, POWER_CHOICES, type PowerChoice } from './power/registry.js';
 export { NvmlSampler } from './power/nvml/index.js';
+export { createPowerSampler, POWER_CHOICES, type PowerChoice } from './power/registry.js';
 export type { PowerSampler, PowerSourceName } from './power/sampler.js';
 export type { PowerWindow } from './power/window.js';
 export { type RunAgentOptions, type RunAgentResult, runAgent } from './run.js';

@@ -57,7 +57,9 @@ describe('torch engine in a sweep', () => {
     expect(result.failed).toBe(1);
     expect(result.measured).toBe(result.planned - 1);
     expect(result.pending).toBe(0);
-    const stored = c.context.db.prepare('SELECT type, COUNT(*) AS n FROM measurements GROUP BY type').all() as {
+    const stored = c.context.db
+      .prepare('SELECT type, COUNT(*) AS n FROM measurements GROUP BY type')
+      .all() as {
       type: string;
       n: number;
     }[];
