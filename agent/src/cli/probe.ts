@@ -8,6 +8,23 @@ interface ProbeArgs {
   'timeout-ms': number;
 }
 
+/** Whether the torch engine starts on CUDA here (tried only where nvidia-smi found a GPU). */
+async function torchOnCuda(gpuFound: boolean): Promise<{ available: boolean; note: string }> {
+  if (!gpuFound)
+    return {
+      available: false,
+      note: 'not tried: no NVIDIA GPU (--backend torch --torch-device cpu runs it on the CPU)',
+    };
+  const { TorchEngine } = await import('../engine/torch/index.js');
+  try {
+    const engine = await TorchEngine.create({ device: 'cuda' });
+    await engine.dispose();
+    return { available: true, note: engine.notes.join('; ') };
+  } catch (err) {
+    return { available: false, note: (err as Error).message };
+  }
+}
+
 export const probeCommand: CommandModule<object, ProbeArgs> = {
   command: 'probe',
   describe: 'show the GPUs, CPU, RAPL zones and engine backends this machine offers',
@@ -32,8 +49,9 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
     });
     const { availableBackends } = await import('../engine/tfjs/backends.js');
     const backends = await availableBackends();
+    const torch = await torchOnCuda(probe.gpus.length > 0);
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ ...probe, backends }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ ...probe, backends, torch }, null, 2)}\n`);
       return;
     }
     const out: string[] = [];
@@ -56,6 +74,7 @@ export const probeCommand: CommandModule<object, ProbeArgs> = {
     out.push('tfjs backends:');
     for (const b of backends)
       out.push(`  ${b.backend}: ${b.available ? 'available' : 'unavailable'}${b.note ? ` (${b.note})` : ''}`);
+    out.push(`torch: ${torch.available ? 'available' : 'unavailable'} (${torch.note})`);
     for (const w of probe.warnings) out.push(`warning: ${w}`);
     process.stdout.write(`${out.join('\n')}\n`);
   },
