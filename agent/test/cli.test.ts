@@ -52,6 +52,7 @@ describe('neuralpower agent (CLI)', () => {
       gpus: { name: string; migMode: string; mig: unknown[]; enforcedPowerLimitW: number }[];
       cudaVersion: string;
       backends: { backend: string; available: boolean }[];
+      torch: { available: boolean; note: string };
     };
     expect(probe.gpus[0]).toMatchObject({
       name: 'NVIDIA H100 80GB HBM3',
@@ -61,6 +62,9 @@ describe('neuralpower agent (CLI)', () => {
     expect(probe.gpus[0]!.mig).toHaveLength(4);
     expect(probe.cudaVersion).toBe('13.1');
     expect(probe.backends.find((b) => b.backend === 'wasm')?.available).toBe(true);
+    // No real GPU here: torch on CUDA is tried (a GPU was listed) and says in one line why not.
+    expect(probe.torch.available).toBe(false);
+    expect(probe.torch.note).toMatch(/^(CUDA is not available|torch is not installed|python not found)/);
   });
 
   it('--gpu all runs one worker per GPU, each with its own state dir', async () => {

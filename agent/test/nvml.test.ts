@@ -41,8 +41,9 @@ describe('nvml power source (stub libnvidia-ml.so.1 through koffi)', () => {
     expect(w!.meanPowerW).toBeGreaterThan(250 * 0.85);
     expect(w!.meanPowerW).toBeLessThan(250 * 1.15);
     expect(w!.samples).toBeGreaterThanOrEqual(10);
+    // The counter's 20 ms period, or a multiple when polls run late on a loaded machine.
     expect(sampler.achievedIntervalMs()).toBeGreaterThanOrEqual(15);
-    expect(sampler.achievedIntervalMs()).toBeLessThanOrEqual(40);
+    expect(sampler.achievedIntervalMs()).toBeLessThanOrEqual(200);
     const r = sampler.readings(t0, nowMs())[0]!;
     expect(r).toMatchObject({ smClockMHz: 1980, memClockMHz: 2619, temperatureC: 54, throttleReasons: 4 });
   });
@@ -119,8 +120,10 @@ describe('energy per forward pass from the counter (Yang et al. trials) with a r
     // 3 trials of ≥ 1 s kept each (rise time dropped)
     expect(p.windowMs).toBeGreaterThanOrEqual(3000);
     expect(p.samples).toBeGreaterThanOrEqual(100);
+    // The observed period is the counter's (25 ms) or, when polls run late on a loaded machine, a
+    // multiple of it; never shorter.
     expect(p.intervalMs).toBeGreaterThanOrEqual(20);
-    expect(p.intervalMs).toBeLessThanOrEqual(40);
+    expect(p.intervalMs).toBeLessThanOrEqual(250);
     expect(p.idleW).toBe(60); // reported, not subtracted
     expect(m.energyMj).toBeCloseTo(p.meanW * m.runtime.meanMs, 6);
     expect(m.clocks).toEqual({ smMHz: 1980, memMHz: 2619 });
