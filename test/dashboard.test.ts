@@ -320,8 +320,9 @@ beforeAll(async () => {
     port: 0,
     fitEvery: 0,
     processMetrics: false,
+    publicRead: true,
   });
-  token = collector.context.tokens.create('dashboard-test').token;
+  token = collector.context.tokens.create('dashboard-test', ['agent', 'admin']).token;
 
   const engine = await TfjsEngine.create('cpu');
   const cpuInput: PlatformInput = {

@@ -42,7 +42,13 @@ it('3 agents streaming at once: every record arrives exactly once (database and 
     );
 
     const total = perAgent * agents.length;
-    const csv = csvObjects(await (await fetch(`${collector.url}/v1/measurements.csv`)).text());
+    // Reads need a read token (no --public-read here), as on a collector that faces a network.
+    const reader = createToken(dbPath, 'exactly-once-reader', ['read']);
+    const csv = csvObjects(
+      await (
+        await fetch(`${collector.url}/v1/measurements.csv`, { headers: { authorization: `Bearer ${reader}` } })
+      ).text(),
+    );
     expect(csv).toHaveLength(total);
     const identities = new Set(
       csv.map((r) => `${r['agent']}|${r['spec_json']}|${r['inputs_json']}|${r['batch']}`),

@@ -51,6 +51,19 @@ export class CollectorMetrics {
     registers: [this.registry],
   });
 
+  readonly limitRejections = new Counter({
+    name: 'neuralpower_limit_rejections_total',
+    help: 'Requests and connections refused or dropped by a limit (connections, connections_per_token, frame_time, message_rate).',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+  readonly dbIntegrity = new Gauge({
+    name: 'neuralpower_db_integrity',
+    help: 'Database integrity: 1 for the current status (ok, corrupt, checking, skipped), 0 for the others.',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }

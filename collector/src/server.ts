@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { TokenStore } from './auth/tokens.js';
 import { IngestStore } from './db/ingest-store.js';
+import { IntegrityMonitor } from './db/integrity.js';
+import { acquireDbLock } from './db/lock.js';
 import { ModelStore } from './db/models-store.js';
 import { openDatabase, type Synchronous } from './db/open.js';
 import { QueryStore } from './db/query-store.js';
@@ -11,9 +13,10 @@ import type { FitOptions } from './fit/fit-job.js';
 import { FitScheduler } from './fit/scheduler.js';
 import type { CollectorContext } from './http/context.js';
 import { ROUTE_MOUNTS, type RouteMount } from './http/mounts.js';
-import { Router } from './http/router.js';
+import { logError, Router } from './http/router.js';
 import { AgentSocket } from './ingest/agent-socket.js';
 import { BatchQueue } from './ingest/batch-queue.js';
+import { type CollectorLimits, DEFAULT_LIMITS } from './limits.js';
 import { CollectorMetrics } from './metrics.js';
 import { ModelCache } from './predict/model-cache.js';
 import { PredictService } from './predict/predict-service.js';
@@ -34,8 +37,16 @@ export interface CollectorOptions {
   readonly fit?: FitOptions;
   /** largest WebSocket frame, default 8 MiB */
   readonly maxPayloadBytes?: number;
-  /** largest HTTP request body, default 64 MiB (ONNX files travel as base64) */
+  /** largest HTTP request body, default 64 MiB (ONNX files travel as base64); same as `limits.maxBodyBytes` */
   readonly maxBodyBytes?: number;
+  /** connection, rate and size limits; see limits.ts for the defaults */
+  readonly limits?: Partial<CollectorLimits>;
+  /** queries, export, predictions and the dashboard's data need no token (default false) */
+  readonly publicRead?: boolean;
+  /** PRAGMA quick_check at start: how long to wait for it before serving (default 10 s; it goes on in the background) */
+  readonly integrityTimeoutMs?: number;
+  /** skip the start-up integrity check (default false) */
+  readonly skipIntegrityCheck?: boolean;
   /** WebSocket ping interval, default 30 s */
   readonly pingIntervalMs?: number;
   /** extra route modules, mounted before the built-in ones */
@@ -58,24 +69,51 @@ export interface RunningCollector {
 /** Starts a collector; resolves once it listens. */
 export async function startCollector(options: CollectorOptions): Promise<RunningCollector> {
   const dbPath = resolve(options.dbPath);
-  const db = openDatabase(dbPath, { synchronous: options.synchronous ?? 'full' });
+  const limits: CollectorLimits = {
+    ...DEFAULT_LIMITS,
+    ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
+    ...options.limits,
+  };
+  // One collector per file: two would both fit and version the same training set.
+  const lock = acquireDbLock(dbPath);
+  let db: ReturnType<typeof openDatabase>;
+  try {
+    db = openDatabase(dbPath, { synchronous: options.synchronous ?? 'full' });
+  } catch (err) {
+    lock.release();
+    throw new Error(`cannot open the database ${dbPath}: ${(err as Error).message}`);
+  }
   const metrics = new CollectorMetrics({ defaultMetrics: options.processMetrics ?? true });
+  const integrity = new IntegrityMonitor();
+  integrity.onChange((state) => {
+    for (const status of ['ok', 'corrupt', 'checking', 'skipped'] as const)
+      metrics.dbIntegrity.set({ status }, state.status === status ? 1 : 0);
+    if (state.status === 'corrupt') {
+      process.stderr.write(
+        `${JSON.stringify({ level: 'error', msg: 'database integrity check failed: nothing will be acknowledged', db: dbPath, detail: state.detail })}\n`,
+      );
+    }
+  });
+  if (options.skipIntegrityCheck) integrity.skip();
+  else await integrity.start(dbPath, options.integrityTimeoutMs ?? 10_000);
   const tokens = new TokenStore(db);
   const ingest = new IngestStore(db);
   const models = new ModelStore(db);
   const queries = new QueryStore(db);
   const fits = new FitScheduler(db, dbPath, models, metrics, options.fitEvery ?? 200, options.fit ?? {});
-  const queue = new BatchQueue(ingest, metrics, (counts) => fits.onCommitted(counts));
-  const agents = new AgentSocket(tokens, ingest, queue, metrics, {
+  const queue = new BatchQueue(ingest, metrics, (counts) => fits.onCommitted(counts), integrity);
+  const agents = new AgentSocket(tokens, ingest, queue, metrics, integrity, {
     maxPayloadBytes: options.maxPayloadBytes ?? 8 * 1024 * 1024,
     pingIntervalMs: options.pingIntervalMs ?? 30_000,
     maxBufferedBytes: 4 * 1024 * 1024,
+    limits,
   });
   const platformExists = db.prepare('SELECT 1 FROM platforms WHERE id = ?').pluck();
   const predict = new PredictService(
     models,
     new ModelCache(models),
     (id) => platformExists.get(id) !== undefined,
+    limits,
   );
   const context: CollectorContext = {
     db,
@@ -87,18 +125,39 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     predict,
     metrics,
     agents,
+    integrity,
+    limits,
+    publicRead: options.publicRead ?? false,
     startedAt: new Date(),
   };
-  const router = new Router(options.maxBodyBytes ?? 64 * 1024 * 1024);
+  const router = new Router(limits.maxBodyBytes, (err, req) => {
+    integrity.observe(err);
+    logError(err, req);
+  });
   for (const mount of [...(options.mounts ?? []), ...ROUTE_MOUNTS]) mount(router, context);
 
   const handler = (req: Parameters<Router['handle']>[0], res: Parameters<Router['handle']>[1]) => {
-    void router.handle(req, res);
+    // handle() answers every failure itself; this catch is the last line, never the plan.
+    router.handle(req, res).catch((err: unknown) => {
+      process.stderr.write(
+        `${JSON.stringify({ level: 'error', msg: 'unhandled request failure', err: String(err) })}\n`,
+      );
+      res.destroy();
+    });
   };
   const server: Server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
     : createHttpServer(handler);
-  server.on('upgrade', (req, socket, head) => agents.handleUpgrade(req, socket, head));
+  server.on('upgrade', (req, socket, head) => {
+    try {
+      agents.handleUpgrade(req, socket, head);
+    } catch (err) {
+      process.stderr.write(
+        `${JSON.stringify({ level: 'error', msg: 'upgrade failed', err: String(err) })}\n`,
+      );
+      socket.destroy();
+    }
+  });
   server.on('clientError', (_err, socket) => socket.destroy());
 
   try {
@@ -110,8 +169,9 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       });
     });
   } catch (err) {
-    await fits.close();
+    await Promise.all([fits.close(), integrity.close(), agents.close(0)]);
     db.close();
+    lock.release();
     throw new Error(
       `cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 7070}: ${(err as Error).message}`,
     );
@@ -132,13 +192,14 @@ export async function startCollector(options: CollectorOptions): Promise<Running
         const stopped = new Promise<void>((ok) => server.close(() => ok()));
         queue.flush();
         server.closeIdleConnections();
-        await Promise.all([agents.close(), fits.close()]);
+        await Promise.all([agents.close(), fits.close(), integrity.close()]);
         // Batches that arrived during the close handshake: stored now; their acks may not reach
         // the agent, which then resends and gets a duplicate ack.
         queue.flush();
         await Promise.race([stopped, new Promise((ok) => setTimeout(ok, 2000).unref())]);
         server.closeAllConnections();
         db.close();
+        lock.release();
       })();
       return closing;
     },

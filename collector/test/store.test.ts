@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/db/migrations.js';
 import { integrityCheck, openDatabase, TokenStore } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
@@ -16,7 +17,7 @@ it('migrates once, in WAL mode, and refuses a database from a newer collector', 
   expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
   db.close();
   const again = openDatabase(path, { synchronous: 'normal' });
-  expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 1 });
+  expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: SCHEMA_VERSION });
   expect(again.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
   expect(integrityCheck(again)).toBe('ok');
   again.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 'x')").run();
@@ -42,5 +43,31 @@ it('stores only the hash of a token, verifies it, and refuses it once revoked', 
   expect(tokens.verify(token)).toBeNull();
   expect(tokens.revoke('rack-3')).toBe(0);
   expect(() => tokens.create('bad name with spaces')).toThrow(/token name/);
+  db.close();
+});
+
+it('gives tokens scopes; tokens from before scopes keep what they could do (agent + admin)', () => {
+  const path = `${tmp.dir}/np.db`;
+  // A database as the first release left it: schema 1, one token.
+  const old = new Database(path);
+  old.exec(MIGRATIONS[0]!.sql);
+  old.exec(
+    'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  old.prepare("INSERT INTO schema_migrations VALUES (1, 'initial schema', 'x')").run();
+  old.prepare("INSERT INTO tokens (name, hash, created_at) VALUES ('old-rack', 'ab', 'x')").run();
+  old.close();
+
+  const db = openDatabase(path);
+  const tokens = new TokenStore(db);
+  expect(tokens.list().map((t) => [t.name, t.scopes])).toEqual([['old-rack', ['agent', 'admin']]]);
+  expect(tokens.create('agent-only').info.scopes).toEqual(['agent']);
+  expect(tokens.create('reader', ['read']).info.scopes).toEqual(['read']);
+  const both = tokens.create('ops', ['admin', 'agent', 'admin']);
+  expect(both.info.scopes).toEqual(['agent', 'admin']);
+  expect(tokens.verify(both.token)?.scopes).toEqual(['agent', 'admin']);
+  expect(() => tokens.create('x', ['root' as 'read'])).toThrow(
+    /unknown scope "root": use agent, read, admin/,
+  );
   db.close();
 });

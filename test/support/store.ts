@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import type { Scope } from '../../collector/src/auth/scopes.js';
 import { TokenStore } from '../../collector/src/auth/tokens.js';
 import { openDatabase } from '../../collector/src/db/open.js';
 
@@ -78,10 +79,10 @@ export function storedRuntimeByKey(dbPath: string): Map<string, number[]> {
 }
 
 /** Creates the database (schema included) if needed and a token in it; returns the secret. */
-export function createToken(dbPath: string, name: string): string {
+export function createToken(dbPath: string, name: string, scopes: readonly Scope[] = ['agent']): string {
   const db = openDatabase(dbPath);
   try {
-    return new TokenStore(db).create(name).token;
+    return new TokenStore(db).create(name, scopes).token;
   } finally {
     db.close();
   }

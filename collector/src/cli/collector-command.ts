@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
+import { parseScopes, SCOPES } from '../auth/scopes.js';
 import { TokenStore } from '../auth/tokens.js';
 import { openDatabase } from '../db/open.js';
+import { DEFAULT_LIMITS, MIB } from '../limits.js';
 import { startCollector } from '../server.js';
 import { print, printJson, table } from './format.js';
 
@@ -14,7 +16,61 @@ interface ServeArgs {
   'fit-every': number;
   synchronous: 'full' | 'normal';
   'max-payload-mb': number;
+  'public-read': boolean;
+  'max-connections': number;
+  'max-connections-per-token': number;
+  'frame-timeout-s': number;
+  'max-messages-per-s': number;
+  'max-predict-nodes': number;
+  'max-body-mb': number;
+  'max-response-mb': number;
+  'auth-recheck-s': number;
+  'integrity-timeout-s': number;
+  'skip-integrity-check': boolean;
 }
+
+/** Numeric limit flags: name, default, meaning, whether it must be a whole number. */
+const LIMIT_FLAGS = [
+  ['max-connections', DEFAULT_LIMITS.maxConnections, 'Agent WebSocket connections at once, all tokens', true],
+  [
+    'max-connections-per-token',
+    DEFAULT_LIMITS.maxConnectionsPerToken,
+    'Agent WebSocket connections at once per token (more: HTTP 429)',
+    true,
+  ],
+  [
+    'frame-timeout-s',
+    DEFAULT_LIMITS.frameAssemblyMs / 1000,
+    'Drop a connection that holds an unfinished message this long',
+    false,
+  ],
+  [
+    'max-messages-per-s',
+    DEFAULT_LIMITS.maxMessagesPerSecond,
+    'Messages per second per agent connection (bursts of 2 s); more closes it',
+    false,
+  ],
+  ['max-predict-nodes', DEFAULT_LIMITS.maxPredictNodes, 'Layers of a network in POST /v1/predict', true],
+  ['max-body-mb', DEFAULT_LIMITS.maxBodyBytes / MIB, 'Largest HTTP request body (MiB; more: 413)', false],
+  [
+    'max-response-mb',
+    DEFAULT_LIMITS.maxResponseBytes / MIB,
+    'Largest JSON answer of a query (MiB; more: 413; the CSV export streams)',
+    false,
+  ],
+  [
+    'auth-recheck-s',
+    DEFAULT_LIMITS.authRecheckMs / 1000,
+    'Re-check the tokens of open agent connections this often (revocation delay)',
+    false,
+  ],
+  [
+    'integrity-timeout-s',
+    10,
+    'Wait this long for PRAGMA quick_check at start; it then goes on in the background',
+    false,
+  ],
+] as const;
 
 const dbOption = { type: 'string' as const, default: './neuralpower.db', describe: 'SQLite database file' };
 
@@ -27,9 +83,9 @@ function withTokens<T>(dbPath: string, run: (tokens: TokenStore) => T): T {
   }
 }
 
-const tokenCreate: CommandModule<object, { db: string; name: string; json: boolean }> = {
+const tokenCreate: CommandModule<object, { db: string; name: string; scope: string; json: boolean }> = {
   command: 'create',
-  describe: 'Create an agent token; it is printed once, only its hash is stored',
+  describe: 'Create a token (scope agent, read and/or admin); it is printed once, only its hash is stored',
   builder: (y: Argv) =>
     y
       .option('db', dbOption)
@@ -38,18 +94,25 @@ const tokenCreate: CommandModule<object, { db: string; name: string; json: boole
         demandOption: true,
         describe: 'Who the token is for, e.g. gpu-rack-3',
       })
+      .option('scope', {
+        type: 'string',
+        default: 'agent',
+        describe: `Comma-separated scopes: ${SCOPES.join(', ')} (agent: stream measurements; read: queries, export, dashboard; admin: fit, rollback, delete, tokens — implies read)`,
+      })
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as unknown as Argv<{
       db: string;
       name: string;
+      scope: string;
       json: boolean;
     }>,
   handler: (args) => {
-    const { token, info } = withTokens(args.db, (t) => t.create(args.name));
+    const scopes = parseScopes(args.scope);
+    const { token, info } = withTokens(args.db, (t) => t.create(args.name, scopes));
     if (args.json) printJson({ ...info, token });
     else {
       print(token);
       process.stderr.write(
-        `token ${info.id} "${info.name}" created; it is shown only now — store it safely.\n`,
+        `token ${info.id} "${info.name}" (scope ${info.scopes.join(',')}) created; it is shown only now — store it safely.\n`,
       );
     }
   },
@@ -70,8 +133,15 @@ const tokenList: CommandModule<object, { db: string; json: boolean }> = {
     if (args.json) return printJson(tokens);
     print(
       table(
-        ['id', 'name', 'created', 'last used', 'revoked'],
-        tokens.map((t) => [String(t.id), t.name, t.createdAt, t.lastUsedAt ?? '-', t.revokedAt ?? '-']),
+        ['id', 'name', 'scope', 'created', 'last used', 'revoked'],
+        tokens.map((t) => [
+          String(t.id),
+          t.name,
+          t.scopes.join(','),
+          t.createdAt,
+          t.lastUsedAt ?? '-',
+          t.revokedAt ?? '-',
+        ]),
         new Set([0]),
       ),
     );
@@ -80,7 +150,7 @@ const tokenList: CommandModule<object, { db: string; json: boolean }> = {
 
 const tokenRevoke: CommandModule<object, { db: string; token: string }> = {
   command: 'revoke <token>',
-  describe: 'Revoke a token by name or id; agents using it are refused from their next connection',
+  describe: 'Revoke a token by name or id; open agent connections using it are closed within seconds',
   builder: (y: Argv) =>
     y.option('db', dbOption).positional('token', {
       type: 'string',
@@ -136,7 +206,32 @@ export const collectorCommand: CommandModule<object, ServeArgs> = {
         default: 8,
         describe: 'Largest WebSocket frame accepted (MiB)',
       })
-      .check((a) => {
+      .option('public-read', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Serve queries, export, predictions and the dashboard without a token (a laptop, a trusted network)',
+      })
+      .option('skip-integrity-check', {
+        type: 'boolean',
+        default: false,
+        describe: 'Do not run PRAGMA quick_check at start',
+      })
+      .options(
+        Object.fromEntries(
+          LIMIT_FLAGS.map(([name, value, describe]) => [
+            name,
+            { type: 'number' as const, default: value, describe },
+          ]),
+        ),
+      )
+      .check((parsed) => {
+        const a = parsed as unknown as ServeArgs;
+        for (const [name, , , whole] of LIMIT_FLAGS) {
+          const v = a[name] as number;
+          if (!(Number.isFinite(v) && v > 0) || (whole && !Number.isInteger(v)))
+            throw new Error(`--${name} must be a ${whole ? 'whole number' : 'number'} > 0 (got ${v})`);
+        }
         if ((a['tls-cert'] === undefined) !== (a['tls-key'] === undefined))
           throw new Error('--tls-cert and --tls-key go together');
         if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535)
@@ -165,11 +260,28 @@ export const collectorCommand: CommandModule<object, ServeArgs> = {
       ...(tls && { tls }),
       fitEvery: args['fit-every'],
       synchronous: args.synchronous,
-      maxPayloadBytes: Math.round(args['max-payload-mb'] * 1024 * 1024),
+      maxPayloadBytes: Math.round(args['max-payload-mb'] * MIB),
+      publicRead: args['public-read'],
+      skipIntegrityCheck: args['skip-integrity-check'],
+      integrityTimeoutMs: args['integrity-timeout-s'] * 1000,
+      limits: {
+        maxConnections: args['max-connections'],
+        maxConnectionsPerToken: args['max-connections-per-token'],
+        frameAssemblyMs: args['frame-timeout-s'] * 1000,
+        maxMessagesPerSecond: args['max-messages-per-s'],
+        maxPredictNodes: args['max-predict-nodes'],
+        maxBodyBytes: Math.round(args['max-body-mb'] * MIB),
+        maxResponseBytes: Math.round(args['max-response-mb'] * MIB),
+        authRecheckMs: args['auth-recheck-s'] * 1000,
+      },
     });
+    installSafetyNet();
+    const integrity = collector.context.integrity.state;
     process.stderr.write(
       `collector listening on ${collector.url} (agents: ${collector.wsUrl}); database ${collector.context.dbPath}\n` +
-        `  create an agent token: neuralpower collector token create --db ${args.db} --name NAME\n`,
+        `  integrity: ${integrity.status}${integrity.status === 'ok' ? '' : ` (${integrity.detail})`}\n` +
+        `  reads: ${args['public-read'] ? 'open to anyone who can reach the port (--public-read)' : 'need a token with scope read'}\n` +
+        `  create an agent token: neuralpower collector token create --db ${args.db} --name NAME [--scope agent|read|admin]\n`,
     );
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
@@ -181,3 +293,18 @@ export const collectorCommand: CommandModule<object, ServeArgs> = {
     });
   },
 };
+
+/**
+ * Last line of defence, after the causes were fixed (router, upgrade handler): an error that still
+ * escapes is logged and the collector keeps serving its other clients rather than dropping every
+ * agent connection and the acks in flight.
+ */
+function installSafetyNet(): void {
+  const log = (kind: string) => (err: unknown) => {
+    process.stderr.write(
+      `${JSON.stringify({ level: 'error', msg: `${kind} (kept serving)`, err: err instanceof Error ? (err.stack ?? err.message) : String(err) })}\n`,
+    );
+  };
+  process.on('unhandledRejection', log('unhandled rejection'));
+  process.on('uncaughtException', log('uncaught exception'));
+}

@@ -1,12 +1,16 @@
 import type { ServerResponse } from 'node:http';
 import { listZoo } from '@neuralpower/networks';
+import { requireRead } from '../http/access.js';
 import type { CollectorContext } from '../http/context.js';
 import { HttpError, type Router, sendJson } from '../http/router.js';
 import { FitPoints } from './fit-points.js';
 import { StaticFiles } from './static-files.js';
 
-/** What the dashboard reads: the collector's database and model store, never written to. */
-export type DashboardDeps = Pick<CollectorContext, 'db' | 'models'>;
+/**
+ * What the dashboard reads: the collector's database and model store, never written to. Its page
+ * and scripts are public (they hold no data); its data routes need a read token unless reads are open.
+ */
+export type DashboardDeps = Pick<CollectorContext, 'db' | 'models' | 'tokens' | 'publicRead'>;
 
 function send(res: ServerResponse, file: { body: Buffer; contentType: string }): void {
   res.writeHead(200, {
@@ -35,9 +39,13 @@ export function mountDashboard(router: Router, deps: DashboardDeps): void {
   };
 
   router.get('/', (_req, res) => page(res, 'index.html'));
-  router.get('/dashboard/api/zoo', (_req, res) => sendJson(res, 200, { networks: listZoo() }));
-  router.get('/dashboard/api/platforms/:id/fit-points', (req, res) =>
-    sendJson(res, 200, fitPoints.forPlatform(req.params['id']!)),
-  );
+  router.get('/dashboard/api/zoo', (req, res) => {
+    requireRead(deps, req);
+    sendJson(res, 200, { networks: listZoo() });
+  });
+  router.get('/dashboard/api/platforms/:id/fit-points', (req, res) => {
+    requireRead(deps, req);
+    sendJson(res, 200, fitPoints.forPlatform(req.params['id']!));
+  });
   router.get('/dashboard/*', (req, res) => page(res, req.params['rest']!));
 }

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
  * Schema migrations, applied in order inside one transaction each. Never edit a shipped migration:
  * append a new one. `schema_migrations` records which have run.
  */
-const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   {
     version: 1,
     name: 'initial schema',
@@ -110,6 +110,13 @@ const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
         PRIMARY KEY (platform_id, model_kind)
       ) WITHOUT ROWID;
     `,
+  },
+  {
+    version: 2,
+    name: 'token scopes',
+    // Tokens made before scopes existed could ingest and fit/roll back (reads needed none): they
+    // keep exactly that as agent + admin. Narrower tokens: create new ones, revoke the old.
+    sql: `ALTER TABLE tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT 'agent,admin';`,
   },
 ];
 

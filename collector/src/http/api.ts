@@ -1,7 +1,8 @@
+import type { ServerResponse } from 'node:http';
 import { MODEL_KINDS } from '@neuralpower/core';
 import { z } from 'zod';
-import { bearerToken } from '../auth/tokens.js';
 import { TARGETS } from '../db/models-store.js';
+import { requireRead, requireScope } from './access.js';
 import type { CollectorContext } from './context.js';
 import { csvHeader, csvRow } from './csv.js';
 import { openApiDocument } from './openapi.js';
@@ -29,15 +30,17 @@ function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
   throw new HttpError(400, `${field ?? 'body'}: ${issue.message}`, field);
 }
 
-/** Mutating endpoints need the same bearer tokens agents use. */
-function requireToken(ctx: CollectorContext, req: RouteRequest): void {
-  const secret = bearerToken(req.raw.headers.authorization);
-  if (secret === null || ctx.tokens.verify(secret) === null) {
+/** A JSON answer bounded by `--max-response-mb`: a query that would produce more is refused. */
+function sendBounded(ctx: CollectorContext, res: ServerResponse, body: unknown): void {
+  const text = JSON.stringify(body);
+  const bytes = Buffer.byteLength(text);
+  if (bytes > ctx.limits.maxResponseBytes) {
     throw new HttpError(
-      401,
-      secret === null ? 'missing Authorization: Bearer <token>' : 'invalid or revoked token',
+      413,
+      `the answer would be ${bytes} bytes, over the response limit of ${ctx.limits.maxResponseBytes} (--max-response-mb)`,
     );
   }
+  sendText(res, 200, 'application/json; charset=utf-8', text);
 }
 
 function platformOr404(ctx: CollectorContext, id: string) {
@@ -61,13 +64,17 @@ function isoQuery(req: RouteRequest, name: string): string | undefined {
 
 /** The JSON API under /v1 plus /healthz and /metrics. */
 export function mountApi(router: Router, ctx: CollectorContext): void {
+  // Liveness and metrics stay open (probes, Prometheus): counts and states, no measurement data.
   router.get('/healthz', (_req, res) => {
-    sendJson(res, 200, {
-      status: 'ok',
+    const integrity = ctx.integrity.state;
+    sendJson(res, integrity.status === 'corrupt' ? 503 : 200, {
+      status: integrity.status === 'corrupt' ? 'corrupt' : 'ok',
       uptimeS: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
-      measurements: ctx.queries.totalMeasurements(),
+      measurements: safeCount(ctx),
       agentsConnected: ctx.agents.connected,
       fits: ctx.fits.status(),
+      integrity,
+      publicRead: ctx.publicRead,
     });
   });
 
@@ -77,21 +84,28 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
 
   router.get('/v1/openapi.json', (_req, res) => sendJson(res, 200, openApiDocument));
 
-  router.get('/v1/platforms', (_req, res) => sendJson(res, 200, { platforms: ctx.queries.platforms() }));
+  router.get('/v1/platforms', (req, res) => {
+    requireRead(ctx, req);
+    sendBounded(ctx, res, { platforms: ctx.queries.platforms() });
+  });
 
   router.get('/v1/platforms/:id', (req, res) => {
+    requireRead(ctx, req);
     const platform = platformOr404(ctx, req.params['id']!);
     sendJson(res, 200, { ...platform, models: ctx.models.currentPointers(platform.id) });
   });
 
+  // Agents read the keys of their platform to skip what was measured: `agent` tokens may too.
   router.get('/v1/platforms/:id/keys', (req, res) => {
+    requireRead(ctx, req, 'agent');
     const platform = platformOr404(ctx, req.params['id']!);
-    sendJson(res, 200, { platform: platform.id, keys: ctx.queries.keys(platform.id) });
+    sendBounded(ctx, res, { platform: platform.id, keys: ctx.queries.keys(platform.id) });
   });
 
   router.get('/v1/platforms/:id/models', (req, res) => {
+    requireRead(ctx, req);
     const platform = platformOr404(ctx, req.params['id']!);
-    sendJson(res, 200, {
+    sendBounded(ctx, res, {
       platform: platform.id,
       current: ctx.models.currentPointers(platform.id),
       versions: ctx.models.list(platform.id),
@@ -99,6 +113,7 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
   });
 
   router.get('/v1/platforms/:id/models/:version', (req, res) => {
+    requireRead(ctx, req);
     const platform = platformOr404(ctx, req.params['id']!);
     const version = Number(req.params['version']);
     if (!Number.isInteger(version) || version <= 0) {
@@ -113,7 +128,7 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
     if (req.query.get('download') !== null) {
       res.writeHead(200, {
         'content-type': 'application/json; charset=utf-8',
-        'content-disposition': `attachment; filename="${platform.id}-v${version}-${v.kind}-${v.target}.json"`,
+        'content-disposition': attachment(`${platform.id}-v${version}-${v.kind}-${v.target}.json`),
       });
       res.end(v.modelJson);
       return;
@@ -123,7 +138,7 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
   });
 
   router.post('/v1/platforms/:id/models/rollback', async (req, res) => {
-    requireToken(ctx, req);
+    requireScope(ctx, req, 'admin');
     const platform = platformOr404(ctx, req.params['id']!);
     const body = parseBody(rollbackSchema, await req.json());
     try {
@@ -135,7 +150,7 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
   });
 
   router.post('/v1/platforms/:id/fit', async (req, res) => {
-    requireToken(ctx, req);
+    requireScope(ctx, req, 'admin');
     const platform = platformOr404(ctx, req.params['id']!);
     const buf = await req.body();
     const body = parseBody(fitSchema, buf.length === 0 ? undefined : await req.json());
@@ -144,14 +159,16 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
   });
 
   router.get('/v1/platforms/:id/validation', (req, res) => {
+    requireRead(ctx, req);
     const platform = platformOr404(ctx, req.params['id']!);
-    sendJson(res, 200, {
+    sendBounded(ctx, res, {
       platform: platform.id,
       networks: ctx.predict.validate(platform.id, ctx.queries.networkRecords(platform.id)),
     });
   });
 
   router.post('/v1/predict', async (req, res) => {
+    requireRead(ctx, req);
     const stop = ctx.metrics.predictSeconds.startTimer();
     try {
       sendText(res, 200, 'application/json; charset=utf-8', ctx.predict.predictJson(await req.json()));
@@ -161,6 +178,7 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
   });
 
   router.get('/v1/measurements.csv', async (req, res) => {
+    requireRead(ctx, req);
     const filter = {
       ...(req.query.get('platform') && { platformId: req.query.get('platform')! }),
       ...(req.query.get('kind') && { kind: req.query.get('kind')! }),
@@ -169,7 +187,7 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
     };
     res.writeHead(200, {
       'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="neuralpower-${filter.platformId ?? 'all'}.csv"`,
+      'content-disposition': attachment(`neuralpower-${filter.platformId ?? 'all'}.csv`),
     });
     res.write(csvHeader());
     let after = 0;
@@ -185,4 +203,23 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
     }
     res.end();
   });
+}
+
+/**
+ * `Content-Disposition: attachment` for a name built from client input (`?platform=`): only
+ * [A-Za-z0-9._-] survive, so no quote, semicolon or line break can add a second filename or header.
+ */
+export function attachment(filename: string): string {
+  const safe = filename.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 200);
+  return `attachment; filename="${safe}"`;
+}
+
+/** /healthz must answer even when the measurements table is unreadable (a corrupt page). */
+function safeCount(ctx: CollectorContext): number | null {
+  try {
+    return ctx.queries.totalMeasurements();
+  } catch (err) {
+    ctx.integrity.observe(err);
+    return null;
+  }
 }

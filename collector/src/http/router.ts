@@ -40,7 +40,11 @@ interface Route {
 export class Router {
   private readonly routes: Route[] = [];
 
-  constructor(private readonly maxBodyBytes: number) {}
+  constructor(
+    private readonly maxBodyBytes: number,
+    /** unexpected (non-HttpError) failures: a bug, logged with the request line */
+    private readonly onError: (err: unknown, req: IncomingMessage) => void = logError,
+  ) {}
 
   get(path: string, handler: RouteHandler): this {
     return this.add('GET', path, handler);
@@ -70,12 +74,17 @@ export class Router {
     return this;
   }
 
-  /** Dispatches; answers 404/405 itself and turns thrown errors into JSON error bodies. */
+  /**
+   * Dispatches; answers 404/405 itself and turns thrown errors into JSON error bodies. Never
+   * rejects: whatever the request target, headers or body, the answer is a response (4xx for what
+   * the client sent, 500 plus a log line for a bug) and the process keeps serving.
+   */
   async handle(raw: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(raw.url ?? '/', 'http://collector');
     const method = raw.method ?? 'GET';
-    let pathMatched = false;
     try {
+      const url = parseTarget(raw.url);
+      const path = decodePath(url.pathname);
+      let pathMatched = false;
       for (const route of this.routes) {
         const m = route.pattern.exec(url.pathname);
         if (!m) continue;
@@ -83,21 +92,31 @@ export class Router {
         if (route.method !== method && !(route.method === 'GET' && method === 'HEAD')) continue;
         const params: Record<string, string> = {};
         route.names.forEach((name, i) => {
-          params[name] = decodeURIComponent(m[i + 1]!);
+          params[name] = decodeSegment(m[i + 1]!, name);
         });
-        await route.handler(this.request(raw, method, url, params), res);
+        await route.handler(this.request(raw, method, url, path, params), res);
         return;
       }
-      if (pathMatched) throw new HttpError(405, `${method} is not allowed on ${url.pathname}`);
-      throw new HttpError(404, `no route for ${method} ${url.pathname}`);
+      if (pathMatched) throw new HttpError(405, `${method} is not allowed on ${path}`);
+      throw new HttpError(404, `no route for ${method} ${path}`);
     } catch (err) {
+      this.fail(raw, res, err);
+    }
+  }
+
+  private fail(raw: IncomingMessage, res: ServerResponse, err: unknown): void {
+    try {
+      if (!(err instanceof HttpError)) this.onError(err, raw);
       if (res.headersSent) {
-        res.destroy(err as Error);
+        res.destroy();
         return;
       }
       if (err instanceof HttpError)
         sendJson(res, err.status, { error: { status: err.status, message: err.message, field: err.field } });
-      else sendJson(res, 500, { error: { status: 500, message: (err as Error).message, field: null } });
+      else sendJson(res, 500, { error: { status: 500, message: 'internal error (logged)', field: null } });
+    } catch {
+      // The socket is gone or the response half-written: nothing more can be said to this client.
+      res.destroy();
     }
   }
 
@@ -105,6 +124,7 @@ export class Router {
     raw: IncomingMessage,
     method: string,
     url: URL,
+    path: string,
     params: Record<string, string>,
   ): RouteRequest {
     let cached: Promise<Buffer> | null = null;
@@ -115,7 +135,7 @@ export class Router {
     return {
       raw,
       method,
-      path: url.pathname,
+      path,
       params,
       query: url.searchParams,
       body,
@@ -131,12 +151,67 @@ export class Router {
   }
 }
 
+/**
+ * The request target as a URL. Origin-form (`/a/b?c`) is the only form a server is sent outside
+ * proxies; `//`, `//host/x`, absolute-form and asterisk-form targets are refused with 400 rather
+ * than resolved against something (`new URL('//', base)` throws).
+ */
+function parseTarget(target: string | undefined): URL {
+  const text = target ?? '/';
+  if (!text.startsWith('/') || text.startsWith('//')) {
+    throw new HttpError(400, `request target must be a path starting with a single / (got ${show(text)})`);
+  }
+  try {
+    return new URL(text, 'http://collector');
+  } catch {
+    throw new HttpError(400, `request target is not a valid path: ${show(text)}`);
+  }
+}
+
+function decodePath(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    throw new HttpError(400, `request path has a malformed % escape: ${show(pathname)}`);
+  }
+}
+
+function decodeSegment(segment: string, name: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `${name} has a malformed % escape: ${show(segment)}`, name);
+  }
+}
+
+/** A client-chosen string in an error message: quoted and cut, so an answer stays small. */
+function show(text: string): string {
+  return JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+}
+
+/** One JSON line on stderr per unexpected request failure. */
+export function logError(err: unknown, req: IncomingMessage): void {
+  const line = JSON.stringify({
+    level: 'error',
+    msg: 'request failed',
+    method: req.method,
+    target: (req.url ?? '').slice(0, 200),
+    err: err instanceof Error ? (err.stack ?? err.message) : String(err),
+  });
+  process.stderr.write(`${line}\n`);
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
+    const tooLarge = (what: string) => {
+      // Keep reading (and dropping) the rest, so the client gets its 413 instead of a reset socket.
+      req.removeAllListeners('data');
+      req.resume();
+      reject(new HttpError(413, `request body ${what} exceeds the limit of ${limit} bytes (--max-body-mb)`));
+    };
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
-      reject(new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit}`));
-      req.resume();
+      tooLarge(`of ${declared} bytes`);
       return;
     }
     const chunks: Buffer[] = [];
@@ -144,8 +219,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        reject(new HttpError(413, `request body exceeds the limit of ${limit} bytes`));
-        req.destroy();
+        tooLarge('sent');
         return;
       }
       chunks.push(chunk);

@@ -9,10 +9,14 @@ import {
   type ServerMessage,
 } from '@neuralpower/protocol';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import { bearerToken, type TokenStore } from '../auth/tokens.js';
+import { allows } from '../auth/scopes.js';
+import { bearerToken, type TokenInfo, type TokenStore } from '../auth/tokens.js';
 import type { IngestStore } from '../db/ingest-store.js';
+import type { IntegrityMonitor } from '../db/integrity.js';
+import type { CollectorLimits } from '../limits.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { BatchQueue } from './batch-queue.js';
+import { FrameWatch } from './frame-watch.js';
 
 export interface AgentSocketOptions {
   /** largest accepted frame; bigger ones close the connection with 1009 */
@@ -21,6 +25,10 @@ export interface AgentSocketOptions {
   readonly pingIntervalMs: number;
   /** an agent that does not read its acks cannot make the collector buffer without bound */
   readonly maxBufferedBytes: number;
+  readonly limits: Pick<
+    CollectorLimits,
+    'maxConnections' | 'maxConnectionsPerToken' | 'frameAssemblyMs' | 'maxMessagesPerSecond' | 'authRecheckMs'
+  >;
 }
 
 /** Errors after which the conversation cannot go on: the connection is closed. */
@@ -38,6 +46,12 @@ interface Conn {
   platforms: Set<string>;
   tokenId: number;
   alive: boolean;
+  /** set once the collector decided to close it: later frames are not processed */
+  closing: boolean;
+  /** token bucket of the message-rate limit */
+  credits: number;
+  creditsAt: number;
+  readonly frames: FrameWatch;
 }
 
 /** The `/v1/agents` WebSocket endpoint: authenticates upgrades, validates frames, queues batches. */
@@ -45,12 +59,15 @@ export class AgentSocket {
   private readonly wss: WebSocketServer;
   private readonly conns = new Map<WebSocket, Conn>();
   private readonly pinger: NodeJS.Timeout;
+  private readonly rechecker: NodeJS.Timeout;
+  private readonly perToken = new Map<number, number>();
 
   constructor(
     private readonly tokens: TokenStore,
     private readonly store: IngestStore,
     private readonly queue: BatchQueue,
     private readonly metrics: CollectorMetrics,
+    private readonly integrity: IntegrityMonitor,
     private readonly options: AgentSocketOptions,
   ) {
     this.wss = new WebSocketServer({
@@ -60,13 +77,18 @@ export class AgentSocket {
     });
     this.pinger = setInterval(() => this.ping(), options.pingIntervalMs);
     this.pinger.unref();
+    this.rechecker = setInterval(() => this.recheckTokens(), options.limits.authRecheckMs);
+    this.rechecker.unref();
   }
 
   get connected(): number {
     return this.conns.size;
   }
 
-  /** `server.on('upgrade')`: refuses with 401 before any WebSocket exists when the token is wrong. */
+  /**
+   * `server.on('upgrade')`: refuses before any WebSocket exists when the token is wrong (401), lacks
+   * the `agent` scope (403), or a connection limit is reached (429 per token, 503 in total).
+   */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
@@ -75,7 +97,7 @@ export class AgentSocket {
       return;
     }
     const secret = bearerToken(req.headers.authorization);
-    let token: ReturnType<TokenStore['verify']>;
+    let token: TokenInfo | null;
     try {
       token = secret === null ? null : this.tokens.verify(secret);
     } catch (err) {
@@ -93,17 +115,85 @@ export class AgentSocket {
       );
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, token.id));
+    if (!allows(token.scopes, 'agent')) {
+      this.metrics.authFailures.inc();
+      refuse(
+        socket,
+        403,
+        'Forbidden',
+        `token "${token.name}" has scope ${token.scopes.join(',')}; streaming measurements needs scope agent`,
+      );
+      return;
+    }
+    const { maxConnections, maxConnectionsPerToken } = this.options.limits;
+    if (this.conns.size >= maxConnections) {
+      this.metrics.limitRejections.inc({ limit: 'connections' });
+      refuse(
+        socket,
+        503,
+        'Service Unavailable',
+        `the collector has ${maxConnections} agent connections, its limit (--max-connections); retry later`,
+      );
+      return;
+    }
+    if ((this.perToken.get(token.id) ?? 0) >= maxConnectionsPerToken) {
+      this.metrics.limitRejections.inc({ limit: 'connections_per_token' });
+      refuse(
+        socket,
+        429,
+        'Too Many Requests',
+        `token "${token.name}" already has ${maxConnectionsPerToken} open connections, its limit (--max-connections-per-token)`,
+      );
+      return;
+    }
+    const tokenId = token.id;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, tokenId));
   }
 
-  private accept(ws: WebSocket, tokenId: number): void {
-    const conn: Conn = { hello: null, platforms: new Set(), tokenId, alive: true };
+  private accept(ws: WebSocket, socket: Duplex, tokenId: number): void {
+    const { maxMessagesPerSecond, frameAssemblyMs } = this.options.limits;
+    const conn: Conn = {
+      hello: null,
+      platforms: new Set(),
+      tokenId,
+      alive: true,
+      closing: false,
+      credits: 2 * maxMessagesPerSecond,
+      creditsAt: Date.now(),
+      frames: new FrameWatch(frameAssemblyMs, () => {
+        this.metrics.limitRejections.inc({ limit: 'frame_time' });
+        // The peer is mid-frame: an error frame could not even be parsed by it. Cut the connection.
+        ws.terminate();
+      }),
+    };
     this.conns.set(ws, conn);
-    ws.on('pong', () => {
+    this.perToken.set(tokenId, (this.perToken.get(tokenId) ?? 0) + 1);
+    socket.on('data', (chunk: Buffer) => conn.frames.received(chunk.length));
+    ws.on('ping', (data) => conn.frames.completed(data.length));
+    ws.on('pong', (data) => {
       conn.alive = true;
+      conn.frames.completed(data.length);
     });
     ws.on('message', (data, isBinary) => {
+      conn.frames.message(byteLength(data));
+      if (conn.closing) return;
       conn.alive = true;
+      if (!this.takeCredit(conn)) {
+        this.metrics.limitRejections.inc({ limit: 'message_rate' });
+        this.fail(
+          ws,
+          {
+            code: 'bad_message',
+            message: `more than ${maxMessagesPerSecond} messages per second on one connection (--max-messages-per-s); closing`,
+            field: null,
+          },
+          null,
+        );
+        conn.closing = true;
+        // A flooding peer does not get the close handshake's 30 s: cut it shortly after the error.
+        setTimeout(() => ws.terminate(), 500).unref();
+        return;
+      }
       try {
         this.onMessage(ws, conn, data, isBinary);
       } catch (err) {
@@ -113,9 +203,49 @@ export class AgentSocket {
     });
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
+      conn.frames.stop();
       if (conn.hello) this.metrics.agentsConnected.dec();
       this.conns.delete(ws);
+      const left = (this.perToken.get(tokenId) ?? 1) - 1;
+      if (left > 0) this.perToken.set(tokenId, left);
+      else this.perToken.delete(tokenId);
     });
+  }
+
+  /** Token bucket: `maxMessagesPerSecond` a second, bursts of two seconds' worth. */
+  private takeCredit(conn: Conn): boolean {
+    const rate = this.options.limits.maxMessagesPerSecond;
+    const now = Date.now();
+    conn.credits = Math.min(2 * rate, conn.credits + ((now - conn.creditsAt) / 1000) * rate);
+    conn.creditsAt = now;
+    if (conn.credits < 1) return false;
+    conn.credits -= 1;
+    return true;
+  }
+
+  /** Revocation reaches open connections: each token in use is re-checked every few seconds. */
+  private recheckTokens(): void {
+    const verdict = new Map<number, boolean>();
+    for (const [ws, conn] of this.conns) {
+      if (conn.closing) continue;
+      let active = verdict.get(conn.tokenId);
+      if (active === undefined) {
+        try {
+          active = this.tokens.isActive(conn.tokenId);
+        } catch {
+          continue; // the store is unavailable: decide at the next check
+        }
+        verdict.set(conn.tokenId, active);
+      }
+      if (!active) {
+        conn.closing = true;
+        this.fail(
+          ws,
+          { code: 'unauthorized', message: 'the token of this connection was revoked', field: null },
+          null,
+        );
+      }
+    }
   }
 
   private onMessage(ws: WebSocket, conn: Conn, data: RawData, isBinary: boolean): void {
@@ -155,6 +285,12 @@ export class AgentSocket {
           );
           return;
         }
+        if (!this.integrity.acceptsWrites) {
+          this.sendError(ws, this.corruptError(), null);
+          conn.closing = true;
+          ws.close(1011, 'database failed its integrity check');
+          return;
+        }
         this.store.registerAgent(msg, conn.tokenId);
         conn.hello = msg;
         conn.platforms = new Set(msg.platforms.map((p) => p.id));
@@ -186,6 +322,10 @@ export class AgentSocket {
           );
           return;
         }
+        if (!this.integrity.acceptsWrites) {
+          this.sendError(ws, this.corruptError(), msg.seq);
+          return;
+        }
         const agentId = conn.hello!.agentId;
         this.queue.enqueue({
           agentId,
@@ -212,6 +352,14 @@ export class AgentSocket {
         return;
       }
     }
+  }
+
+  private corruptError(): ProtocolError {
+    return {
+      code: 'internal',
+      message: `the collector's database failed its integrity check (${this.integrity.state.detail}); nothing is acknowledged until an operator repairs it — keep the records and retry later`,
+      field: null,
+    };
   }
 
   private send(ws: WebSocket, message: ServerMessage): void {
@@ -253,6 +401,7 @@ export class AgentSocket {
    */
   async close(graceMs = 1000): Promise<void> {
     clearInterval(this.pinger);
+    clearInterval(this.rechecker);
     const open = [...this.conns.keys()];
     const closed = open.map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve())));
     for (const ws of open) ws.close(1001, 'collector shutting down');
@@ -267,6 +416,11 @@ function refuse(socket: Duplex, status: number, reason: string, body: string): v
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
+}
+
+function byteLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data instanceof ArrayBuffer ? data.byteLength : data.length;
 }
 
 /** Best effort: the seq of an invalid batch, so the error can name it. */

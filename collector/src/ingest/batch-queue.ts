@@ -1,5 +1,6 @@
 import type { MeasurementRecord } from '@neuralpower/protocol';
 import type { BatchOutcome, IngestStore, KindCounts } from '../db/ingest-store.js';
+import type { IntegrityMonitor } from '../db/integrity.js';
 import type { CollectorMetrics } from '../metrics.js';
 
 export interface PendingBatch {
@@ -22,6 +23,7 @@ export class BatchQueue {
     private readonly store: IngestStore,
     private readonly metrics: CollectorMetrics,
     private readonly onCommitted: (counts: KindCounts) => void,
+    private readonly integrity: IntegrityMonitor,
     /** cap on records per transaction, so one flush never holds the event loop for long */
     private readonly maxRecordsPerCommit = 20_000,
   ) {}
@@ -53,6 +55,12 @@ export class BatchQueue {
   }
 
   private commit(group: PendingBatch[]): void {
+    if (!this.integrity.acceptsWrites) {
+      // Corruption was found after these were queued: nothing more goes into this file.
+      const message = `the database failed its integrity check (${this.integrity.state.detail}); not stored`;
+      for (const b of group) b.done({ status: 'failed', message });
+      return;
+    }
     const counts: KindCounts = new Map();
     const stop = this.metrics.commitSeconds.startTimer();
     let outcomes: BatchOutcome[];
@@ -61,6 +69,7 @@ export class BatchQueue {
     } catch (err) {
       // The transaction rolled back: nothing of this group is stored, nothing is acked.
       stop();
+      this.integrity.observe(err);
       const message = `the store failed: ${(err as Error).message}`;
       for (const b of group) b.done({ status: 'failed', message });
       return;

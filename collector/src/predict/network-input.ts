@@ -40,3 +40,37 @@ export function buildInputNetwork(input: NetworkInput, opts: NetworkOptions): Ne
   }
   return importOnnx(new Uint8Array(Buffer.from(input.onnx, 'base64')), opts);
 }
+
+/**
+ * Bounds the size of a network description before anything builds it: at most `maxNodes` × 500
+ * JSON values and 64 levels of nesting (a layer of a Keras file is tens of values, a few levels
+ * deep). Walks iteratively, so deep nesting cannot overflow the stack here either.
+ */
+export function checkNetworkSize(input: NetworkInput, maxNodes: number): void {
+  if (typeof input === 'string' || 'zoo' in input || 'onnx' in input) return;
+  const maxValues = maxNodes * 500;
+  const stack: { value: unknown; depth: number }[] = [{ value: Object.values(input)[0], depth: 1 }];
+  let values = 0;
+  while (stack.length > 0) {
+    const { value, depth } = stack.pop()!;
+    values++;
+    if (values > maxValues) {
+      throw new NetworkSizeError(
+        `network description has more than ${maxValues} JSON values (limit for ${maxNodes} layers, --max-predict-nodes)`,
+      );
+    }
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > MAX_DEPTH) {
+      throw new NetworkSizeError(`network description is nested deeper than ${MAX_DEPTH} levels`);
+    }
+    for (const child of Array.isArray(value) ? value : Object.values(value)) {
+      stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+}
+
+const MAX_DEPTH = 64;
+
+export class NetworkSizeError extends Error {
+  override readonly name = 'NetworkSizeError';
+}

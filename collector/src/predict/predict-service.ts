@@ -13,7 +13,13 @@ import type { ModelStore, VersionPointer } from '../db/models-store.js';
 import type { MeasurementRow } from '../db/query-store.js';
 import { HttpError } from '../http/router.js';
 import type { ModelCache } from './model-cache.js';
-import { buildInputNetwork, networkInputSchema, zooName } from './network-input.js';
+import {
+  buildInputNetwork,
+  checkNetworkSize,
+  NetworkSizeError,
+  networkInputSchema,
+  zooName,
+} from './network-input.js';
 
 export const predictRequestSchema = z.object({
   platform: z.string().min(1).max(64),
@@ -71,6 +77,10 @@ export class PredictService {
     private readonly models: ModelStore,
     private readonly cache: ModelCache,
     private readonly platformExists: (id: string) => boolean,
+    private readonly limits: { readonly maxPredictNodes: number; readonly maxResponseBytes: number } = {
+      maxPredictNodes: 5000,
+      maxResponseBytes: 32 * 1024 * 1024,
+    },
   ) {}
 
   predict(body: unknown): PredictResponse {
@@ -83,7 +93,7 @@ export class PredictService {
     const req = this.parse(body);
     const pointers = this.pointers(req.platform, req.version);
     const zoo = zooName(req.network);
-    if (zoo === null) return JSON.stringify(this.compute(req, pointers));
+    if (zoo === null) return this.bounded(JSON.stringify(this.compute(req, pointers)));
     const key = [
       req.platform,
       req.version ?? '',
@@ -95,9 +105,21 @@ export class PredictService {
     ].join('|');
     const cached = this.responseCache.get(key);
     if (cached !== undefined) return cached;
-    const text = JSON.stringify(this.compute(req, pointers));
+    const text = this.bounded(JSON.stringify(this.compute(req, pointers)));
     if (this.responseCache.size >= 512) this.responseCache.delete(this.responseCache.keys().next().value!);
     this.responseCache.set(key, text);
+    return text;
+  }
+
+  private bounded(text: string): string {
+    const bytes = Buffer.byteLength(text);
+    if (bytes > this.limits.maxResponseBytes) {
+      throw new HttpError(
+        413,
+        `the prediction would be ${bytes} bytes, over the response limit of ${this.limits.maxResponseBytes} (--max-response-mb)`,
+        'network',
+      );
+    }
     return text;
   }
 
@@ -197,16 +219,32 @@ export class PredictService {
       ...(req.batch !== undefined && { batch: req.batch }),
       ...(req.input !== undefined && { input: req.input }),
     };
+    const max = this.limits.maxPredictNodes;
+    let network: Network;
     try {
+      checkNetworkSize(req.network, max);
       const name = zooName(req.network);
-      if (name !== null) return this.zoo(name, req.batch, req.input);
-      return buildInputNetwork(req.network, opts);
+      network = name !== null ? this.zoo(name, req.batch, req.input) : buildInputNetwork(req.network, opts);
     } catch (err) {
+      if (err instanceof NetworkSizeError) throw new HttpError(413, `network: ${err.message}`, 'network');
+      if (err instanceof RangeError) {
+        // "Maximum call stack size exceeded" from an importer walking a deeply nested description.
+        throw new HttpError(400, `network: the description is nested too deeply (${err.message})`, 'network');
+      }
       if (err instanceof NetworkError) {
         throw new HttpError(400, `network: ${err.message}`, err.field ? `network.${err.field}` : 'network');
       }
-      throw err;
+      // Whatever else an importer or the zoo throws was caused by the description the client sent.
+      throw new HttpError(400, `network: ${(err as Error).message}`, 'network');
     }
+    if (network.layers.length > max) {
+      throw new HttpError(
+        413,
+        `network: ${network.layers.length} layers, over the limit of ${max} (--max-predict-nodes)`,
+        'network',
+      );
+    }
+    return network;
   }
 
   private zoo(

@@ -10,8 +10,10 @@ const collector = await startCollector({
   processMetrics: false,
   // Model quality is irrelevant to latency; a short λ path keeps the set-up quick.
   fit: { lasso: { nLambdas: 30, folds: 5 } },
+  // The benchmark measures predictions, not authentication: reads open, as on a laptop.
+  publicRead: true,
 });
-const token = collector.context.tokens.create('bench').token;
+const token = collector.context.tokens.create('bench', ['agent', 'admin']).token;
 process.stdout.write(`${JSON.stringify({ url: collector.url, wsUrl: collector.wsUrl, token })}\n`);
 process.on('SIGTERM', () => {
   void collector.close().then(() => process.exit(0));

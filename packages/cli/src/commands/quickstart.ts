@@ -35,14 +35,17 @@ interface QuickstartArgs {
 
 const say = (text = '') => process.stdout.write(`${text}\n`);
 
-/** Port 7070 is the documented default; when something else holds it, any free port will do. */
+/**
+ * Port 7070 is the documented default; when something else holds it, any free port will do. Reads
+ * are open (`--public-read`): a laptop on loopback, where the dashboard should just work.
+ */
 async function startLocalCollector(dbPath: string, port: number): Promise<RunningCollector> {
   try {
-    return await startCollector({ dbPath, host: '127.0.0.1', port, fitEvery: 0 });
+    return await startCollector({ dbPath, host: '127.0.0.1', port, fitEvery: 0, publicRead: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
     say(`port ${port} is in use; the collector takes a free port instead`);
-    return startCollector({ dbPath, host: '127.0.0.1', port: 0, fitEvery: 0 });
+    return startCollector({ dbPath, host: '127.0.0.1', port: 0, fitEvery: 0, publicRead: true });
   }
 }
 
@@ -154,7 +157,8 @@ async function run(args: QuickstartArgs): Promise<void> {
   const tokenName = `quickstart-${Date.now()}`;
   try {
     say(`collector: ${collector.url} (database ${dbPath})`);
-    const { token } = collector.context.tokens.create(tokenName);
+    // The local agent streams (agent) and the run fits (admin).
+    const { token } = collector.context.tokens.create(tokenName, ['agent', 'admin']);
     say(`token: ${tokenName} created for the local agent`);
 
     const { result, predictNetworks } = await measure(args, collector, token, stateDir);
@@ -181,7 +185,7 @@ async function run(args: QuickstartArgs): Promise<void> {
     say(`
 the data stays in ${dbPath}; running quickstart again reuses it.
 query it:
-  neuralpower collector --db ${dbPath} --port 7070          # serve it (HTTP + agents), dashboard at http://127.0.0.1:7070/
+  neuralpower collector --db ${dbPath} --port 7070 --public-read   # serve it (HTTP + agents), dashboard at http://127.0.0.1:7070/
   neuralpower platforms --collector http://127.0.0.1:7070
   neuralpower models list --collector http://127.0.0.1:7070 --platform ${platform}
   neuralpower predict --collector http://127.0.0.1:7070 --platform ${platform} --network resnet50
