@@ -46,7 +46,9 @@ it('3 agents streaming at once: every record arrives exactly once (database and 
     const reader = createToken(dbPath, 'exactly-once-reader', ['read']);
     const csv = csvObjects(
       await (
-        await fetch(`${collector.url}/v1/measurements.csv`, { headers: { authorization: `Bearer ${reader}` } })
+        await fetch(`${collector.url}/v1/measurements.csv`, {
+          headers: { authorization: `Bearer ${reader}` },
+        })
       ).text(),
     );
     expect(csv).toHaveLength(total);

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { TokenStore } from './auth/tokens.js';
 import { IngestStore } from './db/ingest-store.js';
 import { IntegrityMonitor } from './db/integrity.js';
@@ -158,7 +159,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       socket.destroy();
     }
   });
-  server.on('clientError', (_err, socket) => socket.destroy());
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket));
 
   try {
     await new Promise<void>((ok, fail) => {
@@ -204,4 +205,27 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       return closing;
     },
   };
+}
+
+/**
+ * A request Node's HTTP parser refused (malformed line or header, headers too large, timeout): a
+ * JSON error like every other answer, then the connection closes.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout']
+        : [400, 'Bad Request'];
+  const body = JSON.stringify({
+    error: { status, message: `malformed HTTP request: ${err.code ?? err.message}`, field: null },
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

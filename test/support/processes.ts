@@ -134,11 +134,19 @@ export interface CollectorProc {
 export async function spawnCollector(
   dbPath: string,
   port = 0,
-  options: { maxPayloadBytes?: number; timeoutMs?: number } = {},
+  options: {
+    maxPayloadBytes?: number;
+    timeoutMs?: number;
+    /** more `startCollector` options (JSON-serialisable): limits, publicRead, … */
+    collector?: Record<string, unknown>;
+  } = {},
 ): Promise<CollectorProc> {
   const args = ['--import', 'tsx', COLLECTOR_ENTRY, dbPath, String(port)];
   if (options.maxPayloadBytes !== undefined) args.push(String(options.maxPayloadBytes));
-  const proc = spawnNode(args);
+  const proc = spawnNode(
+    args,
+    options.collector ? { NP_COLLECTOR_OPTIONS: JSON.stringify(options.collector) } : {},
+  );
   const m = await proc.waitFor(/listening (\d+)/, options.timeoutMs ?? 60_000, 'collector start');
   const actual = Number(m[1]);
   return {

@@ -152,12 +152,22 @@ export class Router {
 }
 
 /**
- * The request target as a URL. Origin-form (`/a/b?c`) is the only form a server is sent outside
- * proxies; `//`, `//host/x`, absolute-form and asterisk-form targets are refused with 400 rather
- * than resolved against something (`new URL('//', base)` throws).
+ * The request target as a URL: origin-form (`/a/b?c`) or absolute-form (`http://h/a/b?c`). `//`,
+ * `//host/x` and asterisk-form (`*`) are refused with 400 rather than resolved against something
+ * (`new URL('//', base)` throws: that was the crash).
  */
 function parseTarget(target: string | undefined): URL {
   const text = target ?? '/';
+  if (/^https?:\/\//i.test(text)) {
+    // Absolute-form (what a client sends through a proxy): its path and query are the target.
+    let absolute: URL;
+    try {
+      absolute = new URL(text);
+    } catch {
+      throw new HttpError(400, `request target is not a valid URL: ${show(text)}`);
+    }
+    return parseTarget(absolute.pathname + absolute.search);
+  }
   if (!text.startsWith('/') || text.startsWith('//')) {
     throw new HttpError(400, `request target must be a path starting with a single / (got ${show(text)})`);
   }

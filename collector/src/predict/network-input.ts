@@ -42,13 +42,13 @@ export function buildInputNetwork(input: NetworkInput, opts: NetworkOptions): Ne
 }
 
 /**
- * Bounds the size of a network description before anything builds it: at most `maxNodes` × 500
+ * Bounds the size of a network description before anything builds it: at most `maxNodes` × 100
  * JSON values and 64 levels of nesting (a layer of a Keras file is tens of values, a few levels
  * deep). Walks iteratively, so deep nesting cannot overflow the stack here either.
  */
 export function checkNetworkSize(input: NetworkInput, maxNodes: number): void {
   if (typeof input === 'string' || 'zoo' in input || 'onnx' in input) return;
-  const maxValues = maxNodes * 500;
+  const maxValues = maxNodes * 100;
   const stack: { value: unknown; depth: number }[] = [{ value: Object.values(input)[0], depth: 1 }];
   let values = 0;
   while (stack.length > 0) {

@@ -130,6 +130,13 @@ export class PredictService {
       const field = issue.path.map(String).join('.') || null;
       throw new HttpError(400, `${field ?? 'body'}: ${issue.message}`, field);
     }
+    // Before any lookup: an oversized description is refused whatever platform it names.
+    try {
+      checkNetworkSize(parsed.data.network, this.limits.maxPredictNodes);
+    } catch (err) {
+      if (err instanceof NetworkSizeError) throw new HttpError(413, `network: ${err.message}`, 'network');
+      throw err;
+    }
     return parsed.data;
   }
 
@@ -222,11 +229,9 @@ export class PredictService {
     const max = this.limits.maxPredictNodes;
     let network: Network;
     try {
-      checkNetworkSize(req.network, max);
       const name = zooName(req.network);
       network = name !== null ? this.zoo(name, req.batch, req.input) : buildInputNetwork(req.network, opts);
     } catch (err) {
-      if (err instanceof NetworkSizeError) throw new HttpError(413, `network: ${err.message}`, 'network');
       if (err instanceof RangeError) {
         // "Maximum call stack size exceeded" from an importer walking a deeply nested description.
         throw new HttpError(400, `network: the description is nested too deeply (${err.message})`, 'network');
