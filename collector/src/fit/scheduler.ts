@@ -47,20 +47,25 @@ export class FitScheduler {
     private readonly fitEvery: number,
     private readonly options: FitOptions,
   ) {
-    for (const row of db
-      .prepare<[], { platform_id: string; model_kind: string; n: number }>(
-        `SELECT platform_id, model_kind, COUNT(*) AS n FROM measurements
-         WHERE type = 'layer' GROUP BY platform_id, model_kind`,
-      )
-      .all()) {
-      this.totals.set(key(row.platform_id, row.model_kind), row.n);
-    }
-    for (const row of db
-      .prepare<[], { platform_id: string; model_kind: string; measurements_at_fit: number }>(
-        'SELECT platform_id, model_kind, measurements_at_fit FROM fit_state',
-      )
-      .all()) {
-      this.atFit.set(key(row.platform_id, row.model_kind), row.measurements_at_fit);
+    try {
+      for (const row of db
+        .prepare<[], { platform_id: string; model_kind: string; n: number }>(
+          `SELECT platform_id, model_kind, COUNT(*) AS n FROM measurements
+           WHERE type = 'layer' GROUP BY platform_id, model_kind`,
+        )
+        .all()) {
+        this.totals.set(key(row.platform_id, row.model_kind), row.n);
+      }
+      for (const row of db
+        .prepare<[], { platform_id: string; model_kind: string; measurements_at_fit: number }>(
+          'SELECT platform_id, model_kind, measurements_at_fit FROM fit_state',
+        )
+        .all()) {
+        this.atFit.set(key(row.platform_id, row.model_kind), row.measurements_at_fit);
+      }
+    } catch {
+      // An unreadable (corrupt) measurements table: the collector still starts, reports the
+      // corruption on /healthz and acks nothing (db/integrity.ts); counts start from zero.
     }
     this.saveFitState = db.prepare(`
       INSERT INTO fit_state (platform_id, model_kind, measurements_at_fit, fitted_at) VALUES (?, ?, ?, ?)
