@@ -29,7 +29,12 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 1
   });
 }
 
-function parseAnswer(text: string): RawAnswer {
+function parseAnswer(answer: string): RawAnswer {
+  let text = answer;
+  // Interim answers (100 Continue) come before the final one.
+  while (/^HTTP\/1\.[01] 1\d\d /.test(text) && text.includes('\r\n\r\n')) {
+    text = text.slice(text.indexOf('\r\n\r\n') + 4);
+  }
   const m = /^HTTP\/1\.[01] (\d{3})[^\r\n]*\r\n/.exec(text);
   if (!m) return { status: null, headers: {}, body: text };
   const end = text.indexOf('\r\n\r\n');
