@@ -14,7 +14,18 @@ import {
   rollbackModel,
 } from '../client/index.js';
 import type { NetworkInput } from '../predict/network-input.js';
-import { collectorOption, fmt, pct, print, printJson, table, tokenFrom, tokenOption } from './format.js';
+import {
+  collectorOption,
+  fmt,
+  pct,
+  print,
+  printJson,
+  readTokenFrom,
+  readTokenOption,
+  table,
+  tokenFrom,
+  tokenOption,
+} from './format.js';
 
 const jsonOption = { type: 'boolean' as const, default: false, describe: 'Print JSON' };
 const platformOption = {
@@ -25,7 +36,7 @@ const platformOption = {
 
 export const platformsCommand: CommandModule<
   object,
-  { collector: string; json: boolean; platform?: string }
+  { collector: string; json: boolean; platform?: string; token?: string }
 > = {
   command: 'platforms [platform]',
   describe: 'List the platforms a collector knows (or show one: counts per kind, agents, current models)',
@@ -33,11 +44,17 @@ export const platformsCommand: CommandModule<
     y
       .positional('platform', { type: 'string', describe: 'A platform id to show in detail' })
       .option('collector', collectorOption)
-      .option('json', jsonOption) as unknown as Argv<{ collector: string; json: boolean; platform?: string }>,
+      .option('token', readTokenOption)
+      .option('json', jsonOption) as unknown as Argv<{
+      collector: string;
+      json: boolean;
+      platform?: string;
+      token?: string;
+    }>,
   handler: async (args) => {
     const url = httpUrlOf(args.collector);
     if (args.platform) {
-      const p = await getPlatform(url, args.platform);
+      const p = await getPlatform(url, args.platform, readTokenFrom(args.token));
       if (args.json) return printJson(p);
       const counts = p['counts'] as Record<string, number>;
       const agents = p['agents'] as { id: string; host: string; lastSeenAt: string }[];
@@ -58,7 +75,7 @@ export const platformsCommand: CommandModule<
       );
       return;
     }
-    const platforms = await listPlatforms(url);
+    const platforms = await listPlatforms(url, readTokenFrom(args.token));
     if (args.json) return printJson(platforms);
     if (platforms.length === 0) return print(`the collector at ${url} has no platforms yet`);
     print(
@@ -75,6 +92,7 @@ interface ModelsArgs {
   collector: string;
   platform: string;
   json: boolean;
+  token?: string;
 }
 
 const modelsList: CommandModule<object, ModelsArgs> = {
@@ -84,9 +102,10 @@ const modelsList: CommandModule<object, ModelsArgs> = {
     y
       .option('collector', collectorOption)
       .option('platform', platformOption)
+      .option('token', readTokenOption)
       .option('json', jsonOption) as unknown as Argv<ModelsArgs>,
   handler: async (args) => {
-    const listing = await listModels(httpUrlOf(args.collector), args.platform);
+    const listing = await listModels(httpUrlOf(args.collector), args.platform, readTokenFrom(args.token));
     if (args.json) return printJson(listing);
     if (listing.versions.length === 0) return print(`platform ${args.platform} has no model versions yet`);
     print(
@@ -119,9 +138,15 @@ const modelsShow: CommandModule<object, ModelsArgs & { version: number; out?: st
       .option('collector', collectorOption)
       .option('platform', platformOption)
       .option('out', { type: 'string', describe: 'Write the model (neuralpower.model/1 JSON) to this file' })
+      .option('token', readTokenOption)
       .option('json', jsonOption) as unknown as Argv<ModelsArgs & { version: number; out?: string }>,
   handler: async (args) => {
-    const v = await getModelVersion(httpUrlOf(args.collector), args.platform, args.version);
+    const v = await getModelVersion(
+      httpUrlOf(args.collector),
+      args.platform,
+      args.version,
+      readTokenFrom(args.token),
+    );
     if (args.out) {
       createWriteStream(args.out).end(`${JSON.stringify(v['model'], null, 2)}\n`);
       process.stderr.write(`wrote ${args.out}\n`);
@@ -221,6 +246,7 @@ interface ExportArgs {
   to?: string;
   format: 'csv';
   out?: string;
+  token?: string;
 }
 
 export const exportCommand: CommandModule<object, ExportArgs> = {
@@ -234,17 +260,22 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option('from', { type: 'string', describe: 'Measured at or after (ISO 8601)' })
       .option('to', { type: 'string', describe: 'Measured before (ISO 8601)' })
       .option('format', { choices: ['csv'] as const, default: 'csv' as const, describe: 'Output format' })
+      .option('token', readTokenOption)
       .option('out', {
         type: 'string',
         describe: 'Write to this file instead of stdout',
       }) as unknown as Argv<ExportArgs>,
   handler: async (args) => {
-    const stream = await exportCsv(httpUrlOf(args.collector), {
-      ...(args.platform && { platform: args.platform }),
-      ...(args.kind && { kind: args.kind }),
-      ...(args.from && { from: args.from }),
-      ...(args.to && { to: args.to }),
-    });
+    const stream = await exportCsv(
+      httpUrlOf(args.collector),
+      {
+        ...(args.platform && { platform: args.platform }),
+        ...(args.kind && { kind: args.kind }),
+        ...(args.from && { from: args.from }),
+        ...(args.to && { to: args.to }),
+      },
+      readTokenFrom(args.token),
+    );
     const source = Readable.fromWeb(stream as import('node:stream/web').ReadableStream<Uint8Array>);
     if (args.out) await pipeline(source, createWriteStream(args.out));
     else await pipeline(source, process.stdout, { end: false });

@@ -52,8 +52,20 @@ export const collectorOption = {
 
 export const tokenOption = {
   type: 'string' as const,
-  describe: 'Bearer token (default $NEURALPOWER_TOKEN); needed to fit and roll back',
+  describe: 'Bearer token with scope admin (default $NEURALPOWER_TOKEN); needed to fit and roll back',
 };
+
+/** Reads need a token with scope read unless the collector runs with --public-read. */
+export const readTokenOption = {
+  type: 'string' as const,
+  describe: 'Bearer token with scope read (default $NEURALPOWER_TOKEN); not needed with --public-read',
+};
+
+/** The token for a read, if any: `--token`, else $NEURALPOWER_TOKEN, else none. */
+export function readTokenFrom(arg: string | undefined): { token?: string } {
+  const token = arg ?? process.env['NEURALPOWER_TOKEN'];
+  return token ? { token } : {};
+}
 
 export function tokenFrom(arg: string | undefined): string {
   const token = arg ?? process.env['NEURALPOWER_TOKEN'];

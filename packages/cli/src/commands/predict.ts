@@ -66,19 +66,29 @@ export function predictionText(p: NetworkPrediction): string {
   return lines.join('\n');
 }
 
+/** A read token for a collector whose reads are closed (no --public-read): $NEURALPOWER_TOKEN. */
+function readToken(): { token?: string } {
+  const token = process.env['NEURALPOWER_TOKEN'];
+  return token ? { token } : {};
+}
+
 async function predictRemote(args: PredictArgs, collector: string): Promise<void> {
   if (args.platform === undefined)
     throw new Error('--collector needs --platform ID (see `neuralpower platforms`)');
   // Loaded only here: the local path needs no HTTP client.
   const { httpUrlOf, networkInputFromRef, predictViaCollector } = await import('@neuralpower/collector');
-  const prediction = await predictViaCollector(httpUrlOf(collector), {
-    platform: args.platform,
-    network: networkInputFromRef(args.network),
-    runtimeFloorMs: args.runtimeFloorMs,
-    ...(args.version !== undefined ? { version: args.version } : {}),
-    ...(args.batch !== undefined ? { batch: args.batch } : {}),
-    ...(args.input !== undefined ? { input: parseInputSize(args.input) } : {}),
-  });
+  const prediction = await predictViaCollector(
+    httpUrlOf(collector),
+    {
+      platform: args.platform,
+      network: networkInputFromRef(args.network),
+      runtimeFloorMs: args.runtimeFloorMs,
+      ...(args.version !== undefined ? { version: args.version } : {}),
+      ...(args.batch !== undefined ? { batch: args.batch } : {}),
+      ...(args.input !== undefined ? { input: parseInputSize(args.input) } : {}),
+    },
+    readToken(),
+  );
   if (args.json) {
     process.stdout.write(`${JSON.stringify(prediction, null, 2)}\n`);
     return;
