@@ -580,4 +580,29 @@ describe('dashboard', () => {
       expect(chart.datasets[i + 1]!.data[0]).toBeCloseTo(p.runtimeMs, 9);
     });
   });
+
+  it("asks for a read token when the collector's reads are closed, and loads with it", async () => {
+    const closed = await startCollector({
+      dbPath: path.join(scratch, 'closed.db'),
+      port: 0,
+      fitEvery: 0,
+      processMetrics: false,
+    });
+    const reader = closed.context.tokens.create('dashboard-reader', ['read']).token;
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(`${closed.url}/`);
+      await tab.waitForSelector('body[data-ready="token"]', { timeout: 20_000 });
+      expect(await tab.isVisible('#token-form')).toBe(true);
+      await tab.fill('#token-input', reader);
+      await tab.click('#token-form button');
+      await tab.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+      expect(await tab.textContent('#status')).toBe('0 platforms');
+      // Kept for this tab only, and sent as a bearer token.
+      expect(await tab.evaluate(() => sessionStorage.getItem('neuralpower.token'))).toBe(reader);
+    } finally {
+      await tab.close();
+      await closed.close();
+    }
+  });
 });

@@ -1,7 +1,21 @@
 // The collector's JSON API as the dashboard uses it. Every response shape is read here, once.
 
+// When the collector's reads are closed (no --public-read), the page asks for a read token once per
+// browser tab: kept in sessionStorage (gone when the tab closes), sent as Authorization: Bearer.
+const TOKEN_KEY = 'neuralpower.token';
+
+export function setToken(token) {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/** Thrown on 401/403: the page shows the token form. */
+export class AuthRequired extends Error {}
+
 async function request(method, path, body) {
   const init = { method, headers: { accept: 'application/json' } };
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) init.headers.authorization = `Bearer ${token}`;
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -13,6 +27,9 @@ async function request(method, path, body) {
     json = text === '' ? null : JSON.parse(text);
   } catch {
     throw new Error(`${method} ${path}: not JSON (HTTP ${res.status})`);
+  }
+  if (res.status === 401 || res.status === 403) {
+    throw new AuthRequired(json?.error?.message ?? `HTTP ${res.status}`);
   }
   if (!res.ok) {
     const message = json?.error?.message ?? `HTTP ${res.status}`;

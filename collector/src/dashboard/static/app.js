@@ -7,7 +7,7 @@ import { hardwareOf, renderPlatformDetail, renderPlatformList } from './platform
 import { renderValidation } from './validation.js';
 import { toValidationRows } from './validation-data.js';
 
-const state = { platforms: [], platformId: null, prediction: null };
+const state = { platforms: [], platformId: null, prediction: null, wired: false };
 const status = document.getElementById('status');
 
 /** Resolves when every view of the selected platform has rendered; tests wait on `data-ready`. */
@@ -56,6 +56,20 @@ async function onPredict(event) {
   document.body.dataset.predicted = 'true';
 }
 
+/** Event handlers, once (start runs again after a token is entered). */
+function wire(select, zooSelect) {
+  state.wired = true;
+  select.addEventListener('change', () => selectPlatform(select.value));
+  document.getElementById('network-form').addEventListener('submit', onPredict);
+  // Picking a zoo network drops a previously chosen file, which would otherwise take precedence.
+  zooSelect.addEventListener('change', () => {
+    document.getElementById('network-file').value = '';
+  });
+  for (const id of ['epr-error', 'epr-alpha']) {
+    document.getElementById(id).addEventListener('input', () => updateEpr(state.prediction));
+  }
+}
+
 async function start() {
   try {
     const [platforms, zoo] = await Promise.all([api.platforms(), api.zoo()]);
@@ -68,15 +82,7 @@ async function start() {
     select.replaceChildren(
       ...platforms.map((p) => el('option', { value: p.id }, `${hardwareOf(p)} — ${p.id}`)),
     );
-    select.addEventListener('change', () => selectPlatform(select.value));
-    document.getElementById('network-form').addEventListener('submit', onPredict);
-    // Picking a zoo network drops a previously chosen file, which would otherwise take precedence.
-    zooSelect.addEventListener('change', () => {
-      document.getElementById('network-file').value = '';
-    });
-    for (const id of ['epr-error', 'epr-alpha']) {
-      document.getElementById(id).addEventListener('input', () => updateEpr(state.prediction));
-    }
+    if (!state.wired) wire(select, zooSelect);
     const wanted = new URL(window.location.href).searchParams.get('platform');
     const first = platforms.find((p) => p.id === wanted) ?? platforms[0];
     if (first) {
@@ -88,9 +94,28 @@ async function start() {
     }
     status.textContent = `${platforms.length} platform${platforms.length === 1 ? '' : 's'}`;
   } catch (err) {
+    if (err instanceof api.AuthRequired) {
+      askForToken(err.message);
+      return;
+    }
     status.textContent = `error: ${err.message}`;
     document.body.dataset.ready = 'error';
   }
+}
+
+/** Reads are closed on this collector: ask for a token with scope read, then load again. */
+function askForToken(reason) {
+  const form = document.getElementById('token-form');
+  form.hidden = false;
+  status.textContent = `this collector needs a read token (${reason})`;
+  document.body.dataset.ready = 'token';
+  form.onsubmit = (event) => {
+    event.preventDefault();
+    api.setToken(document.getElementById('token-input').value.trim());
+    form.hidden = true;
+    status.textContent = '';
+    start();
+  };
 }
 
 start();
