@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { MODEL_KINDS } from '@neuralpower/core';
 import { z } from 'zod';
 import { TARGETS } from '../db/models-store.js';
+import { checkNetworkBodySize, NetworkSizeError } from '../predict/network-input.js';
 import { requireRead, requireScope } from './access.js';
 import type { CollectorContext } from './context.js';
 import { csvHeader, csvRow } from './csv.js';
@@ -171,6 +172,12 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
     requireRead(ctx, req);
     const stop = ctx.metrics.predictSeconds.startTimer();
     try {
+      try {
+        checkNetworkBodySize(await req.body(), ctx.limits.maxPredictNodes);
+      } catch (err) {
+        if (err instanceof NetworkSizeError) throw new HttpError(413, `network: ${err.message}`, 'network');
+        throw err;
+      }
       sendText(res, 200, 'application/json; charset=utf-8', ctx.predict.predictJson(await req.json()));
     } finally {
       stop();

@@ -74,3 +74,40 @@ const MAX_DEPTH = 64;
 export class NetworkSizeError extends Error {
   override readonly name = 'NetworkSizeError';
 }
+
+/**
+ * The same bounds on the raw request body, before `JSON.parse` builds anything: a 50 MB body of
+ * 600k layers is refused after reading its first few MB of structure, without holding the event
+ * loop for the parse. Counts values (`,` `[` `{` outside strings) and nesting; strings are skipped
+ * with `indexOf`, so a large base64 ONNX string costs little.
+ */
+export function checkNetworkBodySize(body: Buffer, maxNodes: number): void {
+  const maxValues = maxNodes * 100 + 100;
+  let values = 0;
+  let depth = 0;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === 0x22) {
+      // Skip to the closing quote (one preceded by an even number of backslashes).
+      let end = body.indexOf(0x22, i + 1);
+      while (end > 0) {
+        let slashes = 0;
+        while (body[end - 1 - slashes] === 0x5c) slashes++;
+        if (slashes % 2 === 0) break;
+        end = body.indexOf(0x22, end + 1);
+      }
+      if (end < 0) return; // unterminated: JSON.parse names the problem
+      i = end;
+    } else if (c === 0x7b || c === 0x5b) {
+      values++;
+      if (++depth > MAX_DEPTH + 4)
+        throw new NetworkSizeError(`network description is nested deeper than ${MAX_DEPTH} levels`);
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2c) values++;
+    if (values > maxValues) {
+      throw new NetworkSizeError(
+        `network description has more than ${maxValues - 100} JSON values (limit for ${maxNodes} layers, --max-predict-nodes)`,
+      );
+    }
+  }
+}
