@@ -1,8 +1,10 @@
+export { parseScopes, SCOPES, type Scope } from './auth/scopes.js';
 export { type TokenInfo, TokenStore } from './auth/tokens.js';
 export * from './cli/index.js';
 export * from './client/index.js';
 export type { ModelVersionSummary, Target, VersionPointer } from './db/models-store.js';
 export { integrityCheck, openDatabase, type Synchronous } from './db/open.js';
+export { type AccessDeps, requireRead, requireScope } from './http/access.js';
 export type { CollectorContext } from './http/context.js';
 export { ROUTE_MOUNTS, type RouteMount } from './http/mounts.js';
 export {
@@ -13,5 +15,6 @@ export {
   sendJson,
   sendText,
 } from './http/router.js';
+export { type CollectorLimits, DEFAULT_LIMITS } from './limits.js';
 export type { PredictRequest, PredictResponse, ValidationEntry } from './predict/predict-service.js';
 export { type CollectorOptions, type RunningCollector, startCollector } from './server.js';

@@ -44,12 +44,17 @@ export const openApiDocument = {
       'Stores layer and network measurements streamed by agents (WebSocket /v1/agents, see docs/protocol.md), ' +
       'fits per-platform NeuralPower models into immutable versions, and predicts runtime, power and energy of networks.',
   },
+  // Every route needs a token unless it says otherwise (security: []).
+  security: bearer,
   components: {
     securitySchemes: {
       bearer: {
         type: 'http',
         scheme: 'bearer',
-        description: 'a token from `neuralpower collector token create`',
+        description:
+          'a token from `neuralpower collector token create --scope agent|read|admin`: reads need read (or admin; ' +
+          'not needed when the collector runs with --public-read), fit and rollback need admin, /v1/agents and ' +
+          '/v1/platforms/{id}/keys accept agent (docs/security.md)',
       },
     },
     schemas: {
@@ -161,16 +166,25 @@ export const openApiDocument = {
     },
   },
   paths: {
-    '/healthz': { get: { summary: 'Liveness and a few counters', responses: { 200: json('ok') } } },
+    '/healthz': {
+      get: {
+        summary: 'Liveness, database integrity and a few counters (503 when the database is corrupt)',
+        security: [],
+        responses: { 200: json('ok'), 503: json('the database failed its integrity check') },
+      },
+    },
     '/metrics': {
       get: {
         summary: 'Prometheus metrics (text exposition format)',
+        security: [],
         responses: {
           200: { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } },
         },
       },
     },
-    '/v1/openapi.json': { get: { summary: 'This document', responses: { 200: json('OpenAPI 3.1') } } },
+    '/v1/openapi.json': {
+      get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1') } },
+    },
     '/v1/agents': {
       get: {
         summary: 'WebSocket endpoint for agents (upgrade; protocol in docs/protocol.md)',
