@@ -30,7 +30,14 @@ it('the collector is down for the whole sweep and started afterwards: everything
     const state = await waitUntil(
       () => {
         if (!existsSync(path.join(stateDir, 'agent.sqlite'))) return undefined;
-        const s = agentState(stateDir);
+        let s: ReturnType<typeof agentState>;
+        try {
+          s = agentState(stateDir);
+        } catch (err) {
+          // The file exists a moment before the agent has created its tables.
+          if (/no such table/.test((err as Error).message)) return undefined;
+          throw err;
+        }
         return s.sweepFinished ? s : undefined;
       },
       180_000,
