@@ -27,7 +27,7 @@ export const DEFAULT_LIMITS: CollectorLimits = {
   maxConnectionsPerToken: 64,
   frameAssemblyMs: 30_000,
   maxMessagesPerSecond: 100,
-  maxPredictNodes: 5000,
+  maxPredictNodes: 2000,
   maxBodyBytes: 64 * 1024 * 1024,
   maxResponseBytes: 32 * 1024 * 1024,
   authRecheckMs: 5000,

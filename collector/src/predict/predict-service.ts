@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { ModelStore, VersionPointer } from '../db/models-store.js';
 import type { MeasurementRow } from '../db/query-store.js';
 import { HttpError } from '../http/router.js';
+import { type CollectorLimits, DEFAULT_LIMITS } from '../limits.js';
 import type { ModelCache } from './model-cache.js';
 import {
   buildInputNetwork,
@@ -77,10 +78,7 @@ export class PredictService {
     private readonly models: ModelStore,
     private readonly cache: ModelCache,
     private readonly platformExists: (id: string) => boolean,
-    private readonly limits: { readonly maxPredictNodes: number; readonly maxResponseBytes: number } = {
-      maxPredictNodes: 5000,
-      maxResponseBytes: 32 * 1024 * 1024,
-    },
+    private readonly limits: Pick<CollectorLimits, 'maxPredictNodes' | 'maxResponseBytes'> = DEFAULT_LIMITS,
   ) {}
 
   predict(body: unknown): PredictResponse {
