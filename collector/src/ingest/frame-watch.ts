@@ -7,6 +7,8 @@
  * 2 + extended length + 4 bytes of header; the server negotiates no compression). Between messages
  * the balance is 0. Once bytes are outstanding, a message must complete within `limitMs` — pongs
  * and pings do not count as progress, they are what a stalling peer sends to look alive.
+ * A message sent in several fragments leaves a few header bytes unaccounted (its size is known only
+ * as a whole): such a peer would be cut after `limitMs`. Agents and ws clients never fragment.
  */
 export class FrameWatch {
   private pending = 0;
