@@ -77,8 +77,10 @@ async function handle(args: AgentArgs, withSweep: boolean): Promise<void> {
 const sweepCommand: CommandModule<object, AgentArgs> = {
   command: 'sweep',
   describe: 'measure sampled layer configurations (and --network ones); stream them if --collector is given',
+  // The options come from `agent` (yargs options are global): declaring them again here would
+  // list every choice twice in --help.
   builder: (y: Argv) =>
-    agentOptions(y).example(
+    (y as Argv<AgentArgs>).example(
       '$0 agent sweep --kinds conv,fc,pool --count 50 --seed 7 --collector ws://HOST:7070 --token T',
       'a 150-configuration sweep streamed to a collector',
     ),

@@ -1,4 +1,5 @@
 import yargs from 'yargs';
+import { argvProblem, type DeclaredOptions } from './argv-checks.js';
 import { commands } from './commands.js';
 
 /** A failure the user can act on: printed as one line, no stack trace. */
@@ -11,9 +12,16 @@ export class CliError extends Error {
   }
 }
 
+/** A usage error (unknown flag, invalid choice, wrong type): exit code 2, nothing runs. */
+class UsageError extends CliError {
+  constructor(message: string) {
+    super(`${message}\nRun with --help for usage.`, 2);
+    this.name = 'UsageError';
+  }
+}
+
 /** Runs the CLI and resolves to the process exit code (0 ok, 1 failure, 2 usage error). */
 export async function main(argv: readonly string[]): Promise<number> {
-  let usageError = false;
   const cli = yargs([...argv])
     .scriptName('neuralpower')
     .usage(
@@ -26,10 +34,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     .alias('h', 'help')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns ?? 110))
+    // Runs after yargs' own validation and before any handler: repeated scalars and NaN numbers.
+    .middleware((args) => {
+      // `cli` is the same instance the command's options were declared on.
+      // getOptions() exists at runtime but is missing from yargs' type declarations.
+      const declared = (cli as unknown as { getOptions(): DeclaredOptions }).getOptions();
+      const problem = argvProblem(args, declared);
+      if (problem !== null) throw new UsageError(problem);
+    })
+    // Throwing is what stops yargs: a handler that returns lets it run the command anyway.
     .fail((message, error) => {
       if (error) throw error;
-      usageError = true;
-      process.stderr.write(`error: ${message}\nRun with --help for usage.\n`);
+      throw new UsageError(message);
     });
   try {
     // Only the command being run is loaded; the others are listed for --help and suggestions.
@@ -39,7 +55,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       else cli.command(c.name, c.describe);
     }
     await cli.parseAsync();
-    return usageError ? 2 : Number(process.exitCode ?? 0);
+    return Number(process.exitCode ?? 0);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`error: ${message}\n`);
