@@ -93,6 +93,7 @@ export interface RunAgentResult {
   readonly idlePowerW?: number;
   readonly achievedIntervalMs?: number;
   readonly sweepId?: string;
+  /** Configurations in the sweep; when it was cut short, the plan's upper bound (before duplicates). */
   readonly planned: number;
   readonly measured: number;
   readonly skipped: number;
@@ -273,9 +274,9 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
     if (sweepOptions) {
       const plan = await planSweep(platform.id, sweepOptions);
       for (const why of plan.invalid) note(`left out of the sweep, invalid layer: ${why}`);
+      const invalidNoted = plan.invalid.length;
       sweepIdValue = plan.id;
-      planned = plan.items.length;
-      outbox.saveSweep(plan.id, JSON.stringify(sweepOptions), plan.items.length);
+      outbox.saveSweep(plan.id, JSON.stringify(sweepOptions), plan.maxItems);
       const known =
         options.collectorUrl && options.token && options.skipKnown !== false
           ? await fetchKnownKeys(options.collectorUrl, options.token, platform.id).catch((err: Error) => {
@@ -283,10 +284,13 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
               return new Set<string>();
             })
           : new Set<string>();
-      const bar = (options.progress ?? process.stderr.isTTY) ? new ProgressBar(plan.items.length) : undefined;
+      const bar = (options.progress ?? process.stderr.isTTY) ? new ProgressBar(plan.maxItems) : undefined;
       let done = 0;
       for (const item of plan.items) {
+        // Skips cost no await: yield now and then so a signal is handled during a long resume.
+        if (planned % 256 === 255) await new Promise((resolve) => setImmediate(resolve));
         if (options.signal?.aborted) break;
+        planned++;
         if (outbox.hasMeasured(item.key) || known.has(item.key)) {
           skipped++;
           metrics?.configuration('skipped');
@@ -320,7 +324,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
               {
                 item: item.origin,
                 done: done + 1,
-                total: plan.items.length,
+                total: plan.maxItems,
                 runtimeMs: record.runtime.meanMs,
                 powerW: record.power === 'unavailable' ? null : record.power.meanW,
                 budgetExhausted: result.timing.budgetExhausted,
@@ -346,10 +350,12 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
         }
         done++;
       }
-      bar?.finish(
-        `sweep: ${measured} measured, ${skipped} skipped, ${failed} failed of ${plan.items.length}`,
-      );
+      for (const why of plan.invalid.slice(invalidNoted))
+        note(`left out of the sweep, invalid layer: ${why}`);
+      bar?.finish(`sweep: ${measured} measured, ${skipped} skipped, ${failed} failed of ${planned}`);
       if (!options.signal?.aborted && !stoppedReason) outbox.finishSweep(plan.id);
+      // Cut short, the rest of the plan was never drawn: report its upper bound instead.
+      else planned = Math.max(planned, plan.maxItems);
     }
 
     if (stream && !options.signal?.aborted) {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { sweepFromArgs } from '../src/cli/options.js';
 import { silentLogger } from '../src/log.js';
 import { runAgent } from '../src/run.js';
-import { DEFAULT_SWEEP, planSweep } from '../src/sweep/plan.js';
+import { DEFAULT_SWEEP, MAX_SWEEP_COUNT, planSweep } from '../src/sweep/plan.js';
 import { SAMPLE_KINDS } from '../src/sweep/sample.js';
 
 describe('sweep planning', () => {
@@ -18,22 +18,25 @@ describe('sweep planning', () => {
       seed: 3,
       preset: 'paper' as const,
     };
-    const a = await planSweep('cpu-x', options);
-    const b = await planSweep('cpu-x', options);
-    const c = await planSweep('cpu-x', { ...options, seed: 4 });
-    expect(a.items.map((i) => i.key)).toEqual(b.items.map((i) => i.key));
-    expect(a.id).toBe(b.id);
-    expect(c.id).not.toBe(a.id);
-    expect(c.items.map((i) => i.key)).not.toEqual(a.items.map((i) => i.key));
+    const planA = await planSweep('cpu-x', options);
+    const planB = await planSweep('cpu-x', options);
+    const planC = await planSweep('cpu-x', { ...options, seed: 4 });
+    const [a, b, c] = [[...planA.items], [...planB.items], [...planC.items]];
+    expect(a.map((i) => i.key)).toEqual(b.map((i) => i.key));
+    // Iterating the same plan again starts afresh and gives the same items.
+    expect([...planA.items].map((i) => i.key)).toEqual(a.map((i) => i.key));
+    expect(planA.id).toBe(planB.id);
+    expect(planC.id).not.toBe(planA.id);
+    expect(c.map((i) => i.key)).not.toEqual(a.map((i) => i.key));
     const kinds = new Set<string>();
-    for (const item of a.items) {
+    for (const item of a) {
       if (item.type !== 'layer') continue;
       describeLayer(item.config); // throws if invalid
       kinds.add(modelKindOf(item.config.spec)!);
     }
     expect([...kinds].sort()).toEqual([...SAMPLE_KINDS].sort());
     // interleaved: the first |kinds| items are one of each kind
-    const first = a.items
+    const first = a
       .slice(0, SAMPLE_KINDS.length)
       .map((i) => (i.type === 'layer' ? modelKindOf(i.config.spec) : null));
     expect(new Set(first).size).toBe(SAMPLE_KINDS.length);
@@ -69,12 +72,33 @@ describe('sweep planning', () => {
       zoo: ['alexnet'],
       networks: ['lenet5'],
     });
-    const origins = plan.items.map((i) => i.origin);
+    const items = [...plan.items];
+    const origins = items.map((i) => i.origin);
     expect(origins.some((o) => o.startsWith('zoo:alexnet/conv'))).toBe(true);
     expect(origins.some((o) => o.startsWith('zoo:alexnet/pool'))).toBe(false);
     expect(origins.filter((o) => o.startsWith('network:lenet5/')).length).toBeGreaterThan(5);
-    const net = plan.items.find((i) => i.type === 'network');
+    const net = items.find((i) => i.type === 'network');
     expect(net?.type === 'network' && net.ref).toEqual({ name: 'lenet5', zoo: 'lenet5' });
+  });
+
+  it('draws configurations lazily: the largest --count costs nothing until iterated', async () => {
+    const options = { ...DEFAULT_SWEEP, kinds: [...SAMPLE_KINDS], count: MAX_SWEEP_COUNT, seed: 5 };
+    const heapBefore = process.memoryUsage().heapUsed;
+    const plan = await planSweep('cpu-x', options);
+    expect(plan.maxItems).toBe(MAX_SWEEP_COUNT * SAMPLE_KINDS.length);
+    const first: string[] = [];
+    for (const item of plan.items) {
+      first.push(item.key);
+      if (first.length === 50) break;
+    }
+    // 1.5 million configurations drawn eagerly would take hundreds of MB; 50 take almost nothing.
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
+    // The same configurations as a small sweep with the same seed: only the length differs.
+    const small = [...(await planSweep('cpu-x', { ...options, count: 4 })).items].map((i) => i.key);
+    expect(first).toEqual(small.slice(0, first.length));
+    await expect(planSweep('cpu-x', { ...options, count: 1e9 })).rejects.toThrow(
+      `--count must be a whole number from 0 to ${MAX_SWEEP_COUNT} (got 1000000000)`,
+    );
   });
 
   it('names a bad option', async () => {

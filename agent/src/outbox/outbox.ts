@@ -1,11 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { MeasurementRecord } from '@neuralpower/protocol';
+import { MAX_SEQ, type MeasurementRecord } from '@neuralpower/protocol';
 import Database from 'better-sqlite3';
 
 export interface OutboxBatch {
   readonly seq: number;
   readonly records: readonly MeasurementRecord[];
+}
+
+/** The agent id has no seq left below the protocol's MAX_SEQ: nothing more can be sent under it. */
+export class SeqExhaustedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SeqExhaustedError';
+  }
 }
 
 export interface SweepRow {
@@ -54,6 +62,39 @@ export class Outbox {
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
       INSERT OR IGNORE INTO meta (k, v) VALUES ('next_seq', '1');
     `);
+    this.repairSeqs();
+  }
+
+  /**
+   * Earlier versions could be pushed to next_seq = 2^53 by a forged welcome, after which every
+   * batch was refused. No collector accepts a seq above MAX_SEQ, so such batches were never
+   * stored: they are formed again with valid seqs (the next welcome raises next_seq as needed).
+   */
+  private repairSeqs(): void {
+    if (this.nextSeq() <= MAX_SEQ + 1) return;
+    this.db
+      .transaction(() => {
+        this.db.prepare('UPDATE outbox SET seq = NULL WHERE seq > ?').run(MAX_SEQ);
+        const top = this.db.prepare('SELECT MAX(seq) AS seq FROM outbox').get() as { seq: number | null };
+        this.setNextSeq((top.seq ?? 0) + 1);
+      })
+      .immediate();
+  }
+
+  private setNextSeq(seq: number): void {
+    this.db.prepare("UPDATE meta SET v = ? WHERE k = 'next_seq'").run(String(seq));
+  }
+
+  /** Takes the next seq; refuses to hand out one the collector would refuse. */
+  private takeSeq(): number {
+    const seq = this.nextSeq();
+    if (seq > MAX_SEQ) {
+      throw new SeqExhaustedError(
+        `next seq ${seq} is above the protocol's largest seq ${MAX_SEQ}; this agent id cannot send more`,
+      );
+    }
+    this.setNextSeq(seq + 1);
+    return seq;
   }
 
   /** Stores a record (and marks its configuration measured) in one transaction. */
@@ -94,8 +135,7 @@ export class Outbox {
           .prepare('SELECT id FROM outbox WHERE seq IS NULL ORDER BY id LIMIT ?')
           .all(max) as { id: number }[];
         if (ids.length === 0) return undefined;
-        seq = this.nextSeq();
-        this.db.prepare("UPDATE meta SET v = ? WHERE k = 'next_seq'").run(String(seq + 1));
+        seq = this.takeSeq();
         const last = ids[ids.length - 1]!.id;
         this.db.prepare('UPDATE outbox SET seq = ? WHERE seq IS NULL AND id <= ?').run(seq, last);
       }
@@ -114,24 +154,32 @@ export class Outbox {
 
   /**
    * The collector has committed seqs up to `lastSeq` for this agent id (e.g. the state dir was
-   * recreated): new batches must use higher seqs.
+   * recreated): new batches must use higher seqs. A high mark at or above MAX_SEQ leaves no seq
+   * to continue with: it is refused (SeqExhaustedError) and nothing is written.
    */
   observeLastSeq(lastSeq: number | null): void {
     if (lastSeq === null) return;
-    if (this.nextSeq() <= lastSeq) {
-      this.db.prepare("UPDATE meta SET v = ? WHERE k = 'next_seq'").run(String(lastSeq + 1));
+    if (!Number.isSafeInteger(lastSeq) || lastSeq < 0 || lastSeq >= MAX_SEQ) {
+      throw new SeqExhaustedError(
+        `the collector's last seq for this agent id is ${lastSeq}, at or above the protocol's largest seq ${MAX_SEQ}: no batch can follow it`,
+      );
     }
+    if (this.nextSeq() <= lastSeq) this.setNextSeq(lastSeq + 1);
   }
+
+  /** Renumbers done since this outbox was opened (tests and logs: a loop would show here). */
+  renumbers = 0;
 
   /** The collector never saw batch `seq` and it is below its high mark: give it a fresh seq. */
   renumber(seq: number): number {
     const tx = this.db.transaction(() => {
-      const fresh = this.nextSeq();
-      this.db.prepare("UPDATE meta SET v = ? WHERE k = 'next_seq'").run(String(fresh + 1));
+      const fresh = this.takeSeq();
       this.db.prepare('UPDATE outbox SET seq = ? WHERE seq = ?').run(fresh, seq);
       return fresh;
     });
-    return tx.immediate();
+    const fresh = tx.immediate();
+    this.renumbers++;
+    return fresh;
   }
 
   /** The collector refused batch `seq` as invalid: keep its records aside with the reason. */

@@ -7,7 +7,7 @@ import {
 } from '@neuralpower/protocol';
 import WebSocket from 'ws';
 import { sleep } from '../clock.js';
-import type { Outbox } from '../outbox/outbox.js';
+import { type Outbox, SeqExhaustedError } from '../outbox/outbox.js';
 import { backoffDelayMs } from './backoff.js';
 
 export interface StreamLogger {
@@ -46,7 +46,19 @@ export function agentsUrl(url: string): string {
   return u.toString();
 }
 
-const HELLO_FATAL: readonly string[] = ['unsupported_version', 'bad_message', 'unknown_platform'];
+const HELLO_FATAL: readonly string[] = [
+  'unsupported_version',
+  'bad_message',
+  'unknown_platform',
+  'agent_id_taken',
+];
+
+/**
+ * The collector's answers leave nothing to send under this agent id right now (its last seq is out
+ * of range, or it refused a renumbered batch again). Not fatal: logged, then a growing backoff,
+ * in case an operator repairs the collector; the outbox is left as it is.
+ */
+class UnproductiveConnection extends Error {}
 
 const silent: StreamLogger = { info() {}, warn() {}, error() {} };
 
@@ -101,10 +113,14 @@ export class CollectorStream {
     while (!this.stopped && !this.fatal) {
       const welcomed = await this.connection().catch((err: unknown) => {
         if (err instanceof FatalStreamError) this.fatal = err;
+        else if (err instanceof UnproductiveConnection)
+          this.log.error({ err: err.message, url: this.url }, 'cannot continue on this connection');
         else this.log.warn({ err: (err as Error).message, url: this.url }, 'collector connection lost');
         return false;
       });
       if (this.stopped || this.fatal) break;
+      // Only a connection that was welcomed and not refused resets the backoff: a refusal that
+      // repeats on every connection must not become a tight reconnect loop.
       attempt = welcomed ? 0 : attempt + 1;
       const delay = backoffDelayMs(
         attempt,
@@ -140,6 +156,9 @@ export class CollectorStream {
       this.socket = ws;
       let welcomed = false;
       let inflight: number | undefined;
+      // One renumber per connection: a second seq_backwards means another sender raises this agent
+      // id's seq as we go, and renumbering again would chase it (an fsync per turn).
+      let renumbered = false;
       let replyTimer: NodeJS.Timeout | undefined;
       let finished = false;
       const finish = (err?: Error) => {
@@ -150,7 +169,7 @@ export class CollectorStream {
         this.wake = undefined;
         if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate();
         if (err && !welcomed) reject(err);
-        else if (err instanceof FatalStreamError) reject(err);
+        else if (err instanceof FatalStreamError || err instanceof UnproductiveConnection) reject(err);
         else {
           if (err) this.log.warn({ err: err.message }, 'collector connection lost');
           resolve(welcomed);
@@ -165,7 +184,14 @@ export class CollectorStream {
       };
       const sendNext = () => {
         if (finished || inflight !== undefined || this.stopped) return;
-        const batch = this.options.outbox.nextBatch(this.options.batchSize ?? 500);
+        let batch: ReturnType<Outbox['nextBatch']>;
+        try {
+          batch = this.options.outbox.nextBatch(this.options.batchSize ?? 500);
+        } catch (err) {
+          if (!(err instanceof SeqExhaustedError)) throw err;
+          finish(new UnproductiveConnection(err.message));
+          return;
+        }
         if (!batch) {
           // Nothing to send: wait for notify() (or poll again in a second).
           const timer = setTimeout(sendNext, 1000);
@@ -208,7 +234,18 @@ export class CollectorStream {
             this.connectedOnce = true;
             this.connected = true;
             if (replyTimer) clearTimeout(replyTimer);
-            this.options.outbox.observeLastSeq(msg.lastSeq);
+            try {
+              this.options.outbox.observeLastSeq(msg.lastSeq);
+            } catch (err) {
+              if (!(err instanceof SeqExhaustedError)) throw err;
+              welcomed = false;
+              finish(
+                new UnproductiveConnection(
+                  `${err.message} (agent id ${this.options.hello.agentId}); the collector's operator must repair it — nothing was renumbered, the records stay in the outbox`,
+                ),
+              );
+              return;
+            }
             this.log.info({ url: this.url, lastSeq: msg.lastSeq }, 'connected to the collector');
             sendNext();
             return;
@@ -225,7 +262,25 @@ export class CollectorStream {
             const seq = msg.seq ?? undefined;
             if (seq !== undefined && seq === inflight) {
               if (msg.code === 'seq_backwards') {
-                const fresh = this.options.outbox.renumber(seq);
+                if (renumbered) {
+                  welcomed = false;
+                  finish(
+                    new UnproductiveConnection(
+                      `the collector refused renumbered batch ${seq} as seq_backwards again: another sender is using agent id ${this.options.hello.agentId}`,
+                    ),
+                  );
+                  return;
+                }
+                renumbered = true;
+                let fresh: number;
+                try {
+                  fresh = this.options.outbox.renumber(seq);
+                } catch (err) {
+                  if (!(err instanceof SeqExhaustedError)) throw err;
+                  welcomed = false;
+                  finish(new UnproductiveConnection(err.message));
+                  return;
+                }
                 this.log.warn({ seq, fresh }, 'collector had a higher seq; batch renumbered');
               } else if (msg.code === 'invalid_record' || msg.code === 'unknown_platform') {
                 const n = this.options.outbox.reject(seq, `${msg.code}: ${msg.message}`);

@@ -63,10 +63,25 @@ export type SweepItem =
 export interface SweepPlan {
   /** Stable id of (platform, options): the same sweep restarted resumes under the same id. */
   readonly id: string;
-  readonly items: readonly SweepItem[];
-  /** Layers of zoo or --network networks left out because their spec is invalid, with why. */
-  readonly invalid: readonly string[];
+  /**
+   * The configurations in order, produced on demand: `--count 1e5` costs nothing until it is
+   * measured, and the agent can stop between any two. Each iteration starts afresh.
+   */
+  readonly items: Iterable<SweepItem>;
+  /** Upper bound on the items (before duplicates are dropped): for progress display. */
+  readonly maxItems: number;
+  /**
+   * Layers of zoo or --network networks left out because their spec is invalid, with why; random
+   * configurations found invalid are added as the iteration reaches them.
+   */
+  readonly invalid: string[];
 }
+
+/**
+ * Largest `--count` (random configurations per kind). At a second or more per configuration a
+ * sweep of this size already takes days; a larger number is a typo, not a plan.
+ */
+export const MAX_SWEEP_COUNT = 100_000;
 
 export function sweepId(platformId: string, options: SweepOptions): string {
   return `sweep-${fnv1a64(canonicalJson({ platformId, options }))}`;
@@ -78,8 +93,8 @@ export function checkSweepOptions(options: SweepOptions): void {
     if (!SAMPLE_KINDS.includes(k))
       throw new Error(`--kinds: unknown kind "${k}"; known: ${SAMPLE_KINDS.join(', ')}`);
   }
-  if (!Number.isInteger(options.count) || options.count < 0)
-    throw new Error('--count must be a whole number ≥ 0');
+  if (!Number.isInteger(options.count) || options.count < 0 || options.count > MAX_SWEEP_COUNT)
+    throw new Error(`--count must be a whole number from 0 to ${MAX_SWEEP_COUNT} (got ${options.count})`);
   if (!Number.isInteger(options.seed)) throw new Error('--seed must be an integer');
   if (!(options.preset in RANGE_PRESETS)) {
     throw new Error(
@@ -106,10 +121,26 @@ function graphRef(network: Network): NetworkRef {
   };
 }
 
+/** A layer the core refuses, with why; null when it is valid. */
+function invalidReason(config: LayerConfig): string | null {
+  try {
+    parseLayerSpec(config.spec);
+    describeLayer(config);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+type Candidate =
+  | { readonly type: 'layer'; readonly config: LayerConfig; readonly origin: string }
+  | Extract<SweepItem, { type: 'network' }>;
+
 /**
- * Expands options into the ordered list of configurations to measure. Random configurations are
+ * Expands options into the ordered configurations to measure. Random configurations are
  * interleaved across kinds so a sweep cut short still covers every kind; duplicates (same natural
- * key) appear once.
+ * key) appear once. Networks are loaded here, so a bad `--network` fails before anything runs;
+ * random configurations are drawn lazily, as the sweep reaches them.
  */
 export async function planSweep(platformId: string, options: SweepOptions): Promise<SweepPlan> {
   checkSweepOptions(options);
@@ -117,33 +148,8 @@ export async function planSweep(platformId: string, options: SweepOptions): Prom
     ...RANGE_PRESETS[options.preset],
     ...(options.batches ? { batches: options.batches } : {}),
   };
-  const seen = new Set<string>();
-  const items: SweepItem[] = [];
   const invalid: string[] = [];
-  const addLayer = (config: LayerConfig, origin: string) => {
-    try {
-      parseLayerSpec(config.spec);
-      describeLayer(config);
-    } catch (err) {
-      invalid.push(`${origin}: ${(err as Error).message}`);
-      return;
-    }
-    const key = layerConfigKey(platformId, config);
-    if (seen.has(key)) return;
-    seen.add(key);
-    items.push({ type: 'layer', key, config, origin });
-  };
-
-  const perKind = options.kinds.map((kind, i) => {
-    // One stream per kind: adding a kind does not change the others' configurations.
-    const rng = new Rng((options.seed * 1_000_003 + i * 7919 + kind.length) >>> 0);
-    return Array.from({ length: options.count }, () => sampleConfig(kind, rng, ranges));
-  });
-  for (let i = 0; i < options.count; i++) {
-    perKind.forEach((configs, k) => {
-      addLayer(configs[i]!, `random:${options.kinds[k]}`);
-    });
-  }
+  const fixed: Candidate[] = [];
 
   for (const name of options.zoo) {
     for (const batch of options.zooBatches) {
@@ -154,7 +160,11 @@ export async function planSweep(platformId: string, options: SweepOptions): Prom
       for (const layer of net.layers) {
         const kind = modelKindOf(layer.spec);
         if (kind === null || !options.kinds.includes(kind)) continue;
-        addLayer({ spec: layer.spec, inputs: layer.inputs, batch }, `zoo:${net.name}/${layer.name}`);
+        fixed.push({
+          type: 'layer',
+          config: { spec: layer.spec, inputs: layer.inputs, batch },
+          origin: `zoo:${net.name}/${layer.name}`,
+        });
       }
     }
   }
@@ -170,10 +180,11 @@ export async function planSweep(platformId: string, options: SweepOptions): Prom
     const net = options.networkInput ? { ...loaded, name: `${loaded.name}@${options.networkInput}` } : loaded;
     for (const layer of net.layers) {
       if (modelKindOf(layer.spec) === null) continue;
-      addLayer(
-        { spec: layer.spec, inputs: layer.inputs, batch: net.batch },
-        `network:${net.name}/${layer.name}`,
-      );
+      fixed.push({
+        type: 'layer',
+        config: { spec: layer.spec, inputs: layer.inputs, batch: net.batch },
+        origin: `network:${net.name}/${layer.name}`,
+      });
     }
     const isZoo = (() => {
       try {
@@ -184,11 +195,66 @@ export async function planSweep(platformId: string, options: SweepOptions): Prom
       }
     })();
     const networkRef = isZoo ? zooRef(ref, net, options.networkInput) : graphRef(net);
-    const key = networkConfigKey(platformId, net.name, net.batch);
-    if (!seen.has(key)) {
-      seen.add(key);
-      items.push({ type: 'network', key, network: net, ref: networkRef, origin: `network:${net.name}` });
+    fixed.push({
+      type: 'network',
+      key: networkConfigKey(platformId, net.name, net.batch),
+      network: net,
+      ref: networkRef,
+      origin: `network:${net.name}`,
+    });
+  }
+  // Fixed layers are few and known now: say at once which are left out.
+  const reported = new Set<string>();
+  for (const c of fixed) {
+    if (c.type !== 'layer') continue;
+    const why = invalidReason(c.config);
+    if (why !== null) {
+      invalid.push(`${c.origin}: ${why}`);
+      reported.add(c.origin);
     }
   }
-  return { id: sweepId(platformId, options), items, invalid };
+
+  function* randomCandidates(): Generator<Candidate> {
+    // One stream per kind: adding a kind does not change the others' configurations.
+    const rngs = options.kinds.map(
+      (kind, i) => new Rng((options.seed * 1_000_003 + i * 7919 + kind.length) >>> 0),
+    );
+    for (let i = 0; i < options.count; i++) {
+      for (let k = 0; k < options.kinds.length; k++) {
+        const kind = options.kinds[k]!;
+        yield { type: 'layer', config: sampleConfig(kind, rngs[k]!, ranges), origin: `random:${kind}` };
+      }
+    }
+  }
+
+  function* items(): Generator<SweepItem> {
+    const seen = new Set<string>();
+    const sources: Iterable<Candidate>[] = [randomCandidates(), fixed];
+    for (const source of sources) {
+      for (const candidate of source) {
+        if (candidate.type === 'network') {
+          if (seen.has(candidate.key)) continue;
+          seen.add(candidate.key);
+          yield candidate;
+          continue;
+        }
+        const why = invalidReason(candidate.config);
+        if (why !== null) {
+          if (!reported.has(candidate.origin)) invalid.push(`${candidate.origin}: ${why}`);
+          continue;
+        }
+        const key = layerConfigKey(platformId, candidate.config);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        yield { type: 'layer', key, config: candidate.config, origin: candidate.origin };
+      }
+    }
+  }
+
+  return {
+    id: sweepId(platformId, options),
+    items: { [Symbol.iterator]: items },
+    maxItems: options.count * options.kinds.length + fixed.length,
+    invalid,
+  };
 }

@@ -1,5 +1,5 @@
 import { modelKindOf } from '@neuralpower/core';
-import { type Hello, type MeasurementRecord, recordKey } from '@neuralpower/protocol';
+import { type Hello, MAX_SEQ, type MeasurementRecord, recordKey } from '@neuralpower/protocol';
 import type { Db } from './open.js';
 
 export interface BatchToWrite {
@@ -13,6 +13,14 @@ export type BatchOutcome =
   | { readonly status: 'duplicate' }
   | { readonly status: 'backwards'; readonly lastSeq: number };
 
+/**
+ * `hello` binds an agent id to the token that first registered it: seqs are per agent id, so a
+ * second token claiming the id could commit a seq the real agent cannot continue from.
+ */
+export type RegisterOutcome =
+  | { readonly status: 'registered' }
+  | { readonly status: 'taken'; readonly boundTokenId: number };
+
 /** Per (platform, model kind) how many layer records a commit added; feeds the fit scheduler. */
 export type KindCounts = Map<string, { platformId: string; modelKind: string; added: number }>;
 
@@ -20,6 +28,8 @@ export type KindCounts = Map<string, { platformId: string; modelKind: string; ad
 export class IngestStore {
   private readonly upsertPlatform;
   private readonly upsertAgent;
+  private readonly agentBinding;
+  private readonly rebindAgent;
   private readonly batchExists;
   private readonly maxSeq;
   private readonly insertBatch;
@@ -37,9 +47,15 @@ export class IngestStore {
       INSERT INTO agents (id, host, agent_version, token_id, platforms_json, first_seen_at, last_seen_at)
       VALUES (@id, @host, @version, @tokenId, @platforms, @now, @now)
       ON CONFLICT (id) DO UPDATE SET host = excluded.host, agent_version = excluded.agent_version,
-        token_id = excluded.token_id, platforms_json = excluded.platforms_json, last_seen_at = excluded.last_seen_at`);
+        token_id = COALESCE(agents.token_id, excluded.token_id), platforms_json = excluded.platforms_json, last_seen_at = excluded.last_seen_at`);
+    this.agentBinding = db.prepare<[string], { tokenId: number | null; revoked: number | null }>(`
+      SELECT a.token_id AS tokenId, t.revoked_at IS NOT NULL AS revoked
+      FROM agents a LEFT JOIN tokens t ON t.id = a.token_id WHERE a.id = ?`);
+    this.rebindAgent = db.prepare('UPDATE agents SET token_id = ? WHERE id = ?');
     this.batchExists = db.prepare('SELECT 1 FROM batches WHERE agent_id = ? AND seq = ?').pluck();
-    this.maxSeq = db.prepare('SELECT MAX(seq) FROM batches WHERE agent_id = ?').pluck();
+    // Seqs above MAX_SEQ can only be in a database written before the bound existed (e.g. a
+    // forged 2^53-1): they do not count, so the agent whose id it was can carry on.
+    this.maxSeq = db.prepare(`SELECT MAX(seq) FROM batches WHERE agent_id = ? AND seq <= ${MAX_SEQ}`).pluck();
     this.insertBatch = db.prepare(
       'INSERT INTO batches (agent_id, seq, records, received_at) VALUES (?, ?, ?, ?)',
     );
@@ -56,28 +72,40 @@ export class IngestStore {
     );
   }
 
-  /** Records the agent and its platforms (on `hello`). */
-  registerAgent(hello: Hello, tokenId: number | null): void {
+  /**
+   * Records the agent and its platforms (on `hello`), unless the agent id belongs to another token
+   * (then nothing is written). An id whose token was revoked passes to the next token that says
+   * hello with it: that is how an operator replaces a leaked agent token.
+   */
+  registerAgent(hello: Hello, tokenId: number | null): RegisterOutcome {
     const now = new Date().toISOString();
-    this.db.transaction(() => {
-      for (const p of hello.platforms) {
-        this.upsertPlatform.run({
-          id: p.id,
-          description: p.description,
-          input: JSON.stringify(p.input),
-          details: p.details === undefined ? null : JSON.stringify(p.details),
+    return this.db
+      .transaction((): RegisterOutcome => {
+        const bound = this.agentBinding.get(hello.agentId);
+        if (bound && bound.tokenId !== null && tokenId !== null && bound.tokenId !== tokenId) {
+          if (!bound.revoked) return { status: 'taken', boundTokenId: bound.tokenId };
+          this.rebindAgent.run(tokenId, hello.agentId);
+        }
+        for (const p of hello.platforms) {
+          this.upsertPlatform.run({
+            id: p.id,
+            description: p.description,
+            input: JSON.stringify(p.input),
+            details: p.details === undefined ? null : JSON.stringify(p.details),
+            now,
+          });
+        }
+        this.upsertAgent.run({
+          id: hello.agentId,
+          host: hello.host,
+          version: hello.agentVersion ?? null,
+          tokenId,
+          platforms: JSON.stringify(hello.platforms.map((p) => p.id)),
           now,
         });
-      }
-      this.upsertAgent.run({
-        id: hello.agentId,
-        host: hello.host,
-        version: hello.agentVersion ?? null,
-        tokenId,
-        platforms: JSON.stringify(hello.platforms.map((p) => p.id)),
-        now,
-      });
-    })();
+        return { status: 'registered' };
+      })
+      .immediate();
   }
 
   lastSeq(agentId: string): number | null {

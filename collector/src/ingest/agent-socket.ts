@@ -39,6 +39,7 @@ const FATAL: ReadonlySet<ProtocolError['code']> = new Set([
   'unknown_type',
   'unsupported_version',
   'hello_required',
+  'agent_id_taken',
 ]);
 
 interface Conn {
@@ -291,7 +292,19 @@ export class AgentSocket {
           ws.close(1011, 'database failed its integrity check');
           return;
         }
-        this.store.registerAgent(msg, conn.tokenId);
+        const registered = this.store.registerAgent(msg, conn.tokenId);
+        if (registered.status === 'taken') {
+          this.fail(
+            ws,
+            {
+              code: 'agent_id_taken',
+              message: `agent id ${JSON.stringify(msg.agentId)} is registered to another token; each agent keeps its own id (and state dir)`,
+              field: 'agentId',
+            },
+            null,
+          );
+          return;
+        }
         conn.hello = msg;
         conn.platforms = new Set(msg.platforms.map((p) => p.id));
         this.metrics.agentsConnected.inc();

@@ -9,6 +9,7 @@ export const PROTOCOL_ERROR_CODES = [
   'invalid_record',
   'unknown_platform',
   'seq_backwards',
+  'agent_id_taken',
   'payload_too_large',
   'unauthorized',
   'internal',

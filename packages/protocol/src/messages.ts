@@ -3,7 +3,7 @@ import { PROTOCOL_ERROR_CODES } from './errors.js';
 import { platformFingerprint } from './fingerprint.js';
 import { measurementRecordSchema } from './records.js';
 import { timestamp } from './schemas-common.js';
-import { MAX_RECORDS_PER_BATCH } from './version.js';
+import { MAX_RECORDS_PER_BATCH, MAX_SEQ } from './version.js';
 
 const text = (max: number) => z.string().min(1).max(max);
 
@@ -67,7 +67,7 @@ export type Hello = z.output<typeof helloSchema>;
 /** A batch of records; `seq` is assigned by the agent, strictly increasing per agent id. */
 export const measurementsSchema = z.object({
   type: z.literal('measurements'),
-  seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  seq: z.number().int().nonnegative().max(MAX_SEQ),
   records: z.array(measurementRecordSchema).min(1).max(MAX_RECORDS_PER_BATCH),
 });
 export type Measurements = z.output<typeof measurementsSchema>;
@@ -88,7 +88,8 @@ export const welcomeSchema = z.object({
   type: z.literal('welcome'),
   protocolVersion: z.number().int().positive(),
   agentId: text(200),
-  lastSeq: z.number().int().nonnegative().nullable(),
+  /** Any safe integer is readable here; the agent itself refuses one it cannot continue from (≥ MAX_SEQ). */
+  lastSeq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).nullable(),
   serverTime: timestamp,
 });
 export type Welcome = z.output<typeof welcomeSchema>;
