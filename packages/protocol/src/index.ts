@@ -1,3 +1,5 @@
+export * from './bounds.js';
+export * from './depth.js';
 export * from './errors.js';
 export * from './fingerprint.js';
 export * from './key.js';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { jsonDeeperThan, MAX_JSON_DEPTH } from './depth.js';
 import { formatFieldPath, type ProtocolError } from './errors.js';
 import {
   CLIENT_MESSAGE_TYPES,
@@ -36,6 +37,9 @@ function parseWith<T>(
   knownTypes: readonly string[],
   checkVersion: boolean,
 ): ParseResult<T> {
+  if (jsonDeeperThan(text)) {
+    return fail('bad_message', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, null);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

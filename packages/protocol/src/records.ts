@@ -1,5 +1,6 @@
 import { modelKindOf } from '@neuralpower/core';
 import { z } from 'zod';
+import { BOUNDS } from './bounds.js';
 import {
   checkLayerConfig,
   layerSpecSchema,
@@ -11,12 +12,17 @@ import {
 } from './schemas-common.js';
 
 /** Timed runs of one configuration (after warm-up), host monotonic clock. */
+const runtimeMs = z.number().min(BOUNDS.runtimeMs.min).max(BOUNDS.runtimeMs.max);
+const powerW = z.number().min(BOUNDS.powerW.min).max(BOUNDS.powerW.max);
+const count = positiveInt.max(BOUNDS.count.max);
+const windowMs = positive.max(BOUNDS.windowMs.max);
+
 export const runtimeStatsSchema = z.object({
-  meanMs: positive,
-  medianMs: positive,
-  stdMs: nonNegative,
+  meanMs: runtimeMs,
+  medianMs: runtimeMs,
+  stdMs: nonNegative.max(BOUNDS.runtimeMs.max),
   /** number of timed runs */
-  n: positiveInt,
+  n: count,
 });
 export type RuntimeStats = z.output<typeof runtimeStatsSchema>;
 
@@ -24,22 +30,31 @@ export const POWER_SOURCES = ['nvidia-smi', 'nvml', 'rapl'] as const;
 export type PowerSource = (typeof POWER_SOURCES)[number];
 
 /** Mean power over a window in which the configuration ran back to back. */
-export const powerStatsSchema = z.object({
-  /** time-weighted mean power over the window */
-  meanW: nonNegative,
-  /** samples inside or straddling the window */
-  samples: positiveInt,
-  windowMs: positive,
-  source: z.enum(POWER_SOURCES),
-  minW: nonNegative.optional(),
-  maxW: nonNegative.optional(),
-  /** idle power measured before the sweep, for reference */
-  idleW: nonNegative.optional(),
-  /** the sampler's achieved interval */
-  intervalMs: positive.optional(),
-  /** true when the window held fewer samples than the agent's configured minimum */
-  lowSampleCount: z.boolean().optional(),
-});
+export const powerStatsSchema = z
+  .object({
+    /** time-weighted mean power over the window */
+    meanW: powerW,
+    /** samples inside or straddling the window */
+    samples: count,
+    windowMs,
+    source: z.enum(POWER_SOURCES),
+    minW: powerW.optional(),
+    maxW: powerW.optional(),
+    /** idle power measured before the sweep, for reference */
+    idleW: powerW.optional(),
+    /** the sampler's achieved interval */
+    intervalMs: windowMs.optional(),
+    /** true when the window held fewer samples than the agent's configured minimum */
+    lowSampleCount: z.boolean().optional(),
+  })
+  .superRefine((p, ctx) => {
+    // A time-weighted mean lies between the smallest and largest sample (a float's worth of slack).
+    const slack = 1e-9 * Math.max(1, p.meanW);
+    if (p.minW !== undefined && p.minW > p.meanW + slack)
+      ctx.addIssue({ code: 'custom', message: `must be ≤ meanW (${p.meanW})`, path: ['minW'] });
+    if (p.maxW !== undefined && p.maxW < p.meanW - slack)
+      ctx.addIssue({ code: 'custom', message: `must be ≥ meanW (${p.meanW})`, path: ['maxW'] });
+  });
 export type PowerStats = z.output<typeof powerStatsSchema>;
 
 /** Power is either measured or explicitly unavailable; it is never invented. */
@@ -48,8 +63,13 @@ export type Power = z.output<typeof powerSchema>;
 
 /** Device state during the measurement, where the power source reports it. */
 const deviceStateFields = {
-  clocks: z.object({ smMHz: nonNegative.optional(), memMHz: nonNegative.optional() }).optional(),
-  temperatureC: z.number().optional(),
+  clocks: z
+    .object({
+      smMHz: nonNegative.max(BOUNDS.clockMHz.max).optional(),
+      memMHz: nonNegative.max(BOUNDS.clockMHz.max).optional(),
+    })
+    .optional(),
+  temperatureC: z.number().min(BOUNDS.temperatureC.min).max(BOUNDS.temperatureC.max).optional(),
   /** clocks_event_reasons that were active, e.g. `sw_power_cap`; empty means none */
   throttleReasons: z.array(z.string().max(64)).max(32).optional(),
 };
@@ -57,7 +77,7 @@ const deviceStateFields = {
 const measurementFields = {
   /** the platform id (fingerprint) declared in `hello` */
   platform: z.string().min(1).max(64),
-  batch: positiveInt,
+  batch: positiveInt.max(BOUNDS.batch.max),
   runtime: runtimeStatsSchema,
   power: powerSchema,
   /** energy of one forward pass of the whole batch: meanW × meanMs (mJ); null iff power is unavailable */
@@ -67,15 +87,35 @@ const measurementFields = {
   ...deviceStateFields,
 };
 
+type Ctx = { addIssue: (issue: { code: 'custom'; message: string; path: (string | number)[] }) => void };
+
+/** `endedAt` not before `startedAt` (both already valid ISO date-times). */
+function checkTimes(record: { startedAt: string; endedAt: string }, ctx: Ctx): void {
+  if (Date.parse(record.endedAt) < Date.parse(record.startedAt)) {
+    ctx.addIssue({ code: 'custom', message: `is before startedAt (${record.startedAt})`, path: ['endedAt'] });
+  }
+}
+
 function checkEnergy(
-  record: { power: Power; energyMj: number | null },
-  ctx: { addIssue: (issue: { code: 'custom'; message: string; path: (string | number)[] }) => void },
+  record: { power: Power; energyMj: number | null; runtime: RuntimeStats },
+  ctx: Ctx,
 ): void {
   if (record.power === 'unavailable' && record.energyMj !== null) {
     ctx.addIssue({ code: 'custom', message: 'must be null when power is "unavailable"', path: ['energyMj'] });
   }
   if (record.power !== 'unavailable' && record.energyMj === null) {
     ctx.addIssue({ code: 'custom', message: 'must be a number when power was measured', path: ['energyMj'] });
+  }
+  if (record.power !== 'unavailable' && record.energyMj !== null) {
+    // Energy per pass is defined as meanW × runtime.meanMs (W·ms = mJ); anything else is a fault.
+    const expected = record.power.meanW * record.runtime.meanMs;
+    if (Math.abs(record.energyMj - expected) > BOUNDS.energyRelativeTolerance * expected + 1e-12) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must equal power.meanW × runtime.meanMs = ${expected} mJ (within ${BOUNDS.energyRelativeTolerance * 100} %)`,
+        path: ['energyMj'],
+      });
+    }
   }
 }
 
@@ -99,6 +139,7 @@ export const layerRecordSchema = z
     }
     checkLayerConfig(record, ctx);
     checkEnergy(record, ctx);
+    checkTimes(record, ctx);
   });
 export type LayerRecord = z.output<typeof layerRecordSchema>;
 
@@ -131,7 +172,10 @@ export const networkRecordSchema = z
     network: networkRefSchema,
     ...measurementFields,
   })
-  .superRefine((record, ctx) => checkEnergy(record, ctx));
+  .superRefine((record, ctx) => {
+    checkEnergy(record, ctx);
+    checkTimes(record, ctx);
+  });
 export type NetworkRecord = z.output<typeof networkRecordSchema>;
 
 export const measurementRecordSchema = z.discriminatedUnion('type', [layerRecordSchema, networkRecordSchema]);

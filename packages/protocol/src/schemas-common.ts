@@ -6,6 +6,7 @@ import {
   type Shape,
 } from '@neuralpower/core';
 import { z } from 'zod';
+import { BOUNDS } from './bounds.js';
 
 export const positiveInt = z.number().int().positive();
 export const nonNegative = z.number().nonnegative();
@@ -13,7 +14,14 @@ export const positive = z.number().positive();
 /** ISO 8601 date-time, `Z` or an offset, e.g. `2026-11-27T16:09:14.123Z`. */
 export const timestamp = z.iso.datetime({ offset: true });
 
-export const shapeSchema = z.tuple([positiveInt, positiveInt, positiveInt]).readonly();
+const dim = (max: number) => positiveInt.max(max);
+/** `[H, W, C]` per example, each dimension and the element count bounded (BOUNDS). */
+export const shapeSchema = z
+  .tuple([dim(BOUNDS.spatial.max), dim(BOUNDS.spatial.max), dim(BOUNDS.channels.max)])
+  .readonly()
+  .refine(([h, w, c]) => h * w * c <= BOUNDS.elements.max, {
+    message: `has more than ${BOUNDS.elements.max} elements (H × W × C)`,
+  });
 
 /**
  * A layer spec validated by the core's own `parseLayerSpec`, so the wire accepts exactly what the

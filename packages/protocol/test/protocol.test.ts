@@ -1,8 +1,10 @@
 import { conv, fc, pool } from '@neuralpower/core';
 import { describe, expect, it } from 'vitest';
 import {
+  BOUNDS,
   type ClientMessage,
   type Hello,
+  jsonDeeperThan,
   type LayerRecord,
   layerConfigKey,
   type Measurements,
@@ -188,6 +190,67 @@ describe('parseClientMessage', () => {
     expect(!neg.ok && neg.error.field).toBe('seq');
     const empty = parseClientMessage(batch([]));
     expect(!empty.ok && empty.error.field).toBe('records');
+  });
+});
+
+describe('plausible ranges (BOUNDS)', () => {
+  const batchOf = (r: LayerRecord) => JSON.stringify({ type: 'measurements', seq: 1, records: [r] });
+  const fieldOf = (r: LayerRecord) => {
+    const parsed = parseClientMessage(batchOf(r));
+    return parsed.ok ? null : parsed.error.field;
+  };
+  const withPower = (p: Partial<Exclude<LayerRecord['power'], 'unavailable'>>, energyMj = 315.75) =>
+    layerRecord({
+      power: { meanW: 210.5, samples: 40, windowMs: 2000, source: 'nvidia-smi', ...p },
+      energyMj,
+    });
+
+  it('accepts values at the edges of each range', () => {
+    const r = layerRecord({
+      runtime: { meanMs: BOUNDS.runtimeMs.min, medianMs: BOUNDS.runtimeMs.max, stdMs: 0, n: 1 },
+      power: { meanW: 0, samples: 1, windowMs: 1, source: 'rapl', minW: 0, maxW: 0 },
+      energyMj: 0,
+      batch: BOUNDS.batch.max,
+      inputs: [[32, 32, 16]],
+    });
+    expect(fieldOf(r)).toBeNull();
+    expect(fieldOf(withPower({ minW: 180, maxW: 231 }))).toBeNull();
+  });
+
+  it('names the field of each implausible value', () => {
+    const rt = (meanMs: number) => ({ meanMs, medianMs: 1, stdMs: 0, n: 5 });
+    expect(fieldOf(layerRecord({ runtime: rt(1e308), power: 'unavailable', energyMj: null }))).toBe(
+      'records[0].runtime.meanMs',
+    );
+    expect(fieldOf(layerRecord({ runtime: rt(1e-300), power: 'unavailable', energyMj: null }))).toBe(
+      'records[0].runtime.meanMs',
+    );
+    expect(fieldOf(withPower({ meanW: 10_001 }))).toBe('records[0].power.meanW');
+    expect(fieldOf(withPower({ minW: 300, maxW: 400 }))).toBe('records[0].power.minW');
+    expect(fieldOf(withPower({ minW: 100, maxW: 200 }))).toBe('records[0].power.maxW');
+    expect(fieldOf(withPower({}, 999))).toBe('records[0].energyMj');
+    expect(fieldOf(layerRecord({ batch: 2 ** 53 - 1 }))).toBe('records[0].batch');
+    expect(fieldOf(layerRecord({ inputs: [[32, 32, 1e15]] }))).toBe('records[0].inputs[0][2]');
+    expect(fieldOf(layerRecord({ inputs: [[65_536, 65_536, 16]] }))).toBe('records[0].inputs[0]');
+    expect(fieldOf(layerRecord({ endedAt: '2026-11-27T15:59:59.000Z' }))).toBe('records[0].endedAt');
+    expect(fieldOf(layerRecord({ temperatureC: 1e6 }))).toBe('records[0].temperatureC');
+    expect(fieldOf(layerRecord({ spec: { ...conv(64, 3), filters: 2 ** 31 } }))).toBe(
+      'records[0].spec.filters',
+    );
+  });
+
+  it('refuses JSON nested deeper than 64 levels before parsing it', () => {
+    expect(
+      jsonDeeperThan('[[["[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["]]]'),
+    ).toBe(false);
+    expect(jsonDeeperThan(`${'['.repeat(65)}${']'.repeat(65)}`)).toBe(true);
+    const deep = `{"type":"heartbeat","sentAt":${'{"a":'.repeat(200_000)}1${'}'.repeat(200_000)}}`;
+    const r = parseClientMessage(deep);
+    expect(r.ok ? null : r.error).toEqual({
+      code: 'bad_message',
+      message: 'JSON nested deeper than 64 levels',
+      field: null,
+    });
   });
 });
 

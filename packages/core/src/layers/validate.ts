@@ -10,6 +10,18 @@ import {
 
 type Fields = Record<string, unknown>;
 
+/**
+ * Largest integer a spec field may hold (2^31 − 1): far above any real layer, and small enough
+ * that costs and features computed from it stay finite.
+ */
+export const MAX_SPEC_INT = 2 ** 31 - 1;
+
+function bounded(v: number, kind: string, key: string): number {
+  if (v > MAX_SPEC_INT)
+    throw new LayerSpecError(`${kind}.${key}`, `must be at most ${MAX_SPEC_INT} (got ${v})`);
+  return v;
+}
+
 function isRecord(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -19,7 +31,7 @@ function positiveInt(obj: Fields, kind: string, key: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
     throw new LayerSpecError(`${kind}.${key}`, `must be a positive integer (got ${JSON.stringify(v)})`);
   }
-  return v;
+  return bounded(v, kind, key);
 }
 
 function nonNegativeInt(obj: Fields, kind: string, key: string): number {
@@ -27,7 +39,7 @@ function nonNegativeInt(obj: Fields, kind: string, key: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
     throw new LayerSpecError(`${kind}.${key}`, `must be a non-negative integer (got ${JSON.stringify(v)})`);
   }
-  return v;
+  return bounded(v, kind, key);
 }
 
 function bool(obj: Fields, kind: string, key: string): boolean {
@@ -56,6 +68,8 @@ export function parseShape(value: unknown, field: string): Shape {
     if (typeof d !== 'number' || !Number.isInteger(d) || d <= 0) {
       throw new LayerSpecError(`${field}[${i}]`, `must be a positive integer (got ${JSON.stringify(d)})`);
     }
+    if (d > MAX_SPEC_INT)
+      throw new LayerSpecError(`${field}[${i}]`, `must be at most ${MAX_SPEC_INT} (got ${d})`);
   });
   return [value[0], value[1], value[2]] as Shape;
 }
