@@ -5,3 +5,4 @@ export {
   platformsCommand,
 } from './client-commands.js';
 export { collectorCommand } from './collector-command.js';
+export { measurementsCommand } from './measurements-command.js';

@@ -226,3 +226,66 @@ export function httpUrlOf(collectorUrl: string): string {
   const protocol = u.protocol === 'wss:' ? 'https:' : u.protocol === 'ws:' ? 'http:' : u.protocol;
   return `${protocol}//${u.host}`;
 }
+
+/** Which measurements of a platform to exclude, include again or delete (at least one condition). */
+export interface MeasurementSelectionBody {
+  readonly kind?: string;
+  readonly key?: string;
+  readonly agent?: string;
+  readonly before?: string;
+  readonly implausible?: boolean;
+  readonly reason?: string;
+  readonly refit?: boolean;
+}
+
+export interface CurationResponse {
+  readonly platform: string;
+  readonly auditId: number;
+  readonly action: 'exclude' | 'include' | 'delete';
+  readonly rows: number;
+  readonly kinds: readonly string[];
+  readonly fits: readonly {
+    kind: string;
+    versions: { target: string; version: number }[];
+    skipped: { target: string; reason: string }[];
+    error: string | null;
+  }[];
+}
+
+/** `POST /v1/platforms/:id/measurements/{exclude,include,delete}` (audited; refits what changed). */
+export async function curateMeasurements(
+  url: string,
+  platform: string,
+  action: 'exclude' | 'include' | 'delete',
+  body: MeasurementSelectionBody,
+  options?: ClientOptions,
+): Promise<CurationResponse> {
+  const res = await request(
+    url,
+    `/v1/platforms/${enc(platform)}/measurements/${action}`,
+    { method: 'POST', body },
+    options,
+  );
+  return (await res.json()) as CurationResponse;
+}
+
+export interface AuditListing {
+  readonly platform: string;
+  readonly entries: readonly {
+    id: number;
+    at: string;
+    tokenName: string;
+    action: string;
+    filter: Record<string, unknown>;
+    rows: number;
+    reason: string | null;
+  }[];
+}
+
+export async function measurementAudit(
+  url: string,
+  platform: string,
+  options?: ClientOptions,
+): Promise<AuditListing> {
+  return getJson(url, `/v1/platforms/${enc(platform)}/measurements/audit`, options);
+}

@@ -118,6 +118,26 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     // keep exactly that as agent + admin. Narrower tokens: create new ones, revoke the old.
     sql: `ALTER TABLE tokens ADD COLUMN scopes TEXT NOT NULL DEFAULT 'agent,admin';`,
   },
+  {
+    version: 3,
+    name: 'measurement exclusion and its audit trail',
+    sql: `
+      -- Set when an operator excludes the row: fits, exports and validation leave it out.
+      ALTER TABLE measurements ADD COLUMN excluded_at TEXT;
+      -- Every exclude / include / delete of measurements: who, when, which rows, how many.
+      CREATE TABLE measurement_audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        token_id INTEGER,
+        token_name TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('exclude', 'include', 'delete')),
+        platform_id TEXT NOT NULL,
+        filter_json TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        reason TEXT
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -181,6 +181,12 @@ export class ModelStore {
         let next = ((this.maxVersion.get(versions[0]?.platformId ?? '') as number | null) ?? 0) + 1;
         const out: ModelVersionSummary[] = [];
         for (const v of versions) {
+          const unusable = nonFiniteMetric(v.report);
+          if (unusable !== null) {
+            throw new Error(
+              `refusing to store ${v.kind}/${v.target} for ${v.platformId}: its report.${unusable} is not finite`,
+            );
+          }
           const parent = (this.currentOf.get(v.platformId, v.kind, v.target) as number | undefined) ?? null;
           const version = next++;
           this.insertVersion.run({
@@ -281,4 +287,14 @@ export class ModelStore {
       })
       .immediate();
   }
+}
+
+/** Cross-validated metrics every stored version must have as finite numbers (a NaN answers every predict with NaN). */
+function nonFiniteMetric(report: unknown): string | null {
+  const r = (typeof report === 'object' && report !== null ? report : {}) as Record<string, unknown>;
+  for (const name of ['rmspe', 'rmse', 'mape']) {
+    const v = r[name];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return name;
+  }
+  return null;
 }

@@ -107,17 +107,22 @@ export class QueryStore {
        WHERE j.value = ? ORDER BY a.last_seen_at DESC`);
     this.keysStmt = db.prepare('SELECT DISTINCT natural_key FROM measurements WHERE platform_id = ?').pluck();
     this.networkRecordsStmt = db.prepare<[string], MeasurementRow>(
-      `SELECT * FROM measurements WHERE platform_id = ? AND type = 'network' ORDER BY id`,
+      `SELECT * FROM measurements WHERE platform_id = ? AND type = 'network' AND excluded_at IS NULL ORDER BY id`,
     );
-    // Rows are never deleted and ids are rowids (max + 1, reused after a rollback), so MAX(id) is
-    // the row count, in O(1) instead of a scan: /healthz is polled by probes.
-    this.totalStmt = db.prepare('SELECT COALESCE(MAX(id), 0) FROM measurements').pluck();
+    // Until an operator deletes rows, ids are rowids (max + 1, reused after a rollback), so MAX(id)
+    // is the row count, in O(1) instead of a scan: /healthz is polled by probes. After a delete
+    // (recorded in measurement_audit) only a count is right.
+    this.totalStmt = db
+      .prepare(`SELECT CASE WHEN EXISTS (SELECT 1 FROM measurement_audit WHERE action = 'delete' AND rows > 0)
+        THEN (SELECT COUNT(*) FROM measurements) ELSE (SELECT COALESCE(MAX(id), 0) FROM measurements) END`)
+      .pluck();
     this.exportStmt = db.prepare<Record<string, string | number | null>, MeasurementRow>(`
       SELECT * FROM measurements
       WHERE (@platform IS NULL OR platform_id = @platform)
         AND (@kind IS NULL OR COALESCE(model_kind, type) = @kind)
         AND (@from IS NULL OR started_at >= @from)
         AND (@to IS NULL OR started_at < @to)
+        AND excluded_at IS NULL
         AND id > @after
       ORDER BY id LIMIT @limit`);
   }

@@ -7,7 +7,7 @@ import {
   type TrainingRow,
   trainingSetHash,
 } from '@neuralpower/core';
-import type { LayerRecord } from '@neuralpower/protocol';
+import { BOUNDS, type LayerRecord } from '@neuralpower/protocol';
 import { TARGETS, type Target } from '../db/models-store.js';
 import { openDatabase } from '../db/open.js';
 
@@ -59,8 +59,13 @@ export function runFitJob(input: FitJobInput): FitJobResult {
         [string, string],
         { record_json: string; runtime_mean_ms: number; power_mean_w: number | null }
       >(
+        // Excluded rows are out; so are values outside the plausible ranges, which the edge now
+        // refuses but an older database may hold (one 1e-300 ms row made every fit fail).
         `SELECT record_json, runtime_mean_ms, power_mean_w FROM measurements
-         WHERE platform_id = ? AND type = 'layer' AND model_kind = ? ORDER BY id`,
+         WHERE platform_id = ? AND type = 'layer' AND model_kind = ? AND excluded_at IS NULL
+           AND runtime_mean_ms BETWEEN ${BOUNDS.runtimeMs.min} AND ${BOUNDS.runtimeMs.max}
+           AND (power_mean_w IS NULL OR power_mean_w BETWEEN ${BOUNDS.powerW.min} AND ${BOUNDS.powerW.max})
+         ORDER BY id`,
       )
       .all(input.platformId, input.kind);
   } finally {
@@ -94,6 +99,15 @@ export function runFitJob(input: FitJobInput): FitJobResult {
     // The fitter needs two rows per fold; small sets get fewer folds rather than no model.
     const folds = Math.max(2, Math.min(input.options.lasso?.folds ?? 10, Math.floor(training.length / 2)));
     const model = fitLayerModel(input.kind as ModelKind, target, training, { ...input.options.lasso, folds });
+    const broken = nonFiniteField(model.report, serializeModel(model));
+    if (broken !== null) {
+      // Such a version would answer every prediction with NaN: never store it, say why.
+      return {
+        target,
+        status: 'skipped',
+        reason: `the fit is not usable: ${broken} is not finite; exclude the outlying measurements (neuralpower measurements exclude) and fit again`,
+      };
+    }
     return {
       target,
       status: 'fitted',
@@ -104,4 +118,17 @@ export function runFitJob(input: FitJobInput): FitJobResult {
     };
   });
   return { platformId: input.platformId, kind: input.kind, measurements: rows.length, targets };
+}
+
+/** The first cross-validated metric or model number that is NaN or infinite, or null. */
+export function nonFiniteField(
+  report: { rmspe: number; rmse: number; mape: number; lambda: number },
+  model: { intercept: number; coefficients: readonly number[] },
+): string | null {
+  for (const name of ['rmspe', 'rmse', 'mape', 'lambda'] as const) {
+    if (!Number.isFinite(report[name])) return `report.${name} (${report[name]})`;
+  }
+  if (!Number.isFinite(model.intercept)) return `intercept (${model.intercept})`;
+  const i = model.coefficients.findIndex((c) => !Number.isFinite(c));
+  return i < 0 ? null : `coefficients[${i}] (${model.coefficients[i]})`;
 }

@@ -1,6 +1,7 @@
 import { mountDashboard } from '../dashboard/index.js';
 import { mountApi } from './api.js';
 import type { CollectorContext } from './context.js';
+import { mountMeasurementsApi } from './measurements-api.js';
 import type { Router } from './router.js';
 
 export type RouteMount = (router: Router, ctx: CollectorContext) => void;
@@ -9,4 +10,4 @@ export type RouteMount = (router: Router, ctx: CollectorContext) => void;
  * Route modules the collector serves, in order (the first matching route wins). Extra modules
  * (the dashboard at `/`) add one line here; `startCollector({ mounts })` can add more per instance.
  */
-export const ROUTE_MOUNTS: readonly RouteMount[] = [mountApi, mountDashboard];
+export const ROUTE_MOUNTS: readonly RouteMount[] = [mountApi, mountMeasurementsApi, mountDashboard];

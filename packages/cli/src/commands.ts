@@ -61,6 +61,11 @@ export const commands: readonly LazyCommand[] = [
     load: async () => (await import('@neuralpower/collector')).exportCommand,
   },
   {
+    name: 'measurements',
+    describe: "Exclude, include or delete a collector's measurements (audited, then refit)",
+    load: async () => (await import('@neuralpower/collector')).measurementsCommand,
+  },
+  {
     name: 'agent',
     describe: 'Measure layers on this machine and stream them to a collector (probe, sweep)',
     load: async () => (await import('@neuralpower/agent/cli')).agentCommand,

@@ -78,8 +78,14 @@ export function validateData(X: readonly (readonly number[])[], y: readonly numb
     }
     for (let j = 0; j < p; j++) {
       const v = row[j];
-      if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw new FitError(`X[${i}][${j}]`, `must be a finite number, got ${String(v)}`);
+      // Squares and cross products enter the moments: one that overflows turns every metric into NaN.
+      if (typeof v !== 'number' || !Number.isFinite(v * v)) {
+        throw new FitError(
+          `X[${i}][${j}]`,
+          Number.isFinite(v)
+            ? `is too large to fit (its square overflows), got ${v}`
+            : `must be a finite number, got ${String(v)}`,
+        );
       }
     }
     const t = y[i];
@@ -88,6 +94,9 @@ export function validateData(X: readonly (readonly number[])[], y: readonly numb
     }
     if (t <= 0) {
       throw new FitError(`y[${i}]`, `must be positive (targets are runtimes or powers), got ${t}`);
+    }
+    if (!Number.isFinite(t * t)) {
+      throw new FitError(`y[${i}]`, `is too large to fit (its square overflows), got ${t}`);
     }
     if (!Number.isFinite(1 / (t * t))) {
       throw new FitError(`y[${i}]`, `is too small for the relative objective's weight 1/y², got ${t}`);

@@ -1,0 +1,150 @@
+import { BOUNDS } from '@neuralpower/protocol';
+import type { Db } from './open.js';
+
+export const CURATION_ACTIONS = ['exclude', 'include', 'delete'] as const;
+export type CurationAction = (typeof CURATION_ACTIONS)[number];
+
+/** Which measurements of one platform an operator acts on; every given condition must hold. */
+export interface MeasurementSelection {
+  readonly platformId: string;
+  /** model kind (conv, fc, …) or `network` */
+  readonly kind?: string;
+  /** natural key, as `GET /v1/platforms/:id/keys` lists them */
+  readonly key?: string;
+  readonly agentId?: string;
+  /** measured (started) before this ISO date-time */
+  readonly before?: string;
+  /** only rows whose runtime or power lies outside the protocol's plausible ranges (BOUNDS) */
+  readonly implausible?: boolean;
+}
+
+export interface Actor {
+  readonly tokenId: number | null;
+  readonly tokenName: string;
+}
+
+export interface CurationResult {
+  readonly auditId: number;
+  readonly action: CurationAction;
+  readonly rows: number;
+  /** layer model kinds that lost or regained rows: the ones to refit */
+  readonly kinds: readonly string[];
+}
+
+export interface AuditEntry {
+  readonly id: number;
+  readonly at: string;
+  readonly tokenName: string;
+  readonly action: CurationAction;
+  readonly platformId: string;
+  readonly filter: MeasurementSelection;
+  readonly rows: number;
+  readonly reason: string | null;
+}
+
+const WHERE = `platform_id = @platform
+  AND (@kind IS NULL OR COALESCE(model_kind, type) = @kind)
+  AND (@key IS NULL OR natural_key = @key)
+  AND (@agent IS NULL OR agent_id = @agent)
+  AND (@before IS NULL OR started_at < @before)
+  AND (@implausible = 0 OR NOT (runtime_mean_ms BETWEEN ${BOUNDS.runtimeMs.min} AND ${BOUNDS.runtimeMs.max})
+       OR NOT (COALESCE(power_mean_w, 0) BETWEEN ${BOUNDS.powerW.min} AND ${BOUNDS.powerW.max}))`;
+
+/**
+ * Operator curation of stored measurements: exclude (kept, but unused by fits and exports),
+ * include again, or delete. Each action and its audit row are one transaction. Deleting a
+ * measurement leaves its batch row, so a resent batch is still recognised as a duplicate.
+ */
+export class CurationStore {
+  private readonly kindsOf;
+  private readonly excludeStmt;
+  private readonly includeStmt;
+  private readonly deleteStmt;
+  private readonly auditStmt;
+  private readonly listStmt;
+
+  constructor(private readonly db: Db) {
+    this.kindsOf = db
+      .prepare(
+        `SELECT DISTINCT model_kind FROM measurements WHERE ${WHERE} AND model_kind IS NOT NULL
+         AND (@state = 'any' OR (@state = 'used') = (excluded_at IS NULL))`,
+      )
+      .pluck();
+    this.excludeStmt = db.prepare(
+      `UPDATE measurements SET excluded_at = @now WHERE ${WHERE} AND excluded_at IS NULL`,
+    );
+    this.includeStmt = db.prepare(
+      `UPDATE measurements SET excluded_at = NULL WHERE ${WHERE} AND excluded_at IS NOT NULL`,
+    );
+    this.deleteStmt = db.prepare(`DELETE FROM measurements WHERE ${WHERE}`);
+    this.auditStmt = db.prepare(`
+      INSERT INTO measurement_audit (at, token_id, token_name, action, platform_id, filter_json, rows, reason)
+      VALUES (@now, @tokenId, @tokenName, @action, @platform, @filter, @rows, @reason)`);
+    this.listStmt = db.prepare<
+      { platform: string | null; limit: number },
+      {
+        id: number;
+        at: string;
+        token_name: string;
+        action: CurationAction;
+        platform_id: string;
+        filter_json: string;
+        rows: number;
+        reason: string | null;
+      }
+    >(
+      `SELECT * FROM measurement_audit WHERE (@platform IS NULL OR platform_id = @platform) ORDER BY id DESC LIMIT @limit`,
+    );
+  }
+
+  apply(
+    action: CurationAction,
+    selection: MeasurementSelection,
+    actor: Actor,
+    reason?: string,
+  ): CurationResult {
+    const now = new Date().toISOString();
+    const params = {
+      platform: selection.platformId,
+      kind: selection.kind ?? null,
+      key: selection.key ?? null,
+      agent: selection.agentId ?? null,
+      before: selection.before ?? null,
+      implausible: selection.implausible ? 1 : 0,
+    };
+    return this.db
+      .transaction((): CurationResult => {
+        const state = action === 'exclude' ? 'used' : action === 'include' ? 'excluded' : 'any';
+        const kinds = this.kindsOf.all({ ...params, state }) as string[];
+        const stmt =
+          action === 'exclude' ? this.excludeStmt : action === 'include' ? this.includeStmt : this.deleteStmt;
+        const rows = stmt.run(action === 'exclude' ? { ...params, now } : params).changes;
+        const audit = this.auditStmt.run({
+          now,
+          tokenId: actor.tokenId,
+          tokenName: actor.tokenName,
+          action,
+          platform: selection.platformId,
+          filter: JSON.stringify(selection),
+          rows,
+          reason: reason ?? null,
+        });
+        return { auditId: Number(audit.lastInsertRowid), action, rows, kinds: kinds.sort() };
+      })
+      .immediate();
+  }
+
+  /** Newest first. */
+  audit(platformId: string | null, limit = 100): AuditEntry[] {
+    return this.listStmt.all({ platform: platformId, limit }).map((r) => ({
+      id: r.id,
+      at: r.at,
+      tokenName: r.token_name,
+      action: r.action,
+      platformId: r.platform_id,
+      filter: JSON.parse(r.filter_json) as MeasurementSelection,
+      rows: r.rows,
+      reason: r.reason,
+    }));
+  }
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { bearerToken, type TokenInfo } from '../auth/tokens.js';
+import { CURATION_ACTIONS, type CurationAction, CurationStore } from '../db/curation-store.js';
+import type { CollectorContext } from './context.js';
+import { HttpError, type RouteRequest, type Router, sendJson } from './router.js';
+
+const selectionSchema = z
+  .object({
+    kind: z.string().min(1).max(64).optional(),
+    key: z.string().min(1).max(10_000).optional(),
+    agent: z.string().min(1).max(200).optional(),
+    before: z.iso.datetime({ offset: true }).optional(),
+    implausible: z.boolean().optional(),
+    reason: z.string().max(1000).optional(),
+    /** refit the kinds whose rows changed (default true) */
+    refit: z.boolean().optional(),
+  })
+  .strict()
+  .refine(
+    (s) =>
+      s.kind !== undefined ||
+      s.key !== undefined ||
+      s.agent !== undefined ||
+      s.before !== undefined ||
+      s.implausible === true,
+    {
+      message:
+        'name at least one of kind, key, agent, before, implausible (a whole platform is never selected by default)',
+    },
+  );
+
+/**
+ * Curation is an administrator's act. Until token scopes exist every valid token may do it (as
+ * with fit and rollback); the token's name goes into the audit trail either way.
+ */
+function requireAdmin(ctx: CollectorContext, req: RouteRequest): TokenInfo {
+  const secret = bearerToken(req.raw.headers.authorization);
+  const token = secret === null ? null : ctx.tokens.verify(secret);
+  if (token === null) {
+    throw new HttpError(
+      401,
+      secret === null ? 'missing Authorization: Bearer <token>' : 'invalid or revoked token',
+    );
+  }
+  return token;
+}
+
+/**
+ * `POST /v1/platforms/:id/measurements/{exclude,include,delete}` and
+ * `GET /v1/platforms/:id/measurements/audit`: an operator takes bad measurements out of fits and
+ * exports (or back in, or deletes them), audited in the store, then the touched kinds are refit.
+ */
+export function mountMeasurementsApi(router: Router, ctx: CollectorContext): void {
+  const curation = new CurationStore(ctx.db);
+  const platformOr404 = (id: string) => {
+    const p = ctx.queries.platform(id);
+    if (!p) throw new HttpError(404, `unknown platform ${JSON.stringify(id)}`, 'id');
+    return p;
+  };
+
+  for (const action of CURATION_ACTIONS) {
+    router.post(`/v1/platforms/:id/measurements/${action}`, async (req, res) => {
+      const token = requireAdmin(ctx, req);
+      const platform = platformOr404(req.params['id']!);
+      const parsed = selectionSchema.safeParse(await req.json());
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const field = issue.path.map(String).join('.') || null;
+        throw new HttpError(400, `${field ?? 'body'}: ${issue.message}`, field);
+      }
+      const body = parsed.data;
+      const result = curation.apply(
+        action as CurationAction,
+        {
+          platformId: platform.id,
+          ...(body.kind !== undefined && { kind: body.kind }),
+          ...(body.key !== undefined && { key: body.key }),
+          ...(body.agent !== undefined && { agentId: body.agent }),
+          ...(body.before !== undefined && { before: new Date(body.before).toISOString() }),
+          ...(body.implausible && { implausible: true }),
+        },
+        { tokenId: token.id, tokenName: token.name },
+        body.reason,
+      );
+      const fits =
+        body.refit !== false && result.rows > 0 && result.kinds.length > 0
+          ? await ctx.fits.fitNow(platform.id, result.kinds)
+          : [];
+      sendJson(res, 200, { platform: platform.id, ...result, fits });
+    });
+  }
+
+  router.get('/v1/platforms/:id/measurements/audit', (req, res) => {
+    requireAdmin(ctx, req);
+    const platform = platformOr404(req.params['id']!);
+    sendJson(res, 200, { platform: platform.id, entries: curation.audit(platform.id) });
+  });
+}
