@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -164,4 +164,50 @@ it('refuses without a token, without a selection, and names the problem', async 
   const proc = spawnCli(['measurements', 'delete', '--platform', platform.id, '--collector', collector.url]);
   expect((await proc.exited).code).not.toBe(0);
   expect(proc.stderr).toContain('name the measurements: --kind, --key, --agent, --before or --implausible');
+}, 120_000);
+
+/** A Keras Sequential model whose one layer config nests 100 000 levels deep. */
+function deepKeras(): string {
+  const depth = 100_000;
+  return `{"class_name":"Sequential","config":{"name":"deep","layers":[{"class_name":"Dense","config":{"name":"d","units":4,"extra":${'['.repeat(depth)}${']'.repeat(depth)}}}]}}`;
+}
+
+it('deeply nested Keras JSON: a clear 400 over HTTP and a clear CLI error (not "unreachable")', async () => {
+  const res = await fetch(`${collector.url}/v1/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: `{"platform":"${platform.id}","network":{"keras":${deepKeras()}}}`,
+  });
+  expect(res.status).toBe(400);
+  const body = (await res.json()) as { error: { message: string } };
+  expect(body.error.message).toMatch(/Keras JSON is nested deeper than 64 levels/);
+
+  const file = path.join(dir, 'deep.json');
+  writeFileSync(file, deepKeras());
+  const remote = spawnCli([
+    'predict',
+    '--collector',
+    collector.url,
+    '--platform',
+    platform.id,
+    '--network',
+    file,
+  ]);
+  expect((await remote.exited).code).toBe(1);
+  expect(remote.stderr).toMatch(/keras JSON is nested deeper than 64 levels/i);
+  expect(remote.stderr).not.toMatch(/Maximum call stack|cannot reach/);
+
+  // The collector's own refusal is reported as such.
+  const unknown = spawnCli([
+    'predict',
+    '--collector',
+    collector.url,
+    '--platform',
+    'cpu-0000000000000000',
+    '--network',
+    'lenet5',
+  ]);
+  expect((await unknown.exited).code).toBe(1);
+  expect(unknown.stderr).toMatch(/^error: collector: /);
+  expect(unknown.stderr).not.toMatch(/cannot reach/);
 }, 120_000);

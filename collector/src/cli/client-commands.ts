@@ -1,7 +1,7 @@
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { detectFormat } from '@neuralpower/networks';
+import { checkJsonDepth, detectFormat } from '@neuralpower/networks';
 import type { Argv, CommandModule } from 'yargs';
 import {
   exportCsv,
@@ -287,6 +287,8 @@ export function networkInputFromRef(ref: string): NetworkInput {
   if (!existsSync(ref)) return ref;
   const bytes = readFileSync(ref);
   const { format, json } = detectFormat(bytes, ref);
+  // Checked here too: a description too deep to import is also too deep to serialise into a request.
+  if (format !== 'onnx') checkJsonDepth(json, format);
   switch (format) {
     case 'onnx':
       return { onnx: bytes.toString('base64') };

@@ -31,13 +31,15 @@ async function request(
 ): Promise<Response> {
   const headers: Record<string, string> = {};
   if (init.body !== undefined) headers['content-type'] = 'application/json';
+  // Serialised before the request: a body that cannot be serialised is our fault, not the network's.
+  const body = init.body === undefined ? undefined : JSON.stringify(init.body);
   if (options.token) headers['authorization'] = `Bearer ${options.token}`;
   let res: Response;
   try {
     res = await fetch(join(base, path), {
       method: init.method ?? 'GET',
       headers,
-      ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
+      ...(body !== undefined && { body }),
       signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
     });
   } catch (err) {

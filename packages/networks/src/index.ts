@@ -1,5 +1,6 @@
 export { NetworkFileError, UnknownNetworkError } from './errors.js';
 export { GraphBuilder, INPUT } from './graph-builder.js';
+export { checkJsonDepth, MAX_NETWORK_JSON_DEPTH } from './import/depth.js';
 export { importKeras } from './import/keras.js';
 export { importNative, toNativeJson } from './import/native.js';
 export { importOnnx } from './import/onnx.js';

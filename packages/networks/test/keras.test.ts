@@ -259,3 +259,15 @@ describe('Keras / TF.js LayersModel import', () => {
     );
   });
 });
+
+describe('nesting depth', () => {
+  it('refuses descriptions nested deeper than 64 levels with a clear error, in every JSON importer', async () => {
+    const { importKeras, importNative, importPaleo } = await import('../src/index.js');
+    const deep = JSON.parse(`${'['.repeat(50_000)}${']'.repeat(50_000)}`) as unknown;
+    expect(() => importKeras(deep)).toThrow(/Keras JSON is nested deeper than 64 levels/);
+    expect(() => importPaleo({ layers: deep })).toThrow(/Paleo JSON is nested deeper than 64 levels/);
+    expect(() => importNative({ name: 'x', nodes: [deep] })).toThrow(
+      /native JSON is nested deeper than 64 levels/,
+    );
+  });
+});

@@ -1,6 +1,7 @@
 import { buildNetwork, type Network, NetworkError } from '@neuralpower/core';
 import { addInputNode, GraphBuilder } from '../graph-builder.js';
 import { checkOptions, type NetworkOptions } from '../options.js';
+import { checkJsonDepth } from './depth.js';
 import { brief, isRecord } from './fields.js';
 import { FOLDS_PADDING, kerasPadding, mapLayer, zeroPadding } from './keras-layers.js';
 import { type KerasLayer, readLayers, unwrapTopology } from './keras-topology.js';
@@ -19,6 +20,7 @@ import { topoSort } from './order.js';
 
 export function importKeras(json: unknown, opts: NetworkOptions = {}): Network {
   checkOptions(opts);
+  checkJsonDepth(json, 'Keras');
   const top = unwrapTopology(json);
   const aliases = new Map<string, string>();
   const { layers, input, inputName } = readLayers(top, '', aliases);

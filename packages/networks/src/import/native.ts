@@ -8,11 +8,13 @@ import {
   parseShape,
 } from '@neuralpower/core';
 import { checkOptions, type NetworkOptions } from '../options.js';
+import { checkJsonDepth } from './depth.js';
 import { int, isRecord, record, str, stringArray } from './fields.js';
 
 /** The core's own description: `{name, batch, input: [H, W, C], nodes: [{name, spec, parents}]}`. */
 export function importNative(json: unknown, opts: NetworkOptions = {}): Network {
   checkOptions(opts);
+  checkJsonDepth(json, 'native');
   const root = record(json, '(file)', '');
   const name = str(root, '(file)', 'name');
   const batch = opts.batch ?? (root['batch'] === undefined ? 1 : int(root['batch'], '(file)', 'batch'));

@@ -9,6 +9,7 @@ import {
 } from '@neuralpower/core';
 import { addInputNode, GraphBuilder } from '../graph-builder.js';
 import { checkOptions, type NetworkOptions } from '../options.js';
+import { checkJsonDepth } from './depth.js';
 import { brief, int, intArray, isRecord, type Json, record, str, stringArray } from './fields.js';
 import { topoSort } from './order.js';
 
@@ -171,6 +172,7 @@ function mapLayer(type: string, def: Json, layer: string, inputs: Shape[]): Laye
 
 export function importPaleo(json: unknown, opts: NetworkOptions = {}): Network {
   checkOptions(opts);
+  checkJsonDepth(json, 'Paleo');
   const root = record(json, '(file)', '');
   const layers = record(root['layers'], '(file)', 'layers');
   const flat: FlatLayer[] = [];
