@@ -166,15 +166,14 @@ async function watchAgent(
 ): Promise<{ agent: Proc; seqBefore: number; seqAfter: number }> {
   const port = Number(new URL(url).port);
   const agent = spawnAgent(agentSweepArgs(port, token, stateDir, { kinds: 'fc', count: 1, seed: 2 }, true));
-  await waitUntil(
-    () =>
-      existsSync(path.join(stateDir, 'agent.sqlite')) && agentState(stateDir).sweepFinished
-        ? true
-        : undefined,
-    120_000,
-    'the sweep finished',
-    100,
-  );
+  const finished = () => {
+    try {
+      return agentState(stateDir).sweepFinished ? true : undefined;
+    } catch {
+      return undefined; // the agent is still creating its state dir
+    }
+  };
+  await waitUntil(finished, 120_000, 'the sweep finished', 100);
   const seqBefore = nextSeq(stateDir);
   await sleep(watchMs);
   const seqAfter = nextSeq(stateDir);
