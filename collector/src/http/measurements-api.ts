@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { bearerToken, type TokenInfo } from '../auth/tokens.js';
 import { CURATION_ACTIONS, type CurationAction, CurationStore } from '../db/curation-store.js';
+import { requireScope } from './access.js';
 import type { CollectorContext } from './context.js';
-import { HttpError, type RouteRequest, type Router, sendJson } from './router.js';
+import { HttpError, type Router, sendJson } from './router.js';
 
 const selectionSchema = z
   .object({
@@ -30,22 +30,6 @@ const selectionSchema = z
   );
 
 /**
- * Curation is an administrator's act. Until token scopes exist every valid token may do it (as
- * with fit and rollback); the token's name goes into the audit trail either way.
- */
-function requireAdmin(ctx: CollectorContext, req: RouteRequest): TokenInfo {
-  const secret = bearerToken(req.raw.headers.authorization);
-  const token = secret === null ? null : ctx.tokens.verify(secret);
-  if (token === null) {
-    throw new HttpError(
-      401,
-      secret === null ? 'missing Authorization: Bearer <token>' : 'invalid or revoked token',
-    );
-  }
-  return token;
-}
-
-/**
  * `POST /v1/platforms/:id/measurements/{exclude,include,delete}` and
  * `GET /v1/platforms/:id/measurements/audit`: an operator takes bad measurements out of fits and
  * exports (or back in, or deletes them), audited in the store, then the touched kinds are refit.
@@ -60,7 +44,8 @@ export function mountMeasurementsApi(router: Router, ctx: CollectorContext): voi
 
   for (const action of CURATION_ACTIONS) {
     router.post(`/v1/platforms/:id/measurements/${action}`, async (req, res) => {
-      const token = requireAdmin(ctx, req);
+      // Curation is an administrator's act; the token's name goes into the audit trail.
+      const token = requireScope(ctx, req, 'admin');
       const platform = platformOr404(req.params['id']!);
       const parsed = selectionSchema.safeParse(await req.json());
       if (!parsed.success) {
@@ -91,7 +76,7 @@ export function mountMeasurementsApi(router: Router, ctx: CollectorContext): voi
   }
 
   router.get('/v1/platforms/:id/measurements/audit', (req, res) => {
-    requireAdmin(ctx, req);
+    requireScope(ctx, req, 'admin');
     const platform = platformOr404(req.params['id']!);
     sendJson(res, 200, { platform: platform.id, entries: curation.audit(platform.id) });
   });
