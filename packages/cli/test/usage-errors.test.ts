@@ -45,7 +45,7 @@ describe('usage errors stop the command with exit code 2 and a message', () => {
     {
       name: 'agent sweep --backend bogus',
       args: () => ['agent', 'sweep', '--backend', 'bogus', '--state-dir', join(dir, 'a1'), '--count', '1'],
-      stderr: /Argument: backend, Given: "bogus", Choices: "auto", "tensorflow", "webgpu", "wasm", "cpu"\n/,
+      stderr: /Argument: backend, Given: "bogus", Choices: "auto", [^\n]*"cpu"\n/,
     },
     {
       name: 'agent sweep --power bogus',
