@@ -79,6 +79,17 @@ describe('model JSON', () => {
     expect(parsed.predict(rows[0]!.config)).toBe(model.predict(rows[0]!.config));
   });
 
+  it('reads neuralpower.model/1 files (no interval) and writes them back unchanged', () => {
+    const json = JSON.parse(JSON.stringify(serializeModel(model)));
+    json.format = 'neuralpower.model/1';
+    delete json.interval;
+    const parsed = parseModel(json);
+    expect(parsed.interval).toBeNull();
+    expect(parsed.intervalOf(1)).toBeNull();
+    expect(JSON.parse(JSON.stringify(serializeModel(parsed)))).toEqual(json);
+    expect(parsed.predict(rows[0]!.config)).toBe(model.predict(rows[0]!.config));
+  });
+
   it('rejects an unknown format version, an unknown term and a wrong kind, naming the field', () => {
     const json = JSON.parse(JSON.stringify(serializeModel(model)));
     const bad = (mutate: (m: Record<string, unknown>) => void, field: string, pattern: RegExp) => {
@@ -94,9 +105,15 @@ describe('model JSON', () => {
       }
     };
     bad(
-      (m) => (m['format'] = 'neuralpower.model/2'),
+      (m) => (m['format'] = 'neuralpower.model/3'),
       'format',
-      /unsupported model format "neuralpower.model\/2"/,
+      /unsupported model format "neuralpower.model\/3"/,
+    );
+    bad((m) => delete m['interval'], 'interval', /must be an object/);
+    bad(
+      (m) => (m['interval'] = { level: 0.9, lowRatio: 2, highRatio: 1, n: 5 }),
+      'interval',
+      /lowRatio 2 exceeds highRatio 1/,
     );
     bad((m) => ((m['terms'] as string[])[5] = 'N*Tflops'), 'terms[5]', /unknown raw feature "Tflops"/);
     bad((m) => (m['kind'] = 'winograd'), 'kind', /unknown model kind "winograd"/);

@@ -1,4 +1,4 @@
 export { FitError } from './errors.js';
 export { fitLassoCv, makeLinearFit } from './lasso-cv.js';
-export { mulberry32 } from './prng.js';
+export { assignFolds, assignGroupedFolds, mulberry32 } from './prng.js';
 export type { FitReport, LambdaSelection, LassoCvOptions, LinearFit, Objective } from './types.js';

@@ -1,9 +1,9 @@
 import { fitObjective, type ObjectiveFit } from './cross-validate.js';
 import { FitError } from './errors.js';
 import { sortByFold } from './moments.js';
-import { assignFolds } from './prng.js';
+import { assignFolds, assignGroupedFolds } from './prng.js';
 import type { FitReport, LassoCvOptions, LinearFit, Objective } from './types.js';
-import { resolveOptions, validateData } from './validate.js';
+import { resolveOptions, validateData, validateGroups } from './validate.js';
 
 /**
  * Lasso with K-fold cross-validated λ on standardised columns (the NeuralPower fitter). With objective
@@ -30,7 +30,10 @@ export function fitLassoCvDetailed(
 ): { fit: LinearFit; objectives: readonly ObjectiveFit[] } {
   const opts = resolveOptions(options);
   const p = validateData(X, y, opts.folds);
-  const foldOf = assignFolds(y.length, opts.folds, opts.seed);
+  const foldOf =
+    options?.groups === undefined
+      ? assignFolds(y.length, opts.folds, opts.seed)
+      : assignGroupedFolds(validateGroups(options.groups, y.length, opts.folds), opts.folds, opts.seed);
   const objectives: Objective[] = opts.objective === 'auto' ? ['squared', 'relative'] : [opts.objective];
   const sorted = sortByFold(X, y, p, foldOf, opts.folds);
   const fits = objectives.map((o) => fitObjective(sorted, y, opts, o));

@@ -28,3 +28,24 @@ export function assignFolds(n: number, folds: number, seed: number): Int32Array 
   for (let pos = 0; pos < n; pos++) foldOf[order[pos]!] = pos % folds;
   return foldOf;
 }
+
+/**
+ * Fold ids that keep every group (rows with equal keys: repeated measurements of one layer shape) in
+ * one fold, so a held-out row never has its twin in the training folds. Groups are shuffled as
+ * assignFolds shuffles rows, in order of first appearance: with all keys distinct the result equals
+ * assignFolds(n, folds, seed).
+ */
+export function assignGroupedFolds(groups: readonly string[], folds: number, seed: number): Int32Array {
+  const index = new Map<string, number>();
+  const groupOf = new Int32Array(groups.length);
+  groups.forEach((g, i) => {
+    let k = index.get(g);
+    if (k === undefined) {
+      k = index.size;
+      index.set(g, k);
+    }
+    groupOf[i] = k;
+  });
+  const foldOfGroup = assignFolds(index.size, folds, seed);
+  return groupOf.map((g) => foldOfGroup[g]!);
+}

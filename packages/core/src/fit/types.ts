@@ -22,6 +22,11 @@ export interface LassoCvOptions {
   selection?: LambdaSelection;
   /** Seeds the fold assignment (default 1). */
   seed?: number;
+  /**
+   * Group key per row (e.g. the layer's shape): rows with equal keys share a fold, so repeated
+   * measurements of one layer never sit on both sides of a split. Default: every row its own group.
+   */
+  groups?: readonly string[];
   /** Most coordinate-descent sweeps per λ (default 100 000). */
   maxIter?: number;
   /**

@@ -104,3 +104,21 @@ export function validateData(X: readonly (readonly number[])[], y: readonly numb
   }
   return p;
 }
+
+/** Group keys must cover every row, and give every fold at least one group. */
+export function validateGroups(groups: readonly string[], n: number, folds: number): readonly string[] {
+  if (!Array.isArray(groups) || groups.length !== n) {
+    throw new FitError(
+      'groups',
+      `must hold one key per row (${n}), got ${Array.isArray(groups) ? groups.length : typeof groups}`,
+    );
+  }
+  const distinct = new Set(groups).size;
+  if (distinct < folds) {
+    throw new FitError(
+      'groups',
+      `${folds}-fold cross-validation needs at least ${folds} distinct groups, got ${distinct}`,
+    );
+  }
+  return groups;
+}

@@ -1,7 +1,8 @@
 import { TARGET_UNITS, type Target } from '../features/kind.js';
 import { candidateTerms, compileTerms, isTarget, kindFeatures } from '../features/registry.js';
 import { TermError } from '../features/terms.js';
-import { fitLassoCv, type LassoCvOptions } from '../fit/index.js';
+import type { LassoCvOptions } from '../fit/index.js';
+import { fitLassoCvDetailed } from '../fit/lasso-cv.js';
 import { describeLayer, type ModelKind, modelKindOf } from '../layers/describe.js';
 import { LayerSpecError } from '../layers/errors.js';
 import { canonicalJson } from './canonical-json.js';
@@ -12,6 +13,7 @@ import {
   type LayerModel,
   MODEL_FORMAT,
   ModelError,
+  type PredictionInterval,
   type TrainingRow,
   type TrainingSummary,
   type ValueRange,
@@ -91,14 +93,22 @@ export function fitLayerModel(
     }
   });
 
+  // Rows of one layer shape share a fold (repeated measurements would otherwise leak across the split),
+  // unless there are too few distinct shapes to fill the folds.
+  const folds = fitOptions.folds ?? 10;
+  const shapeKeys =
+    fitOptions.groups ?? rows.map((r) => canonicalJson([r.config.spec, r.config.inputs, r.config.batch]));
+  const groups = new Set(shapeKeys).size >= folds ? shapeKeys : undefined;
+
   // Aliased and constant columns are left out of the fit (coefficient 0); see distinct-columns.ts.
   const kept = distinctColumns(X, terms.names.length);
   const offered = kept.length > 0 ? kept : [0];
-  const fit = fitLassoCv(
+  const { fit, objectives } = fitLassoCvDetailed(
     X.map((row) => offered.map((j) => row[j]!)),
     y,
-    fitOptions,
+    { ...fitOptions, groups },
   );
+  const chosen = objectives.find((o) => o.objective === fit.report.objective)!;
   const coefficients = new Array<number>(terms.names.length).fill(0);
   offered.forEach((j, k) => {
     coefficients[j] = fit.coefficients[k]!;
@@ -123,5 +133,33 @@ export function fitLayerModel(
     // The candidate count is the whole term list; `training.distinctTerms` says how many the fitter saw.
     report: { ...fit.report, candidateTerms: terms.names.length },
     training,
+    interval: outOfFoldInterval(y, chosen.outOfFold, INTERVAL_LEVEL),
   });
+}
+
+/** The share of held-out rows a model's stored interval is meant to cover. */
+export const INTERVAL_LEVEL = 0.9;
+
+/** Linear-interpolated quantile (type 7) of sorted values. */
+function quantile(sorted: readonly number[], q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/**
+ * The central `level` interval of measured / out-of-fold-predicted. A prediction at or below zero
+ * counts as a very large ratio (the measurement is far above it), so it widens the upper bound
+ * rather than being dropped.
+ */
+export function outOfFoldInterval(
+  measured: readonly number[],
+  outOfFold: ArrayLike<number>,
+  level: number,
+): PredictionInterval {
+  const scale = Math.max(...measured.map(Math.abs));
+  const ratios = measured.map((y, i) => y / Math.max(outOfFold[i]!, 1e-9 * scale)).sort((a, b) => a - b);
+  const tail = (1 - level) / 2;
+  return { level, lowRatio: quantile(ratios, tail), highRatio: quantile(ratios, 1 - tail), n: ratios.length };
 }

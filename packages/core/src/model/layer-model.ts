@@ -62,6 +62,11 @@ export function makeLayerModel(fields: ModelJson): LayerModel {
     lambda: fields.lambda,
     report: fields.report,
     training: fields.training,
+    interval: fields.interval ?? null,
+    intervalOf(predicted: number) {
+      const iv = fields.interval;
+      return iv === undefined ? null : { low: predicted * iv.lowRatio, high: predicted * iv.highRatio };
+    },
     predictLayer,
     predict: (config: LayerConfig) => predictLayer(describeLayer(config)),
     outOfRange(layer: LayerInstance): string[] {

@@ -4,9 +4,11 @@ import type { FitReport } from '../fit/index.js';
 import { compileOrExplain, makeLayerModel } from './layer-model.js';
 import {
   type LayerModel,
-  MODEL_FORMAT,
+  MODEL_FORMATS,
   ModelError,
+  type ModelFormat,
   type ModelJson,
+  type PredictionInterval,
   type TrainingSummary,
   type ValueRange,
 } from './types.js';
@@ -134,6 +136,18 @@ function parseTraining(value: unknown, rawFeatures: readonly string[]): Training
   };
 }
 
+function parseInterval(value: unknown): PredictionInterval {
+  const r = record(value, 'interval');
+  const level = finite(r['level'], 'interval.level', 0);
+  if (!(level > 0 && level < 1)) throw new ModelError('interval.level', `must lie in (0, 1) (got ${level})`);
+  const lowRatio = finite(r['lowRatio'], 'interval.lowRatio', 0);
+  const highRatio = finite(r['highRatio'], 'interval.highRatio', 0);
+  if (lowRatio > highRatio) {
+    throw new ModelError('interval', `lowRatio ${lowRatio} exceeds highRatio ${highRatio}`);
+  }
+  return { level, lowRatio, highRatio, n: integer(r['n'], 'interval.n', 1) };
+}
+
 /** The model as plain JSON data, keys in a fixed order: `JSON.stringify` of it is the model file. */
 export function serializeModel(model: LayerModel): ModelJson {
   return {
@@ -156,16 +170,27 @@ export function serializeModel(model: LayerModel): ModelJson {
       ...(model.training.distinctTerms === undefined ? {} : { distinctTerms: model.training.distinctTerms }),
       hash: model.training.hash,
     },
+    ...(model.interval === null
+      ? {}
+      : {
+          interval: {
+            level: model.interval.level,
+            lowRatio: model.interval.lowRatio,
+            highRatio: model.interval.highRatio,
+            n: model.interval.n,
+          },
+        }),
   };
 }
 
 /** Validates an untrusted value (a parsed model file) into a model; errors name the field at fault. */
 export function parseModel(value: unknown): LayerModel {
   const m = record(value, 'model');
-  if (m['format'] !== MODEL_FORMAT) {
+  const format = m['format'];
+  if (!(MODEL_FORMATS as readonly unknown[]).includes(format)) {
     throw new ModelError(
       'format',
-      `unsupported model format ${JSON.stringify(m['format'])}; this version reads ${JSON.stringify(MODEL_FORMAT)}`,
+      `unsupported model format ${JSON.stringify(format)}; this version reads ${MODEL_FORMATS.map((f) => JSON.stringify(f)).join(' and ')}`,
     );
   }
   const kind = m['kind'];
@@ -206,7 +231,7 @@ export function parseModel(value: unknown): LayerModel {
   }
   const objective = oneOf(m['objective'], 'objective', ['squared', 'relative'] as const);
   return makeLayerModel({
-    format: MODEL_FORMAT,
+    format: format as ModelFormat,
     kind,
     target,
     unit: TARGET_UNITS[target],
@@ -217,5 +242,6 @@ export function parseModel(value: unknown): LayerModel {
     lambda: finite(m['lambda'], 'lambda', 0),
     report,
     training: parseTraining(m['training'], kindFeatures(kind).rawFeatures),
+    ...(format === 'neuralpower.model/1' ? {} : { interval: parseInterval(m['interval']) }),
   });
 }

@@ -3,7 +3,24 @@ import type { FitReport } from '../fit/index.js';
 import type { LayerInstance, ModelKind } from '../layers/describe.js';
 import type { LayerConfig } from '../layers/spec.js';
 
-export const MODEL_FORMAT = 'neuralpower.model/1';
+/** The format fitting writes; `/2` adds the prediction interval. */
+export const MODEL_FORMAT = 'neuralpower.model/2';
+/** Formats parseModel reads: `/1` files (no interval) stay readable and re-serialise unchanged. */
+export const MODEL_FORMATS = ['neuralpower.model/1', 'neuralpower.model/2'] as const;
+export type ModelFormat = (typeof MODEL_FORMATS)[number];
+
+/**
+ * A prediction interval from the fit's out-of-fold residuals: the `level` central share of the
+ * ratios measured / predicted (each training row predicted by the fold model that did not see it)
+ * lay within [lowRatio, highRatio]. A prediction ŷ gets the interval [ŷ·lowRatio, ŷ·highRatio].
+ */
+export interface PredictionInterval {
+  readonly level: number;
+  readonly lowRatio: number;
+  readonly highRatio: number;
+  /** Out-of-fold rows the quantiles came from. */
+  readonly n: number;
+}
 
 /** One training example: a measured layer configuration and its runtime (ms) or power (W). */
 export interface TrainingRow {
@@ -35,7 +52,7 @@ export interface TrainingSummary {
 
 /** The serialised form of a layer model (`neuralpower.model/1`); see docs/models.md. */
 export interface ModelJson {
-  readonly format: typeof MODEL_FORMAT;
+  readonly format: ModelFormat;
   readonly kind: ModelKind;
   readonly target: Target;
   readonly unit: 'ms' | 'W';
@@ -48,14 +65,20 @@ export interface ModelJson {
   readonly lambda: number;
   readonly report: FitReport;
   readonly training: TrainingSummary;
+  /** Present from `neuralpower.model/2` on; absent in `/1` files. */
+  readonly interval?: PredictionInterval;
 }
 
 /** A fitted, immutable per-kind model for one target. */
-export interface LayerModel extends ModelJson {
+export interface LayerModel extends Omit<ModelJson, 'interval'> {
+  /** The out-of-fold prediction interval; null for models read from `/1` files. */
+  readonly interval: PredictionInterval | null;
   /** Predicted runtime (ms) or power (W) of a layer configuration of this model's kind. */
   predict(config: LayerConfig): number;
   /** Same, for a layer already described (shapes and costs inferred). */
   predictLayer(layer: LayerInstance): number;
+  /** The interval around a prediction of this model ([ŷ·lowRatio, ŷ·highRatio]); null without one. */
+  intervalOf(predicted: number): { low: number; high: number } | null;
   /** Raw features of the layer outside the training range, e.g. `Cin=1024 (trained 3..436)`. */
   outOfRange(layer: LayerInstance): string[];
 }

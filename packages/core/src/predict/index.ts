@@ -4,6 +4,7 @@ export * from './model-set.js';
 export {
   DEFAULT_RUNTIME_FLOOR_MS,
   type LayerPrediction,
+  type PredictionRange,
   type PredictOptions,
   predictLayer,
 } from './predict-layer.js';

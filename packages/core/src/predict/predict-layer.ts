@@ -16,10 +16,19 @@ export interface PredictOptions {
   readonly runtimeFloorMs?: number;
 }
 
+/** A prediction interval in the prediction's unit (the model's out-of-fold 90 % band). */
+export interface PredictionRange {
+  readonly low: number;
+  readonly high: number;
+}
+
 export interface LayerPrediction {
   readonly modelKind: ModelKind | null;
   readonly runtimeMs: number | null;
+  /** Where the runtime should fall (the runtime model's interval); null when it has none. */
+  readonly runtimeRangeMs: PredictionRange | null;
   readonly powerW: number | null;
+  readonly powerRangeW: PredictionRange | null;
   /** P·T in mJ (W × ms); null unless both runtime and power are predicted. */
   readonly energyMj: number | null;
   /** True when the runtime model predicted less than the floor. */
@@ -59,7 +68,9 @@ export function predictInstance(layer: LayerInstance, models: ModelSet, floorMs:
   return {
     modelKind,
     runtimeMs,
+    runtimeRangeMs: runtimeMs === null ? null : (runtimeModel?.intervalOf(runtimeMs) ?? null),
     powerW,
+    powerRangeW: powerW === null ? null : (powerModel?.intervalOf(powerW) ?? null),
     energyMj: runtimeMs !== null && powerW !== null ? runtimeMs * powerW : null,
     runtimeFloored,
     missing,

@@ -3,14 +3,16 @@ import type { ModelKind } from '../layers/describe.js';
 import type { LayerKind } from '../layers/spec.js';
 import type { Network } from '../network/graph.js';
 import type { ModelSet } from './model-set.js';
-import { type PredictOptions, predictInstance, resolveFloor } from './predict-layer.js';
+import { type PredictionRange, type PredictOptions, predictInstance, resolveFloor } from './predict-layer.js';
 
 export interface LayerPredictionRow {
   readonly name: string;
   readonly kind: LayerKind;
   readonly modelKind: ModelKind | null;
   readonly runtimeMs: number | null;
+  readonly runtimeRangeMs: PredictionRange | null;
   readonly powerW: number | null;
+  readonly powerRangeW: PredictionRange | null;
   readonly energyMj: number | null;
   /** runtimeMs / totals.runtimeMs; null when the layer has no runtime. */
   readonly runtimeShare: number | null;
@@ -32,6 +34,12 @@ export interface UncoveredLayer {
 export interface PredictionTotals {
   /** ΣT over the layers with a runtime prediction. */
   readonly runtimeMs: number;
+  /**
+   * Σ of the layers' interval bounds: errors of one platform's layers move together (same GPU,
+   * same framework), so the bounds add rather than shrink like independent errors would. Null
+   * unless every layer with a runtime has an interval.
+   */
+  readonly runtimeRangeMs: PredictionRange | null;
   /** Σ(P·T) / ΣT over the layers with both predictions; null when none has power. */
   readonly powerW: number | null;
   /** Σ(P·T) over the layers with both predictions; null when none has power. */
@@ -99,7 +107,9 @@ export function predictNetwork(
       kind: layer.spec.kind,
       modelKind: p.modelKind,
       runtimeMs: p.runtimeMs,
+      runtimeRangeMs: p.runtimeRangeMs,
       powerW: p.powerW,
+      powerRangeW: p.powerRangeW,
       energyMj: p.energyMj,
       runtimeShare: p.runtimeMs !== null && runtimeMs > 0 ? p.runtimeMs / runtimeMs : null,
       energyShare: p.energyMj !== null && energyMj !== 0 ? p.energyMj / energyMj : null,
@@ -108,6 +118,14 @@ export function predictNetwork(
     };
   });
   const runtimeComplete = predictions.every(({ p }) => p.runtimeMs !== null);
+  const timed = predictions.filter(({ p }) => p.runtimeMs !== null);
+  const runtimeRangeMs =
+    timed.length > 0 && timed.every(({ p }) => p.runtimeRangeMs !== null)
+      ? timed.reduce(
+          (acc, { p }) => ({ low: acc.low + p.runtimeRangeMs!.low, high: acc.high + p.runtimeRangeMs!.high }),
+          { low: 0, high: 0 },
+        )
+      : null;
   return {
     network: network.name,
     batch: network.batch,
@@ -116,6 +134,7 @@ export function predictNetwork(
     uncovered,
     totals: {
       runtimeMs,
+      runtimeRangeMs,
       powerW: withPower > 0 && runtimeWithPowerMs > 0 ? energyMj / runtimeWithPowerMs : null,
       energyMj: withPower > 0 ? energyMj : null,
       runtimeComplete,
