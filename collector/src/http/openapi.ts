@@ -138,7 +138,9 @@ export const openApiDocument = {
                 kind: { type: 'string' },
                 modelKind: { type: ['string', 'null'] },
                 runtimeMs: { type: ['number', 'null'] },
+                runtimeRangeMs: { type: ['object', 'null'], properties: { low: { type: 'number' }, high: { type: 'number' } } },
                 powerW: { type: ['number', 'null'] },
+                powerRangeW: { type: ['object', 'null'], properties: { low: { type: 'number' }, high: { type: 'number' } } },
                 energyMj: { type: ['number', 'null'] },
                 runtimeShare: { type: ['number', 'null'] },
                 energyShare: { type: ['number', 'null'] },
@@ -152,6 +154,7 @@ export const openApiDocument = {
             type: 'object',
             properties: {
               runtimeMs: { type: 'number' },
+              runtimeRangeMs: { type: ['object', 'null'], properties: { low: { type: 'number' }, high: { type: 'number' } } },
               powerW: { type: ['number', 'null'] },
               energyMj: { type: ['number', 'null'] },
               runtimeComplete: { type: 'boolean' },

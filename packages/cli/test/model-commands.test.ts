@@ -166,8 +166,10 @@ describe('neuralpower predict', () => {
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^tiny-cifar: batch 10, 3 layers, 2 fully covered/);
-    expect(text.stdout).toMatch(/\nconv1 +conv +[\d.]+\*? +[\d.]+ +[\d.]+ /);
-    expect(text.stdout).toMatch(/\nrelu1 +activation +- +- +- /);
+    // runtime, its 90 % interval (low–high), power, energy
+    expect(text.stdout).toMatch(/\nconv1 +conv +[\d.]+\*? +[\d.]+–[\d.]+ +[\d.]+ +[\d.]+ /);
+    expect(text.stdout).toMatch(/\nrelu1 +activation +- +- +- +- /);
+    expect(text.stdout).toMatch(/runtime [\d.]+ ms \(90 % interval [\d.]+–[\d.]+ ms\)/);
     expect(text.stdout).toMatch(/relu1: no runtime or power model for activation/);
     expect(json.code).toBe(0);
     const p = JSON.parse(json.stdout);
@@ -183,6 +185,11 @@ describe('neuralpower predict', () => {
     ]);
     const [c1, , c2] = p.layers;
     expect(p.totals.runtimeMs).toBeCloseTo(c1.runtimeMs + c2.runtimeMs, 12);
+    for (const l of [c1, c2]) {
+      expect(l.runtimeRangeMs.low).toBeLessThanOrEqual(l.runtimeMs);
+      expect(l.runtimeRangeMs.high).toBeGreaterThanOrEqual(l.runtimeMs);
+    }
+    expect(p.totals.runtimeRangeMs.high).toBeCloseTo(c1.runtimeRangeMs.high + c2.runtimeRangeMs.high, 12);
     expect(p.totals.energyMj).toBeCloseTo(c1.powerW * c1.runtimeMs + c2.powerW * c2.runtimeMs, 9);
     expect(p.totals.powerW).toBeCloseTo(p.totals.energyMj / p.totals.runtimeMs, 9);
     expect(p.totals).toMatchObject({

@@ -18,27 +18,31 @@ interface PredictArgs {
 }
 
 const opt = (v: number | null, f: (x: number) => string = fmt) => (v === null ? '-' : f(v));
+/** A 90 % interval as `low–high`; absent (older collectors, `/1` models) prints `-`. */
+const range = (r: { low: number; high: number } | null | undefined) =>
+  r === null || r === undefined ? '-' : `${fmt(r.low)}–${fmt(r.high)}`;
 
 export function predictionText(p: NetworkPrediction): string {
   const rows = p.layers.map((l) => [
     l.name,
     l.modelKind ?? l.kind,
     l.runtimeMs === null ? '-' : `${fmt(l.runtimeMs)}${l.runtimeFloored ? '*' : ''}`,
+    range(l.runtimeRangeMs),
     opt(l.powerW),
     opt(l.energyMj),
     opt(l.runtimeShare, (s) => pct(s)),
     opt(l.energyShare, (s) => pct(s)),
   ]);
   const t = p.totals;
-  rows.push(['total', '', fmt(t.runtimeMs), opt(t.powerW), opt(t.energyMj), '', '']);
+  rows.push(['total', '', fmt(t.runtimeMs), range(t.runtimeRangeMs), opt(t.powerW), opt(t.energyMj), '', '']);
   const lines = [
     `${p.network}: batch ${p.batch}, ${t.layers} layers, ${t.coveredLayers} fully covered`,
     table(
-      ['layer', 'kind', 'runtime ms', 'power W', 'energy mJ', 'runtime', 'energy'],
+      ['layer', 'kind', 'runtime ms', '90 % interval', 'power W', 'energy mJ', 'runtime', 'energy'],
       rows,
-      new Set([2, 3, 4, 5, 6]),
+      new Set([2, 3, 4, 5, 6, 7]),
     ),
-    `runtime ${fmt(t.runtimeMs)} ms, power ${t.powerW === null ? 'unavailable' : `${fmt(t.powerW)} W`}, energy ${
+    `runtime ${fmt(t.runtimeMs)} ms${t.runtimeRangeMs ? ` (90 % interval ${range(t.runtimeRangeMs)} ms)` : ''}, power ${t.powerW === null ? 'unavailable' : `${fmt(t.powerW)} W`}, energy ${
       t.energyMj === null ? 'unavailable' : `${fmt(t.energyMj)} mJ`
     } per batch of ${p.batch}`,
   ];
