@@ -1,5 +1,11 @@
 /** The OpenAPI 3.1 description served at /v1/openapi.json (kept next to the routes it documents). */
 
+/** A prediction's 90 % interval (from the model's out-of-fold residuals); null without one. */
+const range = {
+  type: ['object', 'null'],
+  properties: { low: { type: 'number' }, high: { type: 'number' } },
+};
+
 const error = {
   description: 'Error',
   content: {
@@ -138,9 +144,9 @@ export const openApiDocument = {
                 kind: { type: 'string' },
                 modelKind: { type: ['string', 'null'] },
                 runtimeMs: { type: ['number', 'null'] },
-                runtimeRangeMs: { type: ['object', 'null'], properties: { low: { type: 'number' }, high: { type: 'number' } } },
+                runtimeRangeMs: range,
                 powerW: { type: ['number', 'null'] },
-                powerRangeW: { type: ['object', 'null'], properties: { low: { type: 'number' }, high: { type: 'number' } } },
+                powerRangeW: range,
                 energyMj: { type: ['number', 'null'] },
                 runtimeShare: { type: ['number', 'null'] },
                 energyShare: { type: ['number', 'null'] },
@@ -154,7 +160,7 @@ export const openApiDocument = {
             type: 'object',
             properties: {
               runtimeMs: { type: 'number' },
-              runtimeRangeMs: { type: ['object', 'null'], properties: { low: { type: 'number' }, high: { type: 'number' } } },
+              runtimeRangeMs: range,
               powerW: { type: ['number', 'null'] },
               energyMj: { type: ['number', 'null'] },
               runtimeComplete: { type: 'boolean' },
