@@ -36,7 +36,9 @@ export function totalsText(p) {
   const t = p.totals;
   const parts = [
     `${p.network} · batch ${p.batch}`,
-    `runtime ${sig(t.runtimeMs)} ms`,
+    t.runtimeRangeMs
+      ? `runtime ${sig(t.runtimeMs)} ms (90 % interval ${sig(t.runtimeRangeMs.low)}–${sig(t.runtimeRangeMs.high)} ms)`
+      : `runtime ${sig(t.runtimeMs)} ms`,
     t.powerW === null ? 'power unavailable' : `power ${sig(t.powerW)} W`,
     t.energyMj === null ? 'energy unavailable' : `energy ${sig(t.energyMj)} mJ`,
     `${t.coveredLayers}/${t.layers} layers covered`,
