@@ -4,3 +4,4 @@ export * from './layers/index.js';
 export * from './model/index.js';
 export * from './network/graph.js';
 export * from './predict/index.js';
+export * from './power/index.js';
