@@ -137,7 +137,7 @@ const modelsShow: CommandModule<object, ModelsArgs & { version: number; out?: st
       .positional('version', { type: 'number', demandOption: true, describe: 'Model version number' })
       .option('collector', collectorOption)
       .option('platform', platformOption)
-      .option('out', { type: 'string', describe: 'Write the model (neuralpower.model/1 JSON) to this file' })
+      .option('out', { type: 'string', describe: 'Write the model (neuralpower.model JSON) to this file' })
       .option('token', readTokenOption)
       .option('json', jsonOption) as unknown as Argv<ModelsArgs & { version: number; out?: string }>,
   handler: async (args) => {

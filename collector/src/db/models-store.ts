@@ -18,7 +18,7 @@ export interface ModelVersionSummary {
 }
 
 export interface ModelVersionFull extends ModelVersionSummary {
-  /** the serialized model (`neuralpower.model/1` text) */
+  /** the serialized model (`neuralpower.model/2` text, `/1` for versions stored before) */
   readonly modelJson: string;
 }
 
