@@ -488,6 +488,7 @@ describe('dashboard', () => {
       layers: { name: string; runtimeMs: number | null; energyMj: number | null }[];
       totals: {
         runtimeMs: number;
+        runtimeRangeMs: { low: number; high: number } | null;
         powerW: number | null;
         energyMj: number | null;
         layers: number;
@@ -516,6 +517,11 @@ describe('dashboard', () => {
     const totals = await page.textContent('#totals');
     expect(totals).toContain(`${expected.network} · batch 10`);
     expect(totals).toContain(`runtime ${Number(expected.totals.runtimeMs.toPrecision(3))} ms`);
+    // Freshly fitted models carry a 90 % interval; the totals line shows the network's.
+    const range = expected.totals.runtimeRangeMs!;
+    expect(totals).toContain(
+      `(90 % interval ${Number(range.low.toPrecision(3))}–${Number(range.high.toPrecision(3))} ms)`,
+    );
     expect(totals).toContain(`energy ${Number(expected.totals.energyMj!.toPrecision(3))} mJ`);
     expect(totals).toContain(`${expected.totals.coveredLayers}/${expected.totals.layers} layers covered`);
     if (expected.totals.coveredLayers < expected.totals.layers) {
