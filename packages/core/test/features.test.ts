@@ -11,6 +11,7 @@ import {
   pool,
   rawFeatureRecord,
   TermError,
+  termSet,
   UnknownModelKindError,
 } from '../src/index.js';
 
@@ -124,5 +125,19 @@ describe('term evaluation', () => {
   it('fails on a term that is not finite rather than returning it', () => {
     const terms = compileTerms('dropout', ['log2(N)', 'rate']);
     expect(() => terms.row([0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0.5])).toThrow(/log2\(N\)": is not finite/);
+  });
+});
+
+describe('named term sets', () => {
+  it('extended adds work × log2(size) terms to conv and fc runtime, and every name is canonical', () => {
+    expect(termSet('conv', 'runtime', 'paper')).toEqual(candidateTerms('conv', 'runtime'));
+    expect(termSet('conv', 'runtime', 'extended')).toHaveLength(127 + 35);
+    expect(termSet('fc', 'runtime', 'extended')).toHaveLength(21 + 27);
+    expect(termSet('pool', 'runtime', 'extended')).toEqual(candidateTerms('pool', 'runtime'));
+    expect(termSet('conv', 'power', 'extended')).toEqual(candidateTerms('conv', 'power'));
+    for (const kind of ['conv', 'fc'] as const) {
+      expect(() => compileTerms(kind, termSet(kind, 'runtime', 'extended'))).not.toThrow();
+    }
+    expect(termSet('conv', 'runtime', 'extended')).toContain('N*Hout*Wout*kw*Cin*Cout*kh*log2(Cin)');
   });
 });

@@ -45,4 +45,9 @@ export const VARIANTS: readonly Variant[] = [
     describe: "the project's default fitLayerModel (no options)",
     fit: (kind, rows) => wrap(fitLayerModel(kind, 'runtime', rows)),
   },
+  {
+    name: 'extended',
+    describe: "the default fit on the `extended` term set (paper's terms + work × log2(size) terms)",
+    fit: (kind, rows) => wrap(fitLayerModel(kind, 'runtime', rows, { termSet: 'extended' })),
+  },
 ];

@@ -8,6 +8,8 @@ import {
   type ModelKind,
   TARGET_UNITS,
   type Target,
+  TERM_SETS,
+  type TermSet,
 } from '@neuralpower/core';
 import { DATASET_FORMATS, type DatasetFormat, loadDataset, trainingRows } from '@neuralpower/datasets';
 import type { Argv, CommandModule } from 'yargs';
@@ -23,6 +25,7 @@ interface FitArgs {
   selection: 'min' | '1se';
   seed: number;
   lambdas: number;
+  terms: TermSet;
   out: string;
   json: boolean;
 }
@@ -106,6 +109,12 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       })
       .option('seed', { type: 'number', default: 1, describe: 'Seed of the fold assignment' })
       .option('lambdas', { type: 'number', default: 100, describe: 'Length of the λ path' })
+      .option('terms', {
+        choices: TERM_SETS,
+        default: 'paper' as const,
+        describe:
+          "Candidate terms: the paper's set, or extended (runtime of conv and fc: + work × log2(size))",
+      })
       .option('out', {
         type: 'string',
         demandOption: true,
@@ -142,7 +151,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       seed: args.seed,
       nLambdas: args.lambdas,
     };
-    const model = fitLayerModel(kind, args.target, selection.rows, options);
+    const model = fitLayerModel(kind, args.target, selection.rows, { ...options, termSet: args.terms });
     const file = await writeModelFile(args.out, model);
     if (args.json) {
       const out = {

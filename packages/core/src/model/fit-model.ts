@@ -1,5 +1,6 @@
+import { isTermSet, TERM_SETS, type TermSet, termSet } from '../features/extended.js';
 import { TARGET_UNITS, type Target } from '../features/kind.js';
-import { candidateTerms, compileTerms, isTarget, kindFeatures } from '../features/registry.js';
+import { compileTerms, isTarget, kindFeatures } from '../features/registry.js';
 import { TermError } from '../features/terms.js';
 import type { LassoCvOptions } from '../fit/index.js';
 import { fitLassoCvDetailed } from '../fit/lasso-cv.js';
@@ -20,8 +21,10 @@ import {
 } from './types.js';
 
 export interface LayerModelOptions extends LassoCvOptions {
-  /** Candidate terms; default the kind's set for the target (docs/models.md). */
+  /** Candidate terms; default the named `termSet`'s terms for the kind and target (docs/models.md). */
   readonly terms?: readonly string[];
+  /** Named candidate set when `terms` is absent: `paper` (default) or `extended`. */
+  readonly termSet?: TermSet;
 }
 
 /** `sha256:<hex>` of the rows in order: the identity of a training set, independent of key order. */
@@ -62,7 +65,14 @@ export function fitLayerModel(
     throw new ModelError('target', `must be runtime or power (got ${JSON.stringify(target)})`);
   }
   if (!Array.isArray(rows) || rows.length === 0) throw new ModelError('rows', 'no training rows');
-  const { terms: termNames = candidateTerms(kind, target), ...fitOptions } = options;
+  const { termSet: setName = 'paper', ...rest } = options;
+  if (!isTermSet(setName)) {
+    throw new ModelError(
+      'termSet',
+      `must be one of ${TERM_SETS.join(', ')} (got ${JSON.stringify(setName)})`,
+    );
+  }
+  const { terms: termNames = termSet(kind, target, setName), ...fitOptions } = rest;
   let terms: ReturnType<typeof compileTerms>;
   try {
     terms = compileTerms(kind, termNames);
