@@ -88,7 +88,7 @@ describe('neuralpower fit', () => {
     expect(out.report).toMatchObject({
       n: 39,
       folds: 10,
-      candidateTerms: 127,
+      candidateTerms: 162, // the default extended set: the paper's 127 + 35
       objectiveMode: 'auto',
       seed: 1,
     });

@@ -21,10 +21,11 @@ const model = fitLayerModel('conv', 'runtime', rows, { folds: 5 });
 describe('fitLayerModel', () => {
   it('fits the conv runtime set and reports out-of-fold metrics', () => {
     expect(model.format).toBe(MODEL_FORMAT);
-    expect(model.terms).toHaveLength(127);
+    // The default (extended) set: the paper's 127 conv runtime terms + 35 work × log2(size) terms.
+    expect(model.terms).toHaveLength(162);
     expect(model.report.n).toBe(60);
     expect(model.report.folds).toBe(5);
-    expect(model.report.candidateTerms).toBe(127);
+    expect(model.report.candidateTerms).toBe(162);
     expect(model.report.rmspe).toBeLessThan(0.2);
     expect(model.training.n).toBe(60);
     expect(model.training.features['Cin']).toEqual({ min: 3, max: 64 });
@@ -120,7 +121,7 @@ describe('model JSON', () => {
     // A conv model's terms do not parse over fc raw features.
     bad((m) => (m['kind'] = 'fc'), 'terms[1]', /unknown raw feature "Hout"/);
     bad((m) => (m['unit'] = 'W'), 'unit', /runtime model is in ms/);
-    bad((m) => (m['coefficients'] as number[]).pop(), 'coefficients', /126 entries for 127 terms/);
+    bad((m) => (m['coefficients'] as number[]).pop(), 'coefficients', /161 entries for 162 terms/);
     bad((m) => (m['intercept'] = 'x'), 'intercept', /finite number/);
     bad((m) => (m['training'] = { ...(m['training'] as object), hash: 'md5:1' }), 'training.hash', /sha256/);
     expect(() => parseModel('nope')).toThrow(/model: must be an object/);
@@ -151,8 +152,8 @@ describe('aliased candidate terms', () => {
     // Batch fixed at 8: N is constant and N·Hout is 8·Hout on these rows.
     const fixed = syntheticConvRows(40, 11).map((r) => ({ ...r, config: { ...r.config, batch: 8 } }));
     const m = fitLayerModel('conv', 'runtime', fixed, { folds: 4 });
-    expect(m.training.distinctTerms).toBeLessThan(127);
-    expect(m.report.candidateTerms).toBe(127);
+    expect(m.training.distinctTerms).toBeLessThan(162);
+    expect(m.report.candidateTerms).toBe(162);
     const coefficient = (name: string) => m.coefficients[m.terms.indexOf(name)];
     expect(coefficient('N')).toBe(0);
     expect(coefficient('N*Hout')).toBe(0);

@@ -41,13 +41,13 @@ export const VARIANTS: readonly Variant[] = [
       ),
   },
   {
-    name: 'default',
-    describe: "the project's default fitLayerModel (no options)",
-    fit: (kind, rows) => wrap(fitLayerModel(kind, 'runtime', rows)),
+    name: 'paper-auto',
+    describe: "the paper's terms with the project's objective (auto): the default before the extended set",
+    fit: (kind, rows) => wrap(fitLayerModel(kind, 'runtime', rows, { termSet: 'paper' })),
   },
   {
-    name: 'extended',
-    describe: "the default fit on the `extended` term set (paper's terms + work × log2(size) terms)",
-    fit: (kind, rows) => wrap(fitLayerModel(kind, 'runtime', rows, { termSet: 'extended' })),
+    name: 'default',
+    describe: "the project's default fitLayerModel (no options): the extended term set, objective auto",
+    fit: (kind, rows) => wrap(fitLayerModel(kind, 'runtime', rows)),
   },
 ];

@@ -1,5 +1,6 @@
 import { fmt, pct } from '@neuralpower/collector/format';
 import {
+  DEFAULT_TERM_SET,
   type FitReport,
   fitLayerModel,
   isModelKind,
@@ -111,9 +112,9 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       .option('lambdas', { type: 'number', default: 100, describe: 'Length of the λ path' })
       .option('terms', {
         choices: TERM_SETS,
-        default: 'paper' as const,
+        default: DEFAULT_TERM_SET,
         describe:
-          "Candidate terms: the paper's set, or extended (runtime of conv and fc: + work × log2(size))",
+          "Candidate terms: extended (the paper's + work × log2(size) for conv and fc runtime) or the paper's set",
       })
       .option('out', {
         type: 'string',

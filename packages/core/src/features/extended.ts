@@ -12,6 +12,11 @@ import { candidateTerms } from './registry.js';
  */
 export const TERM_SETS = ['paper', 'extended'] as const;
 export type TermSet = (typeof TERM_SETS)[number];
+/**
+ * What fitLayerModel uses without `terms` or `termSet`: `extended` had the lower nested out-of-fold
+ * RMSPE on every gpu-layer-data file it was scored on (docs/benchmarks.md, Accuracy).
+ */
+export const DEFAULT_TERM_SET: TermSet = 'extended';
 
 function withLogs(bases: readonly string[], logs: readonly string[]): string[] {
   const terms: string[] = [];

@@ -1,4 +1,4 @@
-import { isTermSet, TERM_SETS, type TermSet, termSet } from '../features/extended.js';
+import { DEFAULT_TERM_SET, isTermSet, TERM_SETS, type TermSet, termSet } from '../features/extended.js';
 import { TARGET_UNITS, type Target } from '../features/kind.js';
 import { compileTerms, isTarget, kindFeatures } from '../features/registry.js';
 import { TermError } from '../features/terms.js';
@@ -23,7 +23,7 @@ import {
 export interface LayerModelOptions extends LassoCvOptions {
   /** Candidate terms; default the named `termSet`'s terms for the kind and target (docs/models.md). */
   readonly terms?: readonly string[];
-  /** Named candidate set when `terms` is absent: `paper` (default) or `extended`. */
+  /** Named candidate set when `terms` is absent: `extended` (default) or `paper`. */
   readonly termSet?: TermSet;
 }
 
@@ -65,7 +65,7 @@ export function fitLayerModel(
     throw new ModelError('target', `must be runtime or power (got ${JSON.stringify(target)})`);
   }
   if (!Array.isArray(rows) || rows.length === 0) throw new ModelError('rows', 'no training rows');
-  const { termSet: setName = 'paper', ...rest } = options;
+  const { termSet: setName = DEFAULT_TERM_SET, ...rest } = options;
   if (!isTermSet(setName)) {
     throw new ModelError(
       'termSet',
