@@ -169,7 +169,7 @@ describe('neuralpower predict', () => {
     // runtime, its 90 % interval (low–high), power, energy
     expect(text.stdout).toMatch(/\nconv1 +conv +[\d.]+\*? +[\d.]+–[\d.]+ +[\d.]+ +[\d.]+ /);
     expect(text.stdout).toMatch(/\nrelu1 +activation +- +- +- +- /);
-    expect(text.stdout).toMatch(/runtime [\d.]+ ms \(90 % interval [\d.]+–[\d.]+ ms\)/);
+    expect(text.stdout).toMatch(/\n90 % interval of the runtime: [\d.]+–[\d.]+ ms/);
     expect(text.stdout).toMatch(/relu1: no runtime or power model for activation/);
     expect(json.code).toBe(0);
     const p = JSON.parse(json.stdout);

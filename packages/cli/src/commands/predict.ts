@@ -42,10 +42,13 @@ export function predictionText(p: NetworkPrediction): string {
       rows,
       new Set([2, 3, 4, 5, 6, 7]),
     ),
-    `runtime ${fmt(t.runtimeMs)} ms${t.runtimeRangeMs ? ` (90 % interval ${range(t.runtimeRangeMs)} ms)` : ''}, power ${t.powerW === null ? 'unavailable' : `${fmt(t.powerW)} W`}, energy ${
+    `runtime ${fmt(t.runtimeMs)} ms, power ${t.powerW === null ? 'unavailable' : `${fmt(t.powerW)} W`}, energy ${
       t.energyMj === null ? 'unavailable' : `${fmt(t.energyMj)} mJ`
     } per batch of ${p.batch}`,
   ];
+  if (t.runtimeRangeMs) {
+    lines.push(`90 % interval of the runtime: ${range(t.runtimeRangeMs)} ms (the layers' bounds added up)`);
+  }
   if (!t.powerAvailable)
     lines.push('no power models: runtime-only prediction (power and energy unavailable)');
   if (p.layers.some((l) => l.runtimeFloored)) {
