@@ -8,7 +8,9 @@ import {
   type NetworkRecord,
   type PlatformDeclaration,
 } from '@neuralpower/protocol';
+import { type BlockTimingOptions, DEFAULT_BLOCK_TIMING } from './bench/blocks.js';
 import { DEFAULT_MEASURE, type MeasureOptions, measureIdlePower, measureWork } from './bench/measure.js';
+import { measureSyncOverhead, type SyncOverhead } from './bench/sync-overhead.js';
 import { DEFAULT_TIMING, type TimingOptions } from './bench/timing.js';
 import type { GpuInfo } from './discovery/gpu.js';
 import { type PlatformProbe, probePlatform } from './discovery/probe.js';
@@ -46,7 +48,13 @@ export interface RunAgentOptions {
   readonly intervalMs?: number;
   /** The sweep to run; omitted: resume the state dir's unfinished sweep, or only drain the outbox. */
   readonly sweep?: Partial<SweepOptions>;
+  /** Run-by-run timing options (`timingProtocol: 'runs'`; the warm-up count is shared). */
   readonly timing?: Partial<TimingOptions>;
+  /** `blocks` (default): the block protocol with a confidence interval; `runs`: the older run-by-run timing. */
+  readonly timingProtocol?: TimingProtocolName;
+  readonly blockTiming?: Partial<BlockTimingOptions>;
+  /** Share of measured layer configurations measured again at the end of the sweep to detect drift (default 0.05). */
+  readonly revisitShare?: number;
   readonly measure?: Partial<Omit<MeasureOptions, 'timing'>>;
   /** Quiet time at start to measure idle power (default 2 s; only with a power source). */
   readonly idleMs?: number;
@@ -83,6 +91,17 @@ export interface RunAgentOptions {
   readonly metrics?: AgentMetrics;
 }
 
+export const TIMING_PROTOCOLS = ['blocks', 'runs'] as const;
+export type TimingProtocolName = (typeof TIMING_PROTOCOLS)[number];
+
+/** Configurations measured twice in one sweep: how far the second median moved from the first. */
+export interface DriftSummary {
+  readonly revisited: number;
+  /** median and largest |second − first| / first */
+  readonly medianAbsRel: number;
+  readonly maxAbsRel: number;
+}
+
 export interface RunAgentResult {
   readonly agentId: string;
   readonly platform: PlatformDeclaration;
@@ -104,6 +123,10 @@ export interface RunAgentResult {
   readonly aborted: boolean;
   /** Why the sweep stopped early other than by abort (an engine crash); running again resumes. */
   readonly stoppedReason?: string;
+  /** block protocol only: one synchronisation's cost on this platform */
+  readonly syncOverhead?: SyncOverhead;
+  /** block protocol only, when configurations were revisited */
+  readonly drift?: DriftSummary;
   readonly notes: readonly string[];
 }
 
@@ -123,6 +146,7 @@ function buildRecord(
   measured: Awaited<ReturnType<typeof measureWork>>,
 ): MeasurementRecord {
   const { timing: _timing, powerNote: _note, ...fields } = measured;
+  // (precision, when the block protocol timed it, travels in `fields`)
   if (item.type === 'layer') {
     const record: LayerRecord = {
       type: 'layer',
@@ -264,12 +288,36 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
     let planned = 0;
     let sweepIdValue: string | undefined;
     let stoppedReason: string | undefined;
+    const protocol = options.timingProtocol ?? 'blocks';
+    let syncOverhead: SyncOverhead | undefined;
+    if (protocol === 'blocks') {
+      // Once per platform: what one synchronisation costs here, recorded rather than hidden.
+      syncOverhead = await measureSyncOverhead(engine);
+      log.info(syncOverhead, 'synchronisation overhead');
+    }
     const measure: MeasureOptions = {
       ...DEFAULT_MEASURE,
       ...options.measure,
       timing: { ...DEFAULT_TIMING, ...options.timing },
+      ...(protocol === 'blocks'
+        ? {
+            blocks: {
+              timing: {
+                ...DEFAULT_BLOCK_TIMING,
+                ...(options.timing?.warmupRuns !== undefined
+                  ? { warmupRuns: options.timing.warmupRuns }
+                  : {}),
+                ...(options.timing?.budgetMs !== undefined ? { budgetMs: options.timing.budgetMs } : {}),
+                ...options.blockTiming,
+              },
+              clock: engine.blockClock,
+              ...(syncOverhead ? { syncOverheadMs: syncOverhead.syncOverheadMs } : {}),
+            },
+          }
+        : {}),
       ...(idlePowerW !== undefined ? { idleW: idlePowerW } : {}),
     };
+    let drift: DriftSummary | undefined;
 
     if (sweepOptions) {
       const plan = await planSweep(platform.id, sweepOptions);
@@ -286,6 +334,53 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
           : new Set<string>();
       const bar = (options.progress ?? process.stderr.isTTY) ? new ProgressBar(plan.maxItems) : undefined;
       let done = 0;
+      const firstMedians = new Map<string, number>();
+      // The plan is drawn lazily: keep the items a revisit may need.
+      const revisitable = new Map<string, SweepItem>();
+      // Prepares, times and stores one configuration; a revisit is stored under its own outbox key.
+      const measureOne = async (
+        item: SweepItem,
+        outboxKey: string,
+        revisitOf?: number,
+      ): Promise<MeasurementRecord> => {
+        const work =
+          item.type === 'layer'
+            ? await engine!.prepare(item.config)
+            : await engine!.prepareNetwork(item.network);
+        try {
+          const result = await measureWork(work, sampler!, measure);
+          if (result.powerNote) log.warn({ item: item.origin }, result.powerNote);
+          let record = buildRecord(item, platform.id, result);
+          if (revisitOf !== undefined && record.precision) {
+            const driftRel = record.runtime.medianMs / revisitOf - 1;
+            record = {
+              ...record,
+              precision: { ...record.precision, revisit: { firstMedianMs: revisitOf, driftRel } },
+            };
+          }
+          // Validate with the collector's own schema: a record it would refuse never enters the outbox.
+          const valid = measurementRecordSchema.safeParse(record);
+          if (!valid.success) {
+            const issue = valid.error.issues[0];
+            throw new Error(`record would be refused: ${issue?.path.join('.')}: ${issue?.message}`);
+          }
+          outbox.add(record, outboxKey, plan.id);
+          options.onRecord?.(record);
+          if (options.outFile) appendFileSync(options.outFile, `${JSON.stringify(record)}\n`);
+          stream?.notify();
+          return record;
+        } finally {
+          work.dispose();
+        }
+      };
+      const crashed = (err: unknown, origin: string): boolean => {
+        if (!(err instanceof WebAssembly.RuntimeError)) return false;
+        // A trapped wasm module may be left corrupted (later kernels hang or lie): stop here;
+        // the same command resumes after this configuration in a fresh process.
+        stoppedReason = `the ${engine!.identity.backend} backend crashed on ${origin} (${err.message}); run again to resume`;
+        note(stoppedReason);
+        return true;
+      };
       for (const item of plan.items) {
         // Skips cost no await: yield now and then so a signal is handled during a long resume.
         if (planned % 256 === 255) await new Promise((resolve) => setImmediate(resolve));
@@ -298,25 +393,12 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
           continue;
         }
         bar?.update(done, item.origin, true);
-        let work: Awaited<ReturnType<Engine['prepare']>> | undefined;
         try {
-          work =
-            item.type === 'layer'
-              ? await engine.prepare(item.config)
-              : await engine.prepareNetwork(item.network);
-          const result = await measureWork(work, sampler, measure);
-          if (result.powerNote) log.warn({ item: item.origin }, result.powerNote);
-          const record = buildRecord(item, platform.id, result);
-          // Validate with the collector's own schema: a record it would refuse never enters the outbox.
-          const valid = measurementRecordSchema.safeParse(record);
-          if (!valid.success) {
-            const issue = valid.error.issues[0];
-            throw new Error(`record would be refused: ${issue?.path.join('.')}: ${issue?.message}`);
+          const record = await measureOne(item, item.key);
+          if (item.type === 'layer' && record.precision) {
+            firstMedians.set(item.key, record.runtime.medianMs);
+            revisitable.set(item.key, item);
           }
-          outbox.add(record, item.key, plan.id);
-          options.onRecord?.(record);
-          if (options.outFile) appendFileSync(options.outFile, `${JSON.stringify(record)}\n`);
-          stream?.notify();
           measured++;
           metrics?.configuration('measured');
           if (!bar) {
@@ -326,8 +408,17 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
                 done: done + 1,
                 total: plan.maxItems,
                 runtimeMs: record.runtime.meanMs,
+                medianMs: record.runtime.medianMs,
+                ...(record.precision
+                  ? {
+                      ciHalfWidthPct:
+                        (100 * (record.precision.ciHighMs - record.precision.ciLowMs)) /
+                        2 /
+                        record.runtime.medianMs,
+                      targetReached: record.precision.targetReached,
+                    }
+                  : {}),
                 powerW: record.power === 'unavailable' ? null : record.power.meanW,
-                budgetExhausted: result.timing.budgetExhausted,
               },
               'measured',
             );
@@ -337,21 +428,45 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
           metrics?.configuration('failed');
           outbox.markMeasured(item.key, plan.id);
           log.warn({ item: item.origin, err: (err as Error).message }, 'configuration failed; skipped');
-          if (err instanceof WebAssembly.RuntimeError) {
-            // A trapped wasm module may be left corrupted (later kernels hang or lie): stop here;
-            // the same command resumes after this configuration in a fresh process.
-            stoppedReason = `the ${engine.identity.backend} backend crashed on ${item.origin} (${err.message}); run again to resume`;
-            note(stoppedReason);
-            work = undefined;
-            break;
-          }
-        } finally {
-          work?.dispose();
+          if (crashed(err, item.origin)) break;
         }
         done++;
       }
       for (const why of plan.invalid.slice(invalidNoted))
         note(`left out of the sweep, invalid layer: ${why}`);
+      // Drift: a share of this run's configurations, spread over the sweep, measured again at its end.
+      const share = options.revisitShare ?? 0.05;
+      // One revisit per 1/share configurations (none in a sweep shorter than that).
+      const count = Math.min(firstMedians.size, Math.floor(share * firstMedians.size + 1e-9));
+      if (count > 0 && !options.signal?.aborted && !stoppedReason) {
+        const keys = [...firstMedians.keys()];
+        const step = keys.length / count;
+        const drifts: number[] = [];
+        for (let i = 0; i < count && !options.signal?.aborted; i++) {
+          const key = keys[Math.floor(i * step)]!;
+          const item = revisitable.get(key)!;
+          const revisitKey = `${key}#revisit`;
+          if (outbox.hasMeasured(revisitKey)) continue;
+          try {
+            const record = await measureOne(item, revisitKey, firstMedians.get(key)!);
+            const d = record.precision?.revisit?.driftRel;
+            if (d !== undefined) drifts.push(Math.abs(d));
+          } catch (err) {
+            outbox.markMeasured(revisitKey, plan.id);
+            log.warn({ item: item.origin, err: (err as Error).message }, 'revisit failed');
+            if (crashed(err, item.origin)) break;
+          }
+        }
+        if (drifts.length > 0) {
+          const sorted = [...drifts].sort((a, b) => a - b);
+          drift = {
+            revisited: drifts.length,
+            medianAbsRel: sorted[sorted.length >> 1]!,
+            maxAbsRel: sorted[sorted.length - 1]!,
+          };
+          log.info(drift, 'drift between first measurements and revisits');
+        }
+      }
       bar?.finish(`sweep: ${measured} measured, ${skipped} skipped, ${failed} failed of ${planned}`);
       if (!options.signal?.aborted && !stoppedReason) outbox.finishSweep(plan.id);
       // Cut short, the rest of the plan was never drawn: report its upper bound instead.
@@ -383,6 +498,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       rejected: outbox.rejectedCount(),
       aborted: options.signal?.aborted ?? false,
       ...(stoppedReason ? { stoppedReason } : {}),
+      ...(syncOverhead ? { syncOverhead } : {}),
+      ...(drift ? { drift } : {}),
       notes,
     };
   } finally {

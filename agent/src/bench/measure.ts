@@ -1,13 +1,25 @@
-import type { LayerRecord, Power } from '@neuralpower/protocol';
+import type { LayerRecord, Power, Precision } from '@neuralpower/protocol';
 import { nowMs, sleep, yieldToEventLoop } from '../clock.js';
 import { throttleReasonNames } from '../discovery/gpu.js';
 import type { PreparedWork } from '../engine/engine.js';
 import { energyTrials } from '../power/nvml/trials.js';
 import type { PowerSampler, PowerSourceName } from '../power/sampler.js';
+import { type BlockClock, type BlockTimingOptions, timeBlocks } from './blocks.js';
 import { DEFAULT_TIMING, type TimingOptions, type TimingResult, timeWork } from './timing.js';
 
+/** The block protocol (`agent/src/bench/blocks.ts`) and what it needs from the platform. */
+export interface BlockProtocol {
+  readonly timing: BlockTimingOptions;
+  readonly clock: BlockClock;
+  /** measured once per platform (`measureSyncOverhead`), copied into records */
+  readonly syncOverheadMs?: number;
+}
+
 export interface MeasureOptions {
+  /** Run-by-run timing (the older protocol), used when `blocks` is absent. */
   readonly timing: TimingOptions;
+  /** Time with the block protocol instead; records then carry `precision`. */
+  readonly blocks?: BlockProtocol;
   /** Back-to-back run time for the power window; default max(1 s, 20 × sampler interval). */
   readonly powerWindowMs?: number;
   /** Fewer samples than this in a window flags it (`lowSampleCount`). Default 10. */
@@ -24,7 +36,14 @@ export const DEFAULT_MEASURE: MeasureOptions = { timing: DEFAULT_TIMING, minSamp
 export type Measured = Pick<
   LayerRecord,
   'runtime' | 'power' | 'energyMj' | 'clocks' | 'temperatureC' | 'throttleReasons' | 'startedAt' | 'endedAt'
-> & { readonly timing: TimingResult; readonly powerNote?: string };
+> & {
+  readonly timing: Pick<
+    TimingResult,
+    'meanMs' | 'medianMs' | 'stdMs' | 'n' | 'warmupRuns' | 'budgetExhausted'
+  >;
+  readonly precision?: Precision;
+  readonly powerNote?: string;
+};
 
 export function defaultPowerWindowMs(intervalMs: number): number {
   return Math.max(1000, 20 * intervalMs);
@@ -56,7 +75,31 @@ export async function measureWork(
   options: MeasureOptions = DEFAULT_MEASURE,
 ): Promise<Measured> {
   const startedAt = new Date().toISOString();
-  const timing = await timeWork(work, options.timing);
+  let timing: Measured['timing'];
+  let precision: Precision | undefined;
+  if (options.blocks) {
+    const b = await timeBlocks(work, options.blocks.clock, options.blocks.timing);
+    timing = b;
+    precision = {
+      protocol: 'blocks',
+      clock: b.clock,
+      runsPerBlock: b.runsPerBlock,
+      blocks: b.blocks,
+      warmupRuns: b.warmupRuns,
+      ciLowMs: b.ciLowMs,
+      ciHighMs: b.ciHighMs,
+      confidence: b.confidence,
+      targetRel: b.targetRel,
+      targetReached: b.targetReached,
+      outlierBlocks: b.outlierBlocks,
+      wallMedianMs: b.wallMedianMs,
+      ...(options.blocks.syncOverheadMs !== undefined
+        ? { syncOverheadMs: options.blocks.syncOverheadMs }
+        : {}),
+    };
+  } else {
+    timing = await timeWork(work, options.timing);
+  }
   let power: Power = 'unavailable';
   let powerNote: string | undefined;
   let state: Pick<LayerRecord, 'clocks' | 'temperatureC' | 'throttleReasons'> = {};
@@ -153,6 +196,7 @@ export async function measureWork(
   if (options.cooldownMs > 0) await sleep(options.cooldownMs);
   return {
     runtime: { meanMs: timing.meanMs, medianMs: timing.medianMs, stdMs: timing.stdMs, n: timing.n },
+    ...(precision ? { precision } : {}),
     power,
     energyMj: power === 'unavailable' ? null : power.meanW * timing.meanMs,
     ...state,

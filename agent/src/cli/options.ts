@@ -4,7 +4,7 @@ import type { ModelKind } from '@neuralpower/core';
 import type { Argv } from 'yargs';
 import { ENGINE_CHOICES, type EngineChoice, TORCH_DEVICES, TORCH_PRECISIONS } from '../engine/choices.js';
 import { POWER_CHOICES, type PowerChoice } from '../power/registry.js';
-import type { RunAgentOptions } from '../run.js';
+import { type RunAgentOptions, TIMING_PROTOCOLS, type TimingProtocolName } from '../run.js';
 import { checkSweepOptions, DEFAULT_SWEEP, type SweepOptions } from '../sweep/plan.js';
 import { RANGE_PRESET_NAMES, type RangePreset } from '../sweep/ranges.js';
 import { SAMPLE_KINDS } from '../sweep/sample.js';
@@ -24,7 +24,11 @@ export interface AgentArgs {
   warmup: number;
   runs: number;
   'min-duration-ms': number;
-  'budget-ms': number;
+  'budget-ms'?: number;
+  timing: TimingProtocolName;
+  'target-pct': number;
+  'block-ms': number;
+  'revisit-pct': number;
   'power-window-ms'?: number;
   'min-samples': number;
   'cooldown-ms': number;
@@ -92,8 +96,29 @@ export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
     .option('min-duration-ms', { type: 'number', default: 0, describe: 'keep timing at least this long' })
     .option('budget-ms', {
       type: 'number',
-      default: 30_000,
-      describe: 'time budget per configuration for warm-up + timing (≥ 3 runs always)',
+      describe:
+        'time budget per configuration for warm-up + timing (≥ 3 runs or blocks always); default 2000 with --timing blocks, 30000 with runs',
+    })
+    .option('timing', {
+      choices: TIMING_PROTOCOLS,
+      default: 'blocks' as const,
+      describe:
+        'blocks: blocks of K runs, one sync each, until the median is known within --target-pct; runs: run by run (older)',
+    })
+    .option('target-pct', {
+      type: 'number',
+      default: 2,
+      describe: 'blocks: wanted ± half-width of the median’s 95 % interval',
+    })
+    .option('block-ms', {
+      type: 'number',
+      default: 5,
+      describe: 'blocks: K is chosen so a block lasts at least this long',
+    })
+    .option('revisit-pct', {
+      type: 'number',
+      default: 5,
+      describe: 'blocks: share of configurations measured again at the end of a sweep to detect drift',
     })
     .option('power-window-ms', {
       type: 'number',
@@ -209,6 +234,19 @@ function positiveInt(flag: string, v: number, min = 1): number {
   return v;
 }
 
+function positiveNumber(flag: string, v: number): number {
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${flag} must be a positive number (got ${v})`);
+  return v;
+}
+
+/** A percentage: positive (or ≥ 0 with `zeroOk`), at most 100. */
+function percent(flag: string, v: number, zeroOk: boolean): number {
+  if (!Number.isFinite(v) || v < 0 || (!zeroOk && v === 0) || v > 100) {
+    throw new Error(`--${flag} must be a number in ${zeroOk ? '[0' : '(0'}, 100] (got ${v})`);
+  }
+  return v;
+}
+
 function metricsPort(v: number): number {
   if (!Number.isInteger(v) || v < 0 || v > 65535) {
     throw new Error(`--metrics-port must be an integer port 0..65535 (got ${v})`);
@@ -242,8 +280,14 @@ export function runOptionsFromArgs(a: AgentArgs, withSweep: boolean): Omit<RunAg
       warmupRuns: positiveInt('warmup', a.warmup, 0),
       minRuns: positiveInt('runs', a.runs),
       minDurationMs: positiveInt('min-duration-ms', a['min-duration-ms'], 0),
-      budgetMs: positiveInt('budget-ms', a['budget-ms']),
+      ...(a['budget-ms'] !== undefined ? { budgetMs: positiveInt('budget-ms', a['budget-ms']) } : {}),
     },
+    timingProtocol: a.timing,
+    blockTiming: {
+      targetRel: percent('target-pct', a['target-pct'], false) / 100,
+      blockMs: positiveNumber('block-ms', a['block-ms']),
+    },
+    revisitShare: percent('revisit-pct', a['revisit-pct'], true) / 100,
     measure: {
       ...(a['power-window-ms'] !== undefined
         ? { powerWindowMs: positiveInt('power-window-ms', a['power-window-ms']) }

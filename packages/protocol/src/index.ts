@@ -5,6 +5,7 @@ export * from './fingerprint.js';
 export * from './key.js';
 export * from './messages.js';
 export * from './parse.js';
+export * from './precision.js';
 export * from './records.js';
 export { layerSpecSchema, shapeSchema } from './schemas-common.js';
 export * from './version.js';

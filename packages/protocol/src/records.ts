@@ -1,6 +1,7 @@
 import { modelKindOf } from '@neuralpower/core';
 import { z } from 'zod';
 import { BOUNDS } from './bounds.js';
+import { precisionSchema } from './precision.js';
 import {
   checkLayerConfig,
   layerSpecSchema,
@@ -79,6 +80,8 @@ const measurementFields = {
   platform: z.string().min(1).max(64),
   batch: positiveInt.max(BOUNDS.batch.max),
   runtime: runtimeStatsSchema,
+  /** the timing protocol's interval and counts (separate from `runtime`, which keeps its meaning) */
+  precision: precisionSchema.optional(),
   power: powerSchema,
   /** energy of one forward pass of the whole batch: meanW × meanMs (mJ); null iff power is unavailable */
   energyMj: nonNegative.nullable(),

@@ -1,7 +1,8 @@
 import { describeLayer, type LayerConfig, type Network, parseLayerSpec, type Shape } from '@neuralpower/core';
 import type { EngineIdentity } from '@neuralpower/protocol';
 import * as tf from '@tensorflow/tfjs';
-import type { Engine, PreparedWork } from '../engine.js';
+import { nowMs, yieldToEventLoop } from '../../clock.js';
+import type { BlockTiming, Engine, PreparedWork } from '../engine.js';
 import { selectBackend, type TfjsBackendChoice } from './backends.js';
 import { type BuiltLayer, buildLayer } from './layers.js';
 
@@ -25,6 +26,14 @@ export class TfjsEngine implements Engine {
     readonly notes: readonly string[],
   ) {}
 
+  /**
+   * wasm (the SIMD build tfjs picks under Node is single-threaded) and cpu compute on this thread:
+   * their blocks are timed by process CPU time. Native TensorFlow and GPU backends use wall time.
+   */
+  get blockClock(): 'wall' | 'process-cpu' {
+    return this.identity.backend === 'wasm' || this.identity.backend === 'cpu' ? 'process-cpu' : 'wall';
+  }
+
   static async create(backend: TfjsBackendChoice = 'auto'): Promise<TfjsEngine> {
     const selected = await selectBackend(backend);
     return new TfjsEngine(
@@ -37,17 +46,37 @@ export class TfjsEngine implements Engine {
   private work(inputs: tf.Tensor4D[], weights: readonly tf.Tensor[], forward: () => tf.Tensor): PreparedWork {
     let output: tf.Tensor | undefined;
     const gpu = this.device === 'gpu';
+    const cpuClock = this.blockClock === 'process-cpu';
+    const run = () => {
+      output?.dispose();
+      output = tf.tidy(forward);
+    };
+    const synchronise = async () => {
+      if (!output) return;
+      if (gpu) await output.data();
+      else output.dataSync();
+      output.dispose();
+      output = undefined;
+    };
     return {
-      run: () => {
-        output?.dispose();
-        output = tf.tidy(forward);
-      },
-      synchronise: async () => {
-        if (!output) return;
-        if (gpu) await output.data();
-        else output.dataSync();
-        output.dispose();
-        output = undefined;
+      run,
+      synchronise,
+      timeBlocks: async (runsPerBlock: number, blocks: number) => {
+        const timings: BlockTiming[] = [];
+        for (let b = 0; b < blocks; b++) {
+          // Outside the timed region: samplers stamp their lines, timers fire.
+          await yieldToEventLoop();
+          const c0 = cpuClock ? process.cpuUsage() : undefined;
+          const t0 = nowMs();
+          for (let i = 0; i < runsPerBlock; i++) run();
+          await synchronise();
+          const wallMs = nowMs() - t0;
+          if (c0) {
+            const c = process.cpuUsage(c0);
+            timings.push({ wallMs, cpuMs: (c.user + c.system) / 1000 });
+          } else timings.push({ wallMs });
+        }
+        return timings;
       },
       dispose: () => {
         output?.dispose();

@@ -1,0 +1,151 @@
+import { nowMs, yieldToEventLoop } from '../clock.js';
+import type { BlockTiming, PreparedWork } from '../engine/engine.js';
+import { medianInterval, outlierCount } from './median-ci.js';
+import type { RuntimeSummary } from './stats.js';
+
+/**
+ * The timing protocol every engine shares: blocks of K back-to-back runs with one synchronisation
+ * per block (per-run time = block time / K), repeated until the confidence interval of the median
+ * per-run time is within ±targetRel, or the budget ends.
+ */
+export interface BlockTimingOptions {
+  /** Untimed runs first, at least this many… Default 10. */
+  readonly warmupRuns: number;
+  /** …and at least this long (JIT tiers, allocator and kernel caches). Default 30 ms. */
+  readonly warmupMs: number;
+  /** K is chosen so one block lasts at least this long. Default 5 ms. */
+  readonly blockMs: number;
+  /** Wanted half-width of the median's interval, relative to the median. Default 0.02 (±2 %). */
+  readonly targetRel: number;
+  /** Confidence of the interval. Default 0.95. */
+  readonly confidence: number;
+  /** Blocks before the interval is first checked (10 gives the order-statistics interval [x₂, x₉]). */
+  readonly minBlocks: number;
+  /** Blocks at most, target reached or not. Default 200. */
+  readonly maxBlocks: number;
+  /**
+   * Wall-clock budget for warm-up plus blocks; when it ends before the target, the result is flagged.
+   * Default 2 s: on a quiet machine most layers reach ±2 % well within it, and a noisy one should
+   * not make a sweep many times longer (the flag tells the fitter instead).
+   */
+  readonly budgetMs: number;
+  /** Blocks timed even when the budget has run out (a huge layer on a slow backend). Default 3. */
+  readonly minBlocksUnderBudget: number;
+  /** Blocks asked of the engine per call (an out-of-process engine answers them in one message). */
+  readonly blocksPerCall: number;
+}
+
+export const DEFAULT_BLOCK_TIMING: BlockTimingOptions = {
+  warmupRuns: 10,
+  warmupMs: 30,
+  blockMs: 5,
+  targetRel: 0.02,
+  confidence: 0.95,
+  minBlocks: 10,
+  maxBlocks: 200,
+  budgetMs: 2_000,
+  minBlocksUnderBudget: 3,
+  blocksPerCall: 5,
+};
+
+export type BlockClock = 'wall' | 'process-cpu';
+
+/** What the protocol found, as records carry it (runtime figures are per run). */
+export interface BlockTimingResult extends RuntimeSummary {
+  readonly clock: BlockClock;
+  readonly warmupRuns: number;
+  readonly runsPerBlock: number;
+  readonly blocks: number;
+  readonly ciLowMs: number;
+  readonly ciHighMs: number;
+  readonly ciHalfWidthRel: number;
+  readonly confidence: number;
+  readonly targetRel: number;
+  readonly targetReached: boolean;
+  readonly outlierBlocks: number;
+  /** median per-run wall time: against the CPU clock it shows how much the scheduler took */
+  readonly wallMedianMs: number;
+  readonly budgetExhausted: boolean;
+}
+
+function perRun(b: BlockTiming, k: number, clock: BlockClock): number {
+  const ms = clock === 'process-cpu' ? b.cpuMs : b.wallMs;
+  if (ms === undefined)
+    throw new Error('the engine gave no CPU time for a block timed on the process-cpu clock');
+  return ms / k;
+}
+
+function summarise(values: readonly number[]): { meanMs: number; stdMs: number } {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const variance = n > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
+  return { meanMs: mean, stdMs: Math.sqrt(variance) };
+}
+
+export async function timeBlocks(
+  work: PreparedWork,
+  clock: BlockClock,
+  options: BlockTimingOptions = DEFAULT_BLOCK_TIMING,
+): Promise<BlockTimingResult> {
+  const start = nowMs();
+  const elapsed = () => nowMs() - start;
+  // Warm-up, also estimating one synchronised run to choose K. Stops early for a huge layer.
+  const warm: number[] = [];
+  while (
+    warm.length < 1 ||
+    ((warm.length < options.warmupRuns || elapsed() < options.warmupMs) && elapsed() < options.budgetMs / 4)
+  ) {
+    const [b] = await work.timeBlocks(1, 1);
+    warm.push(perRun(b!, 1, clock));
+  }
+  await yieldToEventLoop();
+  const recent = warm.slice(-Math.max(1, Math.min(5, warm.length >> 1))).sort((a, b) => a - b);
+  const estimateMs = Math.max(1e-4, recent[recent.length >> 1]!);
+  const k = Math.max(1, Math.ceil(options.blockMs / estimateMs));
+
+  const values: number[] = [];
+  const walls: number[] = [];
+  let exhausted = false;
+  let reached = false;
+  for (;;) {
+    const want = Math.min(options.blocksPerCall, options.maxBlocks - values.length);
+    const blocks = await work.timeBlocks(k, Math.max(1, want));
+    for (const b of blocks) {
+      values.push(perRun(b, k, clock));
+      walls.push(b.wallMs / k);
+    }
+    if (values.length >= options.minBlocks) {
+      const ci = medianInterval(values, options.confidence);
+      if (ci.coverage >= options.confidence && ci.halfWidthRel <= options.targetRel) {
+        reached = true;
+        break;
+      }
+    }
+    if (values.length >= options.maxBlocks) break;
+    if (values.length >= options.minBlocksUnderBudget && elapsed() > options.budgetMs) {
+      exhausted = true;
+      break;
+    }
+  }
+  const ci = medianInterval(values, options.confidence);
+  const { meanMs, stdMs } = summarise(values);
+  return {
+    meanMs,
+    medianMs: ci.medianMs,
+    stdMs,
+    n: values.length * k,
+    clock,
+    warmupRuns: warm.length,
+    runsPerBlock: k,
+    blocks: values.length,
+    ciLowMs: ci.lowMs,
+    ciHighMs: ci.highMs,
+    ciHalfWidthRel: ci.halfWidthRel,
+    confidence: options.confidence,
+    targetRel: options.targetRel,
+    targetReached: reached,
+    outlierBlocks: outlierCount(values),
+    wallMedianMs: medianInterval(walls).medianMs,
+    budgetExhausted: exhausted,
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * Repeatability: the same sweep twice, each in its own process, with the old run-by-run timing
+ * and with the block protocol, interleaved (runs A, blocks A, runs B, blocks B) so both meet the
+ * same machine load. Prints, per protocol, the per-configuration relative difference of the
+ * reported runtime (the median) between the two sweeps — median, p90 and max, for layers ≥ 0.1 ms
+ * and smaller ones apart — and the sweeps' wall times. Goals: median ≤ 2 %, p90 ≤ 5 % (≥ 0.1 ms);
+ * block sweeps at most 1.5× the wall time of run-by-run ones. Asserts nothing.
+ *
+ *   npx tsx scripts/bench/repeatability/run.ts [--count 10] [--seed 3] [--backend wasm] [--kinds conv,fc,pool]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const { values: args } = parseArgs({
+  options: {
+    count: { type: 'string', default: '10' },
+    seed: { type: 'string', default: '3' },
+    backend: { type: 'string', default: 'wasm' },
+    kinds: { type: 'string', default: 'conv,fc,pool' },
+  },
+});
+
+interface Row {
+  key: string;
+  medianMs: number;
+  targetReached?: boolean;
+  outlierBlocks?: number;
+  revisitDriftRel?: number;
+}
+interface Sweep {
+  rows: Map<string, Row>;
+  wallS: number;
+  loadBefore: number;
+  loadAfter: number;
+  drift: number[];
+}
+
+const load1 = () => os.loadavg()[0]!;
+
+function sweep(protocol: 'runs' | 'blocks', dir: string, label: string): Sweep {
+  const state = path.join(dir, label);
+  const out = path.join(dir, `${label}.jsonl`);
+  const loadBefore = load1();
+  const t0 = performance.now();
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin/neuralpower.js'),
+      'agent',
+      'sweep',
+      ...['--backend', args.backend, '--power', 'none', '--kinds', args.kinds],
+      ...['--count', args.count, '--seed', args.seed, '--timing', protocol],
+      ...['--state-dir', state, '--out', out, '--idle-ms', '0', '--json'],
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const wallS = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${label} sweep failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const rows = new Map<string, Row>();
+  const drift: number[] = [];
+  for (const line of readFileSync(out, 'utf8').split('\n')) {
+    if (!line) continue;
+    const rec = JSON.parse(line);
+    const key = JSON.stringify([rec.spec, rec.inputs, rec.batch]);
+    if (rec.precision?.revisit) {
+      drift.push(rec.precision.revisit.driftRel);
+      continue;
+    }
+    rows.set(key, {
+      key,
+      medianMs: rec.runtime.medianMs,
+      ...(rec.precision
+        ? { targetReached: rec.precision.targetReached, outlierBlocks: rec.precision.outlierBlocks }
+        : {}),
+    });
+  }
+  const s = { rows, wallS, loadBefore, loadAfter: load1(), drift };
+  console.error(
+    `  ${label}: ${rows.size} configurations, ${wallS.toFixed(1)} s, load ${loadBefore.toFixed(1)} → ${s.loadAfter.toFixed(1)}`,
+  );
+  return s;
+}
+
+function quantile(xs: number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]!;
+}
+const pct = (v: number) => (Number.isNaN(v) ? '-' : `${(100 * v).toFixed(1)} %`);
+
+function compare(a: Sweep, b: Sweep) {
+  const big: number[] = [];
+  const small: number[] = [];
+  for (const [key, ra] of a.rows) {
+    const rb = b.rows.get(key);
+    if (!rb) continue;
+    const mean = (ra.medianMs + rb.medianMs) / 2;
+    const rel = Math.abs(ra.medianMs - rb.medianMs) / mean;
+    (mean >= 0.1 ? big : small).push(rel);
+  }
+  return { big, small };
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'np-repeat-'));
+try {
+  console.log(
+    `repeatability: agent sweep --backend ${args.backend} --power none --kinds ${args.kinds} --count ${args.count} --seed ${args.seed}, ` +
+      `${os.cpus().length} cores, load at start ${os
+        .loadavg()
+        .map((v) => v.toFixed(2))
+        .join(' ')}`,
+  );
+  const runsA = sweep('runs', dir, 'runs-A');
+  const blocksA = sweep('blocks', dir, 'blocks-A');
+  const runsB = sweep('runs', dir, 'runs-B');
+  const blocksB = sweep('blocks', dir, 'blocks-B');
+  const header = '| protocol | layers | n | median | p90 | max |';
+  console.log(`\n${header}\n|---|---|---|---|---|---|`);
+  for (const [name, a, b] of [
+    ['run by run (old)', runsA, runsB],
+    ['blocks (new)', blocksA, blocksB],
+  ] as const) {
+    const { big, small } = compare(a, b);
+    for (const [label, xs] of [
+      ['≥ 0.1 ms', big],
+      ['< 0.1 ms', small],
+    ] as const) {
+      console.log(
+        `| ${name} | ${label} | ${xs.length} | ${pct(quantile(xs, 0.5))} | ${pct(quantile(xs, 0.9))} | ${pct(Math.max(...xs))} |`,
+      );
+    }
+  }
+  const wallRuns = runsA.wallS + runsB.wallS;
+  const wallBlocks = blocksA.wallS + blocksB.wallS;
+  console.log(
+    `\nsweep wall time: run by run ${(wallRuns / 2).toFixed(1)} s, blocks ${(wallBlocks / 2).toFixed(1)} s per sweep → ×${(wallBlocks / wallRuns).toFixed(2)}`,
+  );
+  const blockRows = [...blocksA.rows.values(), ...blocksB.rows.values()];
+  const reached = blockRows.filter((r) => r.targetReached).length;
+  const outliers = blockRows.reduce((n, r) => n + (r.outlierBlocks ?? 0), 0);
+  const drift = [...blocksA.drift, ...blocksB.drift].map(Math.abs);
+  console.log(
+    `blocks: ±2 % target reached on ${reached}/${blockRows.length} configurations; ${outliers} outlier blocks counted; ` +
+      `drift on ${drift.length} revisits: median ${pct(quantile(drift, 0.5))}, max ${pct(Math.max(...drift, 0))}`,
+  );
+  console.log(
+    `load (1 min) during the four sweeps: ${[runsA, blocksA, runsB, blocksB].map((s) => `${s.loadBefore.toFixed(1)}–${s.loadAfter.toFixed(1)}`).join(', ')}`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
