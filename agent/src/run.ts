@@ -308,6 +308,13 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
                   ? { warmupRuns: options.timing.warmupRuns }
                   : {}),
                 ...(options.timing?.budgetMs !== undefined ? { budgetMs: options.timing.budgetMs } : {}),
+                // Blocks may spend what run-by-run timing would have: the time of warm-up + runs.
+                ...(options.timing?.minRuns !== undefined
+                  ? {
+                      budgetRuns:
+                        (options.timing.warmupRuns ?? DEFAULT_TIMING.warmupRuns) + options.timing.minRuns,
+                    }
+                  : {}),
                 ...options.blockTiming,
               },
               clock: engine.blockClock,

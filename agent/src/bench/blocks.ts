@@ -24,10 +24,14 @@ export interface BlockTimingOptions {
   /** Blocks at most, target reached or not. Default 200. */
   readonly maxBlocks: number;
   /**
-   * Wall-clock budget for warm-up plus blocks; when it ends before the target, the result is flagged.
-   * Default 2 s: on a quiet machine most layers reach ±2 % well within it, and a noisy one should
-   * not make a sweep many times longer (the flag tells the fitter instead).
+   * Per-configuration budget (wall clock, warm-up included): the time `budgetRuns` runs of this
+   * layer take (what run-by-run timing spent on it), at least `minBudgetMs`, at most `budgetMs`.
+   * When it ends before the target is reached, the result is flagged, so a busy machine costs no
+   * more time than the older protocol and the fitter learns which rows are imprecise.
    */
+  readonly budgetRuns: number;
+  readonly minBudgetMs: number;
+  /** Hard cap (and the warm-up's: a quarter of it). Default 30 s. */
   readonly budgetMs: number;
   /** Blocks timed even when the budget has run out (a huge layer on a slow backend). Default 3. */
   readonly minBlocksUnderBudget: number;
@@ -43,7 +47,9 @@ export const DEFAULT_BLOCK_TIMING: BlockTimingOptions = {
   confidence: 0.95,
   minBlocks: 10,
   maxBlocks: 200,
-  budgetMs: 2_000,
+  budgetRuns: 60,
+  minBudgetMs: 250,
+  budgetMs: 30_000,
   minBlocksUnderBudget: 3,
   blocksPerCall: 5,
 };
@@ -102,6 +108,7 @@ export async function timeBlocks(
   const recent = warm.slice(-Math.max(1, Math.min(5, warm.length >> 1))).sort((a, b) => a - b);
   const estimateMs = Math.max(1e-4, recent[recent.length >> 1]!);
   const k = Math.max(1, Math.ceil(options.blockMs / estimateMs));
+  const budgetMs = Math.min(options.budgetMs, Math.max(options.minBudgetMs, options.budgetRuns * estimateMs));
 
   const values: number[] = [];
   const walls: number[] = [];
@@ -122,7 +129,7 @@ export async function timeBlocks(
       }
     }
     if (values.length >= options.maxBlocks) break;
-    if (values.length >= options.minBlocksUnderBudget && elapsed() > options.budgetMs) {
+    if (values.length >= options.minBlocksUnderBudget && elapsed() > budgetMs) {
       exhausted = true;
       break;
     }

@@ -2,6 +2,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { probePlatform } from '../discovery/probe.js';
 import { createLogger } from '../log.js';
 import type { RunAgentResult } from '../run.js';
+import { checkCommand } from './check.js';
 import { type AgentArgs, agentOptions, runOptionsFromArgs, sweepRequested } from './options.js';
 import { probeCommand } from './probe.js';
 import { runWorkers } from './workers.js';
@@ -93,11 +94,13 @@ export const agentCommand: CommandModule<object, AgentArgs> = {
   builder: (y: Argv) =>
     agentOptions(y)
       .command(probeCommand)
+      .command(checkCommand)
       .command(sweepCommand)
       .example(
         '$0 agent --collector ws://HOST:7070 --token T --gpu all',
         'resume or drain, one worker per GPU',
       )
-      .example('$0 agent probe --json', 'what this machine offers'),
+      .example('$0 agent probe --json', 'what this machine offers')
+      .example('$0 agent check --backend wasm', 'can this machine measure within ±2 % right now?'),
   handler: (args: ArgumentsCamelCase<AgentArgs>) => handle(args, sweepRequested(args)),
 };

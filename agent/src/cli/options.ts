@@ -24,7 +24,7 @@ export interface AgentArgs {
   warmup: number;
   runs: number;
   'min-duration-ms': number;
-  'budget-ms'?: number;
+  'budget-ms': number;
   timing: TimingProtocolName;
   'target-pct': number;
   'block-ms': number;
@@ -96,8 +96,9 @@ export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
     .option('min-duration-ms', { type: 'number', default: 0, describe: 'keep timing at least this long' })
     .option('budget-ms', {
       type: 'number',
+      default: 30_000,
       describe:
-        'time budget per configuration for warm-up + timing (≥ 3 runs or blocks always); default 2000 with --timing blocks, 30000 with runs',
+        'time budget per configuration for warm-up + timing (≥ 3 runs or blocks always); blocks: the time of 60 runs (≥ 250 ms) up to this',
     })
     .option('timing', {
       choices: TIMING_PROTOCOLS,
@@ -280,7 +281,7 @@ export function runOptionsFromArgs(a: AgentArgs, withSweep: boolean): Omit<RunAg
       warmupRuns: positiveInt('warmup', a.warmup, 0),
       minRuns: positiveInt('runs', a.runs),
       minDurationMs: positiveInt('min-duration-ms', a['min-duration-ms'], 0),
-      ...(a['budget-ms'] !== undefined ? { budgetMs: positiveInt('budget-ms', a['budget-ms']) } : {}),
+      budgetMs: positiveInt('budget-ms', a['budget-ms']),
     },
     timingProtocol: a.timing,
     blockTiming: {

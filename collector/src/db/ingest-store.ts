@@ -1,5 +1,5 @@
 import { modelKindOf } from '@neuralpower/core';
-import { type Hello, MAX_SEQ, type MeasurementRecord, recordKey } from '@neuralpower/protocol';
+import { type Hello, MAX_SEQ, type MeasurementRecord, type Precision, recordKey } from '@neuralpower/protocol';
 import type { Db } from './open.js';
 
 export interface BatchToWrite {
@@ -62,8 +62,10 @@ export class IngestStore {
     this.insertMeasurement = db.prepare(`
       INSERT INTO measurements (platform_id, agent_id, seq, idx, type, model_kind, network_name, natural_key,
         batch, runtime_mean_ms, runtime_median_ms, runtime_std_ms, runtime_n, power_mean_w, energy_mj,
-        started_at, ended_at, received_at, record_json)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+        started_at, ended_at, received_at, record_json,
+        precision_clock, runtime_ci_low_ms, runtime_ci_high_ms, precision_target_rel, precision_target_reached,
+        precision_blocks, precision_runs_per_block, precision_outlier_blocks, sync_overhead_ms, revisit_drift_rel)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.setAgentSeq = db.prepare(
       'UPDATE agents SET last_seq = MAX(COALESCE(last_seq, -1), ?), last_seen_at = ? WHERE id = ?',
     );
@@ -150,6 +152,7 @@ export class IngestStore {
         utcIso(r.endedAt),
         now,
         JSON.stringify(r),
+        ...precisionColumns(r.precision),
       );
       if (modelKind !== null) {
         const key = `${r.platform}\u0000${modelKind}`;
@@ -161,6 +164,23 @@ export class IngestStore {
     this.setAgentSeq.run(batch.seq, now, batch.agentId);
     return { status: 'stored', stored: batch.records.length };
   }
+}
+
+/** The block protocol's figures as columns (all NULL for records timed run by run). */
+function precisionColumns(p: Precision | undefined): (string | number | null)[] {
+  if (!p) return [null, null, null, null, null, null, null, null, null, null];
+  return [
+    p.clock,
+    p.ciLowMs,
+    p.ciHighMs,
+    p.targetRel,
+    p.targetReached ? 1 : 0,
+    p.blocks,
+    p.runsPerBlock,
+    p.outlierBlocks,
+    p.syncOverheadMs ?? null,
+    p.revisit?.driftRel ?? null,
+  ];
 }
 
 /** Agents send `Date#toISOString()` text; anything else (offsets, other precision) is normalised so time filters compare as text. */

@@ -138,6 +138,23 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 4,
+    name: 'measurement precision (block timing protocol)',
+    // NULL on rows timed run by run (older agents): they carry no interval.
+    sql: `
+      ALTER TABLE measurements ADD COLUMN precision_clock TEXT;
+      ALTER TABLE measurements ADD COLUMN runtime_ci_low_ms REAL;
+      ALTER TABLE measurements ADD COLUMN runtime_ci_high_ms REAL;
+      ALTER TABLE measurements ADD COLUMN precision_target_rel REAL;
+      ALTER TABLE measurements ADD COLUMN precision_target_reached INTEGER;
+      ALTER TABLE measurements ADD COLUMN precision_blocks INTEGER;
+      ALTER TABLE measurements ADD COLUMN precision_runs_per_block INTEGER;
+      ALTER TABLE measurements ADD COLUMN precision_outlier_blocks INTEGER;
+      ALTER TABLE measurements ADD COLUMN sync_overhead_ms REAL;
+      ALTER TABLE measurements ADD COLUMN revisit_drift_rel REAL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -13,6 +13,8 @@ export interface PlatformSummary {
 export interface PlatformDetail extends PlatformSummary {
   /** layer measurements per model kind, plus `network` for end-to-end records */
   readonly counts: Record<string, number>;
+  /** how precisely this platform's runtimes were measured (block protocol records); null if none has an interval */
+  readonly precision: PrecisionSummary | null;
   readonly agents: {
     id: string;
     host: string;
@@ -20,6 +22,67 @@ export interface PlatformDetail extends PlatformSummary {
     lastSeenAt: string;
     lastSeq: number | null;
   }[];
+}
+
+export interface PrecisionSummary {
+  /** records timed by the block protocol (those timed run by run carry no interval) */
+  readonly records: number;
+  readonly targetReached: number;
+  /** half-width of the median's interval relative to the median, over the records */
+  readonly ciHalfWidthRel: { readonly median: number; readonly p90: number };
+  readonly blocks: number;
+  readonly outlierBlocks: number;
+  /** the newest record's clock and synchronisation overhead */
+  readonly clock: string | null;
+  readonly syncOverheadMs: number | null;
+  /** configurations revisited at the end of a sweep: |second / first − 1| */
+  readonly drift: {
+    readonly revisits: number;
+    readonly medianAbsRel: number;
+    readonly maxAbsRel: number;
+  } | null;
+}
+
+interface PrecisionRow {
+  median: number;
+  low: number;
+  high: number;
+  reached: number;
+  blocks: number;
+  outliers: number;
+  clock: string | null;
+  sync: number | null;
+  drift: number | null;
+}
+
+function quantile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+function precisionSummary(rows: readonly PrecisionRow[]): PrecisionSummary | null {
+  if (rows.length === 0) return null;
+  const half = rows
+    .map((r) => Math.max(r.median - r.low, r.high - r.median) / r.median)
+    .sort((a, b) => a - b);
+  const drifts = rows.flatMap((r) => (r.drift === null ? [] : [Math.abs(r.drift)])).sort((a, b) => a - b);
+  const newest = rows[rows.length - 1]!;
+  return {
+    records: rows.length,
+    targetReached: rows.filter((r) => r.reached === 1).length,
+    ciHalfWidthRel: { median: quantile(half, 0.5), p90: quantile(half, 0.9) },
+    blocks: rows.reduce((n, r) => n + r.blocks, 0),
+    outlierBlocks: rows.reduce((n, r) => n + r.outliers, 0),
+    clock: newest.clock,
+    syncOverheadMs: newest.sync,
+    drift:
+      drifts.length === 0
+        ? null
+        : {
+            revisits: drifts.length,
+            medianAbsRel: quantile(drifts, 0.5),
+            maxAbsRel: drifts[drifts.length - 1]!,
+          },
+  };
 }
 
 interface PlatformRow {
@@ -81,6 +144,7 @@ export class QueryStore {
   private readonly platformStmt;
   private readonly countsStmt;
   private readonly agentsStmt;
+  private readonly precisionStmt;
   private readonly keysStmt;
   private readonly networkRecordsStmt;
   private readonly totalStmt;
@@ -105,6 +169,11 @@ export class QueryStore {
       }
     >(`SELECT a.id, a.host, a.agent_version, a.last_seen_at, a.last_seq FROM agents a, json_each(a.platforms_json) j
        WHERE j.value = ? ORDER BY a.last_seen_at DESC`);
+    this.precisionStmt = db.prepare<[string], PrecisionRow>(`
+      SELECT runtime_median_ms AS median, runtime_ci_low_ms AS low, runtime_ci_high_ms AS high,
+        precision_target_reached AS reached, precision_blocks AS blocks, precision_outlier_blocks AS outliers,
+        precision_clock AS clock, sync_overhead_ms AS sync, revisit_drift_rel AS drift
+      FROM measurements WHERE platform_id = ? AND precision_blocks IS NOT NULL ORDER BY id`);
     this.keysStmt = db.prepare('SELECT DISTINCT natural_key FROM measurements WHERE platform_id = ?').pluck();
     this.networkRecordsStmt = db.prepare<[string], MeasurementRow>(
       `SELECT * FROM measurements WHERE platform_id = ? AND type = 'network' AND excluded_at IS NULL ORDER BY id`,
@@ -143,7 +212,8 @@ export class QueryStore {
       lastSeenAt: a.last_seen_at,
       lastSeq: a.last_seq,
     }));
-    return { ...platformSummary(row), counts, agents };
+    const precision = precisionSummary(this.precisionStmt.all(id));
+    return { ...platformSummary(row), counts, precision, agents };
   }
 
   /** Natural keys of everything measured on a platform (agents skip these). */

@@ -10,6 +10,7 @@ import {
 import { BOUNDS, type LayerRecord } from '@neuralpower/protocol';
 import { TARGETS, type Target } from '../db/models-store.js';
 import { openDatabase } from '../db/open.js';
+import { type StoredRow, selectTrainingRows } from './training-set.js';
 
 export interface FitJobInput {
   readonly dbPath: string;
@@ -52,16 +53,13 @@ export interface FitJobResult {
  */
 export function runFitJob(input: FitJobInput): FitJobResult {
   const db = openDatabase(input.dbPath, { readonly: true });
-  let rows: { record_json: string; runtime_mean_ms: number; power_mean_w: number | null }[];
+  let rows: (StoredRow & { record_json: string })[];
   try {
     rows = db
-      .prepare<
-        [string, string],
-        { record_json: string; runtime_mean_ms: number; power_mean_w: number | null }
-      >(
+      .prepare<[string, string], StoredRow & { record_json: string }>(
         // Excluded rows are out; so are values outside the plausible ranges, which the edge now
         // refuses but an older database may hold (one 1e-300 ms row made every fit fail).
-        `SELECT record_json, runtime_mean_ms, power_mean_w FROM measurements
+        `SELECT record_json, runtime_mean_ms, runtime_median_ms, power_mean_w, precision_target_reached FROM measurements
          WHERE platform_id = ? AND type = 'layer' AND model_kind = ? AND excluded_at IS NULL
            AND runtime_mean_ms BETWEEN ${BOUNDS.runtimeMs.min} AND ${BOUNDS.runtimeMs.max}
            AND (power_mean_w IS NULL OR power_mean_w BETWEEN ${BOUNDS.powerW.min} AND ${BOUNDS.powerW.max})
@@ -77,11 +75,11 @@ export function runFitJob(input: FitJobInput): FitJobResult {
   });
   const minRows = Math.max(4, input.options.minRows ?? 8);
   const targets = TARGETS.map((target): TargetOutcome => {
-    const training: TrainingRow[] = [];
-    rows.forEach((r, i) => {
-      const value = target === 'runtime' ? r.runtime_mean_ms : r.power_mean_w;
-      if (value !== null) training.push({ config: configs[i]!, value });
-    });
+    const selection = selectTrainingRows(rows, target, minRows);
+    const training: TrainingRow[] = selection.rows.map((r) => ({
+      config: configs[r.index]!,
+      value: r.value,
+    }));
     if (training.length < minRows) {
       return {
         target,
@@ -112,7 +110,11 @@ export function runFitJob(input: FitJobInput): FitJobResult {
       target,
       status: 'fitted',
       modelJson: JSON.stringify(serializeModel(model)),
-      report: model.report,
+      // How the rows were chosen travels with the version (docs/measurement.md, "Fitting").
+      report: {
+        ...model.report,
+        selection: { excludedImprecise: selection.excludedImprecise, keptImprecise: selection.keptImprecise },
+      },
       trainingRows: training.length,
       trainingSetHash: hash,
     };

@@ -1,6 +1,6 @@
 // Platforms, their agents and how much each has measured.
 import { barChart, colour } from './charts.js';
-import { ago, el, fillTable } from './format.js';
+import { ago, el, fillTable, percent, sig } from './format.js';
 
 /** "NVIDIA H100 80GB HBM3 · driver 550.54 · 700 W" or the CPU model, from the fingerprint input. */
 export function hardwareOf(p) {
@@ -47,6 +47,8 @@ export function renderPlatformDetail(detail) {
   );
   fillTable(document.getElementById('agents-table'), agents, 'No agent has reported on this platform.', 5);
 
+  document.getElementById('precision-summary').textContent = precisionText(detail.precision);
+
   const counts = Object.entries(detail.counts ?? {}).sort(([a], [b]) => a.localeCompare(b));
   barChart(document.getElementById('counts-chart'), {
     labels: counts.map(([kind]) => kind),
@@ -59,4 +61,18 @@ export function renderPlatformDetail(detail) {
     ],
     valueTitle: 'records',
   });
+}
+
+/** One line on how precisely the platform's runtimes were measured (block timing protocol). */
+export function precisionText(p) {
+  if (!p) return 'Measurement precision: no record carries an interval (timed run by run).';
+  const drift = p.drift
+    ? `; drift on ${p.drift.revisits} revisit(s): median ${percent(p.drift.medianAbsRel)}, max ${percent(p.drift.maxAbsRel)}`
+    : '';
+  const sync = p.syncOverheadMs === null ? '' : `; sync overhead ${sig(p.syncOverheadMs * 1000)} µs`;
+  return (
+    `Measurement precision (${p.clock ?? 'wall'} clock): target reached on ${p.targetReached}/${p.records}; ` +
+    `median interval ±${percent(p.ciHalfWidthRel.median)}, p90 ±${percent(p.ciHalfWidthRel.p90)}; ` +
+    `${p.outlierBlocks} outlier block(s) of ${p.blocks}${sync}${drift}`
+  );
 }

@@ -1,0 +1,124 @@
+import os from 'node:os';
+import { conv, fc, type LayerConfig, pool } from '@neuralpower/core';
+import {
+  type BlockTimingOptions,
+  type BlockTimingResult,
+  DEFAULT_BLOCK_TIMING,
+  timeBlocks,
+} from './bench/blocks.js';
+import { measureSyncOverhead, type SyncOverhead } from './bench/sync-overhead.js';
+import type { TfjsBackendChoice } from './engine/tfjs/backends.js';
+import { TfjsEngine } from './engine/tfjs/index.js';
+
+/** Small, fixed layers of each fitted kind: quick on every backend, long enough to time in blocks. */
+export const REFERENCE_LAYERS: readonly { readonly name: string; readonly config: LayerConfig }[] = [
+  { name: 'conv 3x3 16x16x32→32 N=1', config: { spec: conv(32, 3), inputs: [[16, 16, 32]], batch: 1 } },
+  { name: 'conv 3x3 8x8x64→64 N=2', config: { spec: conv(64, 3), inputs: [[8, 8, 64]], batch: 2 } },
+  { name: 'fc 1024→500 N=2', config: { spec: fc(500), inputs: [[1, 1, 1024]], batch: 2 } },
+  { name: 'maxpool 2x2 16x16x32 N=4', config: { spec: pool('max', 2), inputs: [[16, 16, 32]], batch: 4 } },
+];
+
+export interface CheckOptions {
+  readonly backend?: TfjsBackendChoice;
+  /** wanted ± half-width of each median's interval (default 0.02) */
+  readonly targetRel?: number;
+  /** largest relative difference allowed between the two passes (default twice the target) */
+  readonly toleranceRel?: number;
+  /** budget per layer and pass (default 3 s) */
+  readonly budgetMs?: number;
+}
+
+export interface CheckedLayer {
+  readonly name: string;
+  readonly first: Pick<
+    BlockTimingResult,
+    'medianMs' | 'ciHalfWidthRel' | 'targetReached' | 'blocks' | 'runsPerBlock' | 'outlierBlocks'
+  >;
+  readonly second: CheckedLayer['first'];
+  /** |second − first| / mean of the two */
+  readonly differenceRel: number;
+  readonly pass: boolean;
+}
+
+export interface CheckResult {
+  readonly pass: boolean;
+  readonly backend: string;
+  readonly clock: string;
+  readonly targetRel: number;
+  readonly toleranceRel: number;
+  readonly loadAverage: readonly number[];
+  readonly cores: number;
+  readonly syncOverhead: SyncOverhead;
+  readonly layers: readonly CheckedLayer[];
+  /** why it failed, one line per reason */
+  readonly reasons: readonly string[];
+}
+
+/**
+ * Measures the reference layers twice (two full passes, so a change of conditions between them
+ * shows) with the block protocol, and says whether this machine currently measures within target.
+ */
+export async function runCheck(options: CheckOptions = {}): Promise<CheckResult> {
+  const targetRel = options.targetRel ?? DEFAULT_BLOCK_TIMING.targetRel;
+  const toleranceRel = options.toleranceRel ?? 2 * targetRel;
+  const budgetMs = options.budgetMs ?? 3000;
+  const engine = await TfjsEngine.create(options.backend ?? 'auto');
+  try {
+    const timing: BlockTimingOptions = {
+      ...DEFAULT_BLOCK_TIMING,
+      targetRel,
+      budgetMs,
+      minBudgetMs: budgetMs,
+    };
+    const syncOverhead = await measureSyncOverhead(engine);
+    const works = [];
+    for (const l of REFERENCE_LAYERS) works.push(await engine.prepare(l.config));
+    try {
+      const passes: BlockTimingResult[][] = [[], []];
+      for (const pass of passes)
+        for (const w of works) pass.push(await timeBlocks(w, engine.blockClock, timing));
+      const pick = (r: BlockTimingResult): CheckedLayer['first'] => ({
+        medianMs: r.medianMs,
+        ciHalfWidthRel: r.ciHalfWidthRel,
+        targetReached: r.targetReached,
+        blocks: r.blocks,
+        runsPerBlock: r.runsPerBlock,
+        outlierBlocks: r.outlierBlocks,
+      });
+      const reasons: string[] = [];
+      const layers = REFERENCE_LAYERS.map((l, i): CheckedLayer => {
+        const a = passes[0]![i]!;
+        const b = passes[1]![i]!;
+        const differenceRel = Math.abs(a.medianMs - b.medianMs) / ((a.medianMs + b.medianMs) / 2);
+        const pass = a.targetReached && b.targetReached && differenceRel <= toleranceRel;
+        if (!a.targetReached || !b.targetReached) {
+          reasons.push(
+            `${l.name}: the median's interval stayed wider than ±${(100 * targetRel).toFixed(1)} % within ${budgetMs} ms`,
+          );
+        }
+        if (differenceRel > toleranceRel) {
+          reasons.push(
+            `${l.name}: the two passes differ by ${(100 * differenceRel).toFixed(1)} % (> ${(100 * toleranceRel).toFixed(1)} %)`,
+          );
+        }
+        return { name: l.name, first: pick(a), second: pick(b), differenceRel, pass };
+      });
+      return {
+        pass: layers.every((l) => l.pass),
+        backend: engine.identity.backend,
+        clock: engine.blockClock,
+        targetRel,
+        toleranceRel,
+        loadAverage: os.loadavg(),
+        cores: os.cpus().length,
+        syncOverhead,
+        layers,
+        reasons,
+      };
+    } finally {
+      for (const w of works) w.dispose();
+    }
+  } finally {
+    await engine.dispose();
+  }
+}

@@ -1,0 +1,78 @@
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { CheckResult } from '../check.js';
+import { TFJS_BACKENDS, type TfjsBackendChoice } from '../engine/tfjs/choices.js';
+
+interface CheckArgs {
+  backend: TfjsBackendChoice;
+  'target-pct': number;
+  'tolerance-pct'?: number;
+  'budget-ms': number;
+  json: boolean;
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
+
+function report(r: CheckResult): string[] {
+  const lines = [
+    `${r.pass ? 'PASS' : 'FAIL'}: this machine ${r.pass ? 'can' : 'cannot'} currently measure within ±${pct(r.targetRel)} ` +
+      `(tfjs ${r.backend}, ${r.clock} clock; load ${r.loadAverage.map((v) => v.toFixed(2)).join(' ')} on ${r.cores} cores)`,
+    `synchronisation overhead: ${(r.syncOverhead.syncOverheadMs * 1000).toFixed(1)} µs per sync`,
+  ];
+  for (const l of r.layers) {
+    lines.push(
+      `  ${l.pass ? 'ok  ' : 'FAIL'} ${l.name.padEnd(26)} ${l.first.medianMs.toFixed(4)} ms ±${pct(l.first.ciHalfWidthRel)} · ` +
+        `${l.second.medianMs.toFixed(4)} ms ±${pct(l.second.ciHalfWidthRel)} · difference ${pct(l.differenceRel)}`,
+    );
+  }
+  for (const why of r.reasons) lines.push(`  ${why}`);
+  return lines;
+}
+
+function positive(flag: string, v: number): number {
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${flag} must be a positive number (got ${v})`);
+  return v;
+}
+
+export const checkCommand: CommandModule<object, CheckArgs> = {
+  command: 'check',
+  describe:
+    'measure reference layers twice and say whether this machine can measure within target now (exit 0 pass, 1 fail)',
+  builder: (y: Argv) =>
+    y
+      .option('backend', { choices: TFJS_BACKENDS, default: 'auto' as const, describe: 'tfjs backend' })
+      .option('target-pct', {
+        type: 'number',
+        default: 2,
+        describe: 'wanted ± half-width of each median’s 95 % interval',
+      })
+      .option('tolerance-pct', {
+        type: 'number',
+        describe: 'largest difference allowed between the two passes (default twice --target-pct)',
+      })
+      .option('budget-ms', { type: 'number', default: 3000, describe: 'time per reference layer and pass' })
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'machine-readable output',
+      }) as Argv<CheckArgs>,
+  handler: async (args: ArgumentsCamelCase<CheckArgs>) => {
+    const targetRel = positive('target-pct', args['target-pct']) / 100;
+    const toleranceRel =
+      args['tolerance-pct'] === undefined
+        ? undefined
+        : positive('tolerance-pct', args['tolerance-pct']) / 100;
+    const budgetMs = positive('budget-ms', args['budget-ms']);
+    // Loaded on use: tfjs takes a moment to import.
+    const { runCheck } = await import('../check.js');
+    const result = await runCheck({
+      backend: args.backend,
+      targetRel,
+      budgetMs,
+      ...(toleranceRel !== undefined ? { toleranceRel } : {}),
+    });
+    process.stdout.write(
+      args.json ? `${JSON.stringify(result, null, 2)}\n` : `${report(result).join('\n')}\n`,
+    );
+    process.exitCode = result.pass ? 0 : 1;
+  },
+};
