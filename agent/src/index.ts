@@ -2,9 +2,19 @@
  * @neuralpower/agent: GPU/CPU discovery, power samplers, torch and TF.js layer benchmarks, sweeps and the
  * durable outbox that streams records to a collector.
  */
+
+export {
+  type BlockProtocolResult,
+  type BlockTimingOptions,
+  DEFAULT_BLOCK_TIMING,
+  timeBlocks,
+} from './bench/blocks.js';
 export { type Measured, type MeasureOptions, measureIdlePower, measureWork } from './bench/measure.js';
+export { type MedianInterval, medianInterval, outlierCount } from './bench/median-ci.js';
 export { type RuntimeSummary, summarise } from './bench/stats.js';
+export { measureSyncOverhead, type SyncOverhead } from './bench/sync-overhead.js';
 export { DEFAULT_TIMING, type TimingOptions, type TimingResult, timeWork } from './bench/timing.js';
+export { type CheckResult, REFERENCE_LAYERS, runCheck } from './check.js';
 export { parseNvidiaCsv } from './discovery/csv.js';
 export type { GpuInfo, GpuReading } from './discovery/gpu.js';
 export { probeNvidiaSmi } from './discovery/nvidia-smi.js';
@@ -36,7 +46,14 @@ export { NvmlSampler } from './power/nvml/index.js';
 export { createPowerSampler, POWER_CHOICES, type PowerChoice } from './power/registry.js';
 export type { PowerSampler, PowerSourceName } from './power/sampler.js';
 export type { PowerWindow } from './power/window.js';
-export { type RunAgentOptions, type RunAgentResult, runAgent } from './run.js';
+export {
+  type DriftSummary,
+  type RunAgentOptions,
+  type RunAgentResult,
+  runAgent,
+  TIMING_PROTOCOLS,
+  type TimingProtocolName,
+} from './run.js';
 export { CollectorStream, FatalStreamError } from './stream/client.js';
 export { DEFAULT_SWEEP, planSweep, type SweepItem, type SweepOptions, type SweepPlan } from './sweep/plan.js';
 export { RANGE_PRESET_NAMES, RANGE_PRESETS, type RangePreset } from './sweep/ranges.js';

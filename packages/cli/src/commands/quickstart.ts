@@ -7,6 +7,8 @@ import {
   silentLogger,
   TFJS_BACKENDS,
   type TfjsBackendChoice,
+  TIMING_PROTOCOLS,
+  type TimingProtocolName,
 } from '@neuralpower/agent';
 import {
   fetchValidation,
@@ -31,6 +33,7 @@ interface QuickstartArgs {
   backend: TfjsBackendChoice;
   seed: number;
   serve: boolean;
+  timing: TimingProtocolName;
 }
 
 const say = (text = '') => process.stdout.write(`${text}\n`);
@@ -129,7 +132,9 @@ async function measure(args: QuickstartArgs, collector: RunningCollector, token:
       networkBatch: 1,
     },
     // Short timing keeps the sweep within minutes on a 2-core CPU; GPU users run `agent sweep` with the defaults.
+    // Blocks may spend the time of these 12 runs per configuration (at least 250 ms).
     timing: { warmupRuns: 2, minRuns: 10, budgetMs: 1500, minRunsUnderBudget: 3 },
+    timingProtocol: args.timing,
     measure: { minSamples: 10, cooldownMs: 0 },
   });
   const seconds = (performance.now() - started) / 1000;
@@ -234,6 +239,11 @@ export const quickstartCommand: CommandModule<object, QuickstartArgs> = {
         describe: 'tfjs backend for the local agent',
       })
       .option('seed', { type: 'number', default: 1, describe: 'sampling seed' })
+      .option('timing', {
+        choices: TIMING_PROTOCOLS,
+        default: 'blocks' as const,
+        describe: 'timing protocol (blocks with a confidence interval; runs: the older run-by-run)',
+      })
       .option('serve', {
         type: 'boolean',
         default: false,
