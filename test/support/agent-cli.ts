@@ -30,6 +30,9 @@ export function agentSweepArgs(
     '3',
     '--budget-ms',
     '2000',
+    // Delivery tests expect each configuration once: no drift revisits (same natural key twice).
+    '--revisit-pct',
+    '0',
     '--kinds',
     sweep.kinds,
     '--count',

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { CheckResult } from '../src/check.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/neuralpower.js'), ...args], { cwd: ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('neuralpower agent check', () => {
+  // Whether this machine passes depends on its load right now; the test checks that the verdict,
+  // the figures and the exit code agree, not which verdict it is.
+  it('--json measures every reference layer twice; the exit code is the verdict', async () => {
+    const { code, stdout, stderr } = await cli([
+      'agent',
+      'check',
+      '--backend',
+      'wasm',
+      '--budget-ms',
+      '300',
+      '--json',
+    ]);
+    expect(stderr).not.toMatch(/error/i);
+    const r = JSON.parse(stdout) as CheckResult;
+    expect(code).toBe(r.pass ? 0 : 1);
+    expect(r.backend).toBe('wasm');
+    expect(r.clock).toBe('process-cpu');
+    expect(r.targetRel).toBe(0.02);
+    expect(r.toleranceRel).toBe(0.04);
+    expect(r.syncOverhead.syncOverheadMs).toBeGreaterThanOrEqual(0);
+    expect(r.layers.map((l) => l.name)).toEqual([
+      'conv 3x3 16x16x32→32 N=1',
+      'conv 3x3 8x8x64→64 N=2',
+      'fc 1024→500 N=2',
+      'maxpool 2x2 16x16x32 N=4',
+    ]);
+    for (const l of r.layers) {
+      expect(l.first.medianMs).toBeGreaterThan(0);
+      expect(l.second.medianMs).toBeGreaterThan(0);
+      const diff =
+        Math.abs(l.first.medianMs - l.second.medianMs) / ((l.first.medianMs + l.second.medianMs) / 2);
+      expect(l.differenceRel).toBeCloseTo(diff, 12);
+      expect(l.pass).toBe(l.first.targetReached && l.second.targetReached && diff <= r.toleranceRel);
+    }
+    expect(r.pass).toBe(r.layers.every((l) => l.pass));
+    expect(r.reasons.length === 0).toBe(r.pass);
+  });
+
+  it('prints a verdict line per layer, and names a bad flag', async () => {
+    const text = await cli([
+      'agent',
+      'check',
+      '--backend',
+      'wasm',
+      '--budget-ms',
+      '200',
+      '--target-pct',
+      '50',
+    ]);
+    expect(text.stdout).toMatch(/^(PASS|FAIL): this machine (can|cannot) currently measure within ±50\.0 %/);
+    expect(text.code).toBe(text.stdout.startsWith('PASS') ? 0 : 1);
+    expect(text.stdout.match(/^ {2}(ok {2}|FAIL) /gm)).toHaveLength(4);
+    const bad = await cli(['agent', 'check', '--target-pct', '0']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--target-pct must be a positive number/);
+  });
+});

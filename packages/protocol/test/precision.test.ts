@@ -1,0 +1,75 @@
+import { conv } from '@neuralpower/core';
+import { describe, expect, it } from 'vitest';
+import {
+  type LayerRecord,
+  PROTOCOL_VERSION,
+  type Precision,
+  parseClientMessage,
+  platformFingerprint,
+} from '../src/index.js';
+
+const platform = platformFingerprint({
+  kind: 'cpu',
+  cpuModel: 'Test CPU',
+  engine: { name: 'tfjs', backend: 'wasm', version: '4.22.0' },
+});
+
+const precision: Precision = {
+  protocol: 'blocks',
+  clock: 'process-cpu',
+  runsPerBlock: 12,
+  blocks: 40,
+  warmupRuns: 10,
+  ciLowMs: 0.41,
+  ciHighMs: 0.43,
+  confidence: 0.95,
+  targetRel: 0.02,
+  targetReached: true,
+  outlierBlocks: 1,
+  wallMedianMs: 0.6,
+  syncOverheadMs: 0.006,
+};
+
+function record(p: unknown): LayerRecord {
+  return {
+    type: 'layer',
+    platform: platform.id,
+    spec: conv(8, 3),
+    inputs: [[16, 16, 8]],
+    batch: 1,
+    runtime: { meanMs: 0.43, medianMs: 0.42, stdMs: 0.01, n: 480 },
+    precision: p as Precision,
+    power: 'unavailable',
+    energyMj: null,
+    startedAt: '2026-11-30T10:00:00.000Z',
+    endedAt: '2026-11-30T10:00:01.000Z',
+  };
+}
+
+const parse = (p: unknown) =>
+  parseClientMessage(JSON.stringify({ type: 'measurements', seq: 1, records: [record(p)] }));
+
+describe('precision on records', () => {
+  it('accepts a block-timed record with its interval, counts and revisit drift, and one without', () => {
+    expect(parse(precision).ok).toBe(true);
+    expect(parse({ ...precision, revisit: { firstMedianMs: 0.4, driftRel: 0.05 } }).ok).toBe(true);
+    expect(parse(undefined).ok).toBe(true);
+    expect(PROTOCOL_VERSION).toBeGreaterThan(0);
+  });
+
+  it('names the field of a bad interval, clock or count', () => {
+    const bad: [unknown, string][] = [
+      [{ ...precision, ciLowMs: 0.5, ciHighMs: 0.4 }, 'records[0].precision.ciLowMs'],
+      [{ ...precision, clock: 'sundial' }, 'records[0].precision.clock'],
+      [{ ...precision, runsPerBlock: 0 }, 'records[0].precision.runsPerBlock'],
+      [{ ...precision, outlierBlocks: -1 }, 'records[0].precision.outlierBlocks'],
+      [{ ...precision, confidence: 1 }, 'records[0].precision.confidence'],
+      [{ ...precision, targetReached: undefined }, 'records[0].precision.targetReached'],
+    ];
+    for (const [p, field] of bad) {
+      const r = parse(p);
+      expect(r.ok, field).toBe(false);
+      if (!r.ok) expect(r.error.field).toBe(field);
+    }
+  });
+});
