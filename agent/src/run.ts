@@ -344,6 +344,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       const firstMedians = new Map<string, number>();
       // The plan is drawn lazily: keep the items a revisit may need.
       const revisitable = new Map<string, SweepItem>();
+      const eng = engine;
+      const smp = sampler;
       // Prepares, times and stores one configuration; a revisit is stored under its own outbox key.
       const measureOne = async (
         item: SweepItem,
@@ -351,11 +353,10 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
         revisitOf?: number,
       ): Promise<MeasurementRecord> => {
         const work =
-          item.type === 'layer'
-            ? await engine!.prepare(item.config)
-            : await engine!.prepareNetwork(item.network);
+          item.type === 'layer' ? await eng.prepare(item.config) : await eng.prepareNetwork(item.network);
+        let trapped = false;
         try {
-          const result = await measureWork(work, sampler!, measure);
+          const result = await measureWork(work, smp, measure);
           if (result.powerNote) log.warn({ item: item.origin }, result.powerNote);
           let record = buildRecord(item, platform.id, result);
           if (revisitOf !== undefined && record.precision) {
@@ -376,15 +377,19 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
           if (options.outFile) appendFileSync(options.outFile, `${JSON.stringify(record)}\n`);
           stream?.notify();
           return record;
+        } catch (err) {
+          trapped = err instanceof WebAssembly.RuntimeError;
+          throw err;
         } finally {
-          work.dispose();
+          // A trapped wasm module may be corrupted: its tensors are not touched again.
+          if (!trapped) work.dispose();
         }
       };
       const crashed = (err: unknown, origin: string): boolean => {
         if (!(err instanceof WebAssembly.RuntimeError)) return false;
         // A trapped wasm module may be left corrupted (later kernels hang or lie): stop here;
         // the same command resumes after this configuration in a fresh process.
-        stoppedReason = `the ${engine!.identity.backend} backend crashed on ${origin} (${err.message}); run again to resume`;
+        stoppedReason = `the ${eng.identity.backend} backend crashed on ${origin} (${err.message}); run again to resume`;
         note(stoppedReason);
         return true;
       };
