@@ -48,7 +48,7 @@ export const DEFAULT_BLOCK_TIMING: BlockTimingOptions = {
   minBlocks: 10,
   maxBlocks: 200,
   budgetRuns: 60,
-  minBudgetMs: 250,
+  minBudgetMs: 150,
   budgetMs: 30_000,
   minBlocksUnderBudget: 3,
   blocksPerCall: 5,

@@ -98,7 +98,7 @@ export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
       type: 'number',
       default: 30_000,
       describe:
-        'time budget per configuration for warm-up + timing (≥ 3 runs or blocks always); blocks: the time of 60 runs (≥ 250 ms) up to this',
+        'time budget per configuration for warm-up + timing (≥ 3 runs or blocks always); blocks: the time of --warmup + --runs runs (≥ 150 ms) up to this',
     })
     .option('timing', {
       choices: TIMING_PROTOCOLS,

@@ -132,7 +132,7 @@ async function measure(args: QuickstartArgs, collector: RunningCollector, token:
       networkBatch: 1,
     },
     // Short timing keeps the sweep within minutes on a 2-core CPU; GPU users run `agent sweep` with the defaults.
-    // Blocks may spend the time of these 12 runs per configuration (at least 250 ms).
+    // Blocks may spend the time of these 12 runs per configuration (at least 150 ms).
     timing: { warmupRuns: 2, minRuns: 10, budgetMs: 1500, minRunsUnderBudget: 3 },
     timingProtocol: args.timing,
     measure: { minSamples: 10, cooldownMs: 0 },
