@@ -1,8 +1,8 @@
 import os from 'node:os';
 import { conv, fc, type LayerConfig, pool } from '@neuralpower/core';
 import {
+  type BlockProtocolResult,
   type BlockTimingOptions,
-  type BlockTimingResult,
   DEFAULT_BLOCK_TIMING,
   timeBlocks,
 } from './bench/blocks.js';
@@ -31,7 +31,7 @@ export interface CheckOptions {
 export interface CheckedLayer {
   readonly name: string;
   readonly first: Pick<
-    BlockTimingResult,
+    BlockProtocolResult,
     'medianMs' | 'ciHalfWidthRel' | 'targetReached' | 'blocks' | 'runsPerBlock' | 'outlierBlocks'
   >;
   readonly second: CheckedLayer['first'];
@@ -74,10 +74,10 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckResult>
     const works = [];
     for (const l of REFERENCE_LAYERS) works.push(await engine.prepare(l.config));
     try {
-      const passes: BlockTimingResult[][] = [[], []];
+      const passes: BlockProtocolResult[][] = [[], []];
       for (const pass of passes)
-        for (const w of works) pass.push(await timeBlocks(w, engine.blockClock, timing));
-      const pick = (r: BlockTimingResult): CheckedLayer['first'] => ({
+        for (const w of works) pass.push(await timeBlocks(w, engine.blockClock ?? 'wall', timing));
+      const pick = (r: BlockProtocolResult): CheckedLayer['first'] => ({
         medianMs: r.medianMs,
         ciHalfWidthRel: r.ciHalfWidthRel,
         targetReached: r.targetReached,
@@ -106,7 +106,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckResult>
       return {
         pass: layers.every((l) => l.pass),
         backend: engine.identity.backend,
-        clock: engine.blockClock,
+        clock: engine.blockClock ?? 'wall',
         targetRel,
         toleranceRel,
         loadAverage: os.loadavg(),

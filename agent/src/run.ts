@@ -317,7 +317,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
                   : {}),
                 ...options.blockTiming,
               },
-              clock: engine.blockClock,
+              clock: engine.blockClock ?? 'wall',
               ...(syncOverhead ? { syncOverheadMs: syncOverhead.syncOverheadMs } : {}),
             },
           }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BLOCK_TIMING, timeBlocks } from '../src/bench/blocks.js';
 import { medianInterval, outlierCount } from '../src/bench/median-ci.js';
 import { measureSyncOverhead } from '../src/bench/sync-overhead.js';
-import type { BlockTiming, PreparedWork } from '../src/engine/engine.js';
+import type { BlockTimingRequest, PreparedWork } from '../src/engine/engine.js';
 import { TfjsEngine } from '../src/engine/tfjs/index.js';
 import { silentLogger } from '../src/log.js';
 import { runAgent } from '../src/run.js';
@@ -70,15 +70,17 @@ function scriptedWork(
     run: () => {},
     synchronise: async () => {},
     dispose: () => {},
-    timeBlocks: async (runsPerBlock: number, blocks: number) => {
-      const out: BlockTiming[] = [];
-      for (let b = 0; b < blocks; b++) {
+    timeBlocks: async (req: BlockTimingRequest) => {
+      const blockMs: number[] = [];
+      for (let w = 0; w < req.warmupRuns; w++) block++;
+      const n = Math.max(req.minBlocks, 1);
+      for (let b = 0; b < n; b++) {
         block++;
         const spike = spikeEvery > 0 && block % spikeEvery === 0 ? 4 : 1;
-        if (spike > 1 && runsPerBlock > 1) spikes++;
-        out.push({ wallMs: perRunMs * runsPerBlock * (1 + noise()) * spike });
+        if (spike > 1 && req.runsPerBlock > 1) spikes++;
+        blockMs.push(perRunMs * req.runsPerBlock * (1 + noise()) * spike);
       }
-      return out;
+      return { warmupRuns: req.warmupRuns, runsPerBlock: req.runsPerBlock, blockMs, budgetExhausted: false };
     },
   };
 }
@@ -136,14 +138,21 @@ describe('the block protocol', () => {
       expect(engine.blockClock).toBe('process-cpu');
       const work = await engine.prepare({ spec: conv(8, 3), inputs: [[8, 8, 4]], batch: 1 });
       try {
-        const blocks = await work.timeBlocks(3, 2);
-        expect(blocks).toHaveLength(2);
-        for (const b of blocks) {
-          expect(b.wallMs).toBeGreaterThan(0);
-          expect(b.cpuMs).toBeGreaterThanOrEqual(0);
-        }
+        const blocks = await work.timeBlocks!({
+          warmupRuns: 2,
+          runsPerBlock: 3,
+          minBlocks: 2,
+          maxBlocks: 2,
+          minDurationMs: 0,
+          budgetMs: 10_000,
+          minBlocksUnderBudget: 2,
+        });
+        expect(blocks.warmupRuns).toBe(2);
+        expect(blocks.blockMs).toHaveLength(2);
+        expect(blocks.blockCpuMs).toHaveLength(2);
+        for (const ms of blocks.blockMs) expect(ms).toBeGreaterThan(0);
         const started = performance.now();
-        const r = await timeBlocks(work, engine.blockClock, { ...DEFAULT_BLOCK_TIMING, minBudgetMs: 300 });
+        const r = await timeBlocks(work, 'process-cpu', { ...DEFAULT_BLOCK_TIMING, minBudgetMs: 300 });
         expect(performance.now() - started).toBeLessThan(10_000);
         expect(r.blocks).toBeGreaterThanOrEqual(DEFAULT_BLOCK_TIMING.minBlocksUnderBudget);
         expect(r.runsPerBlock).toBeGreaterThan(1);

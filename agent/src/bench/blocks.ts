@@ -1,5 +1,6 @@
 import { nowMs, yieldToEventLoop } from '../clock.js';
-import type { BlockTiming, PreparedWork } from '../engine/engine.js';
+import type { BlockTimingRequest, BlockTimingResult, PreparedWork } from '../engine/engine.js';
+import { timeBlocksInProcess } from './in-process-blocks.js';
 import { medianInterval, outlierCount } from './median-ci.js';
 import type { RuntimeSummary } from './stats.js';
 
@@ -57,7 +58,7 @@ export const DEFAULT_BLOCK_TIMING: BlockTimingOptions = {
 export type BlockClock = 'wall' | 'process-cpu';
 
 /** What the protocol found, as records carry it (runtime figures are per run). */
-export interface BlockTimingResult extends RuntimeSummary {
+export interface BlockProtocolResult extends RuntimeSummary {
   readonly clock: BlockClock;
   readonly warmupRuns: number;
   readonly runsPerBlock: number;
@@ -74,11 +75,26 @@ export interface BlockTimingResult extends RuntimeSummary {
   readonly budgetExhausted: boolean;
 }
 
-function perRun(b: BlockTiming, k: number, clock: BlockClock): number {
-  const ms = clock === 'process-cpu' ? b.cpuMs : b.wallMs;
-  if (ms === undefined)
-    throw new Error('the engine gave no CPU time for a block timed on the process-cpu clock');
-  return ms / k;
+/** The engine's own block timer, or (engines without one) the same loop in this process. */
+function engineBlocks(work: PreparedWork, req: BlockTimingRequest): Promise<BlockTimingResult> {
+  if (work.timeBlocks) return work.timeBlocks(req);
+  return timeBlocksInProcess(
+    () => work.run(),
+    () => work.synchronise(),
+    req,
+    false,
+  );
+}
+
+/** Per-run figures of each block on the protocol's clock, and on the wall clock. */
+function perRun(r: BlockTimingResult, clock: BlockClock): { values: number[]; walls: number[] } {
+  const k = r.runsPerBlock;
+  const walls = r.blockMs.map((ms) => ms / k);
+  if (clock === 'wall') return { values: walls, walls };
+  if (!r.blockCpuMs || r.blockCpuMs.length !== r.blockMs.length) {
+    throw new Error('the engine gave no CPU time for blocks timed on the process-cpu clock');
+  }
+  return { values: r.blockCpuMs.map((ms) => ms / k), walls };
 }
 
 function summarise(values: readonly number[]): { meanMs: number; stdMs: number } {
@@ -92,20 +108,21 @@ export async function timeBlocks(
   work: PreparedWork,
   clock: BlockClock,
   options: BlockTimingOptions = DEFAULT_BLOCK_TIMING,
-): Promise<BlockTimingResult> {
+): Promise<BlockProtocolResult> {
   const start = nowMs();
   const elapsed = () => nowMs() - start;
-  // Warm-up, also estimating one synchronised run to choose K. Stops early for a huge layer.
-  const warm: number[] = [];
-  while (
-    warm.length < 1 ||
-    ((warm.length < options.warmupRuns || elapsed() < options.warmupMs) && elapsed() < options.budgetMs / 4)
-  ) {
-    const [b] = await work.timeBlocks(1, 1);
-    warm.push(perRun(b!, 1, clock));
-  }
-  await yieldToEventLoop();
-  const recent = warm.slice(-Math.max(1, Math.min(5, warm.length >> 1))).sort((a, b) => a - b);
+  // Warm-up (untimed runs), then single synchronised runs for ≥ warmupMs that estimate one run to
+  // choose K. A quarter of the hard budget at most: a huge layer must not stall a sweep.
+  const warmup = await engineBlocks(work, {
+    warmupRuns: options.warmupRuns,
+    runsPerBlock: 1,
+    minBlocks: 5,
+    minDurationMs: options.warmupMs,
+    budgetMs: options.budgetMs / 4,
+    minBlocksUnderBudget: 1,
+  });
+  const warm = perRun(warmup, clock).values;
+  const recent = warm.slice(-Math.max(1, Math.min(5, warm.length))).sort((a, b) => a - b);
   const estimateMs = Math.max(1e-4, recent[recent.length >> 1]!);
   const k = Math.max(1, Math.ceil(options.blockMs / estimateMs));
   const budgetMs = Math.min(options.budgetMs, Math.max(options.minBudgetMs, options.budgetRuns * estimateMs));
@@ -116,11 +133,21 @@ export async function timeBlocks(
   let reached = false;
   for (;;) {
     const want = Math.min(options.blocksPerCall, options.maxBlocks - values.length);
-    const blocks = await work.timeBlocks(k, Math.max(1, want));
-    for (const b of blocks) {
-      values.push(perRun(b, k, clock));
-      walls.push(b.wallMs / k);
-    }
+    const n = Math.max(1, want);
+    const blocks = perRun(
+      await engineBlocks(work, {
+        warmupRuns: 0,
+        runsPerBlock: k,
+        minBlocks: n,
+        maxBlocks: n,
+        minDurationMs: 0,
+        budgetMs: options.budgetMs,
+        minBlocksUnderBudget: n,
+      }),
+      clock,
+    );
+    values.push(...blocks.values);
+    walls.push(...blocks.walls);
     if (values.length >= options.minBlocks) {
       const ci = medianInterval(values, options.confidence);
       if (ci.coverage >= options.confidence && ci.halfWidthRel <= options.targetRel) {
@@ -142,7 +169,7 @@ export async function timeBlocks(
     stdMs,
     n: values.length * k,
     clock,
-    warmupRuns: warm.length,
+    warmupRuns: warmup.warmupRuns + warm.length,
     runsPerBlock: k,
     blocks: values.length,
     ciLowMs: ci.lowMs,

@@ -1,4 +1,5 @@
 import type { Engine } from '../engine/engine.js';
+import { timeBlocksInProcess } from './in-process-blocks.js';
 import { medianInterval } from './median-ci.js';
 
 export interface SyncOverhead {
@@ -9,7 +10,7 @@ export interface SyncOverhead {
   readonly runsPerBlock: number;
   /** what one synchronisation (readback, free) adds: syncedRunMs − blockRunMs, ≥ 0 */
   readonly syncOverheadMs: number;
-  readonly clock: Engine['blockClock'];
+  readonly clock: 'wall' | 'process-cpu';
 }
 
 /**
@@ -28,14 +29,34 @@ export async function measureSyncOverhead(
     batch: 1,
   });
   try {
-    const pick = (b: { wallMs: number; cpuMs?: number }) =>
-      engine.blockClock === 'process-cpu' ? (b.cpuMs ?? b.wallMs) : b.wallMs;
-    await work.timeBlocks(runsPerBlock, 2); // warm-up
+    const clock = engine.blockClock ?? 'wall';
+    const blocks = async (k: number, n: number, warmupRuns = 0) => {
+      const req = {
+        warmupRuns,
+        runsPerBlock: k,
+        minBlocks: n,
+        maxBlocks: n,
+        minDurationMs: 0,
+        budgetMs: 30_000,
+        minBlocksUnderBudget: n,
+      };
+      const r = work.timeBlocks
+        ? await work.timeBlocks(req)
+        : await timeBlocksInProcess(
+            () => work.run(),
+            () => work.synchronise(),
+            req,
+            false,
+          );
+      const ms = clock === 'process-cpu' && r.blockCpuMs ? r.blockCpuMs : r.blockMs;
+      return ms.map((v) => v / k);
+    };
+    await blocks(runsPerBlock, 2, 10); // warm-up
     const synced: number[] = [];
     const blocked: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      for (const b of await work.timeBlocks(1, 20)) synced.push(pick(b));
-      for (const b of await work.timeBlocks(runsPerBlock, 1)) blocked.push(pick(b) / runsPerBlock);
+      synced.push(...(await blocks(1, 20)));
+      blocked.push(...(await blocks(runsPerBlock, 1)));
     }
     const syncedRunMs = medianInterval(synced).medianMs;
     const blockRunMs = medianInterval(blocked).medianMs;
@@ -44,7 +65,7 @@ export async function measureSyncOverhead(
       blockRunMs,
       runsPerBlock,
       syncOverheadMs: Math.max(0, syncedRunMs - blockRunMs),
-      clock: engine.blockClock,
+      clock,
     };
   } finally {
     work.dispose();

@@ -19,6 +19,11 @@ export interface BlockTimingResult {
   readonly runsPerBlock: number;
   /** Raw duration of each block (all its runs), ms. */
   readonly blockMs: readonly number[];
+  /**
+   * This process's CPU time over each block, ms: only from engines whose work runs single-threaded
+   * in this process (tfjs wasm, cpu), where it excludes the time the scheduler gave to others.
+   */
+  readonly blockCpuMs?: readonly number[];
   readonly budgetExhausted: boolean;
 }
 
@@ -30,17 +35,6 @@ export interface BackToBackWindow {
 }
 
 /**
- * One block of back-to-back forward passes followed by ONE synchronisation, as the engine timed it.
- * `cpuMs` is this process's CPU time over the block, given only by engines whose work runs
- * single-threaded on this process (tfjs wasm, cpu): it excludes time the scheduler gave to other
- * processes, which wall time on a shared machine does not.
- */
-export interface BlockTiming {
-  readonly wallMs: number;
-  readonly cpuMs?: number;
-}
-
-/**
  * A layer (or network) ready to run: inputs and weights allocated. `run` enqueues one forward pass;
  * `synchronise` waits until its result is really computed by reading it back, then frees it.
  * Engines that time in another process (torch) also time blocks and run power windows themselves,
@@ -49,12 +43,6 @@ export interface BlockTiming {
 export interface PreparedWork {
   run(): void;
   synchronise(): Promise<void>;
-  /**
-   * The timing protocol's primitive: `blocks` blocks, each `runsPerBlock` forward passes back to
-   * back and one synchronisation, timed by the engine itself (an out-of-process engine times them
-   * in its worker and returns the raw durations). Between blocks the engine may yield; never inside.
-   */
-  timeBlocks(runsPerBlock: number, blocks: number): Promise<readonly BlockTiming[]>;
   dispose(): void;
   timeBlocks?(request: BlockTimingRequest): Promise<BlockTimingResult>;
   runBackToBack?(minDurationMs: number, minRuns: number): Promise<BackToBackWindow>;
@@ -67,10 +55,10 @@ export interface Engine {
   /** Human-readable notes from backend selection (what was tried and why it was skipped). */
   readonly notes: readonly string[];
   /**
-   * The clock the timing protocol uses for this engine: `process-cpu` when the work runs
-   * single-threaded on this process (every block then carries `cpuMs`), else `wall`.
+   * The clock the block timing protocol uses: `process-cpu` when the work runs single-threaded in
+   * this process (its `timeBlocks` then gives `blockCpuMs`); absent or `wall`: host wall time.
    */
-  readonly blockClock: 'wall' | 'process-cpu';
+  readonly blockClock?: 'wall' | 'process-cpu';
   prepare(config: LayerConfig): Promise<PreparedWork>;
   prepareNetwork(network: Network): Promise<PreparedWork>;
   dispose(): Promise<void>;

@@ -1,8 +1,8 @@
 import { describeLayer, type LayerConfig, type Network, parseLayerSpec, type Shape } from '@neuralpower/core';
 import type { EngineIdentity } from '@neuralpower/protocol';
 import * as tf from '@tensorflow/tfjs';
-import { nowMs, yieldToEventLoop } from '../../clock.js';
-import type { BlockTiming, Engine, PreparedWork } from '../engine.js';
+import { timeBlocksInProcess } from '../../bench/in-process-blocks.js';
+import type { BlockTimingRequest, Engine, PreparedWork } from '../engine.js';
 import { selectBackend, type TfjsBackendChoice } from './backends.js';
 import { type BuiltLayer, buildLayer } from './layers.js';
 
@@ -61,23 +61,7 @@ export class TfjsEngine implements Engine {
     return {
       run,
       synchronise,
-      timeBlocks: async (runsPerBlock: number, blocks: number) => {
-        const timings: BlockTiming[] = [];
-        for (let b = 0; b < blocks; b++) {
-          // Outside the timed region: samplers stamp their lines, timers fire.
-          await yieldToEventLoop();
-          const c0 = cpuClock ? process.cpuUsage() : undefined;
-          const t0 = nowMs();
-          for (let i = 0; i < runsPerBlock; i++) run();
-          await synchronise();
-          const wallMs = nowMs() - t0;
-          if (c0) {
-            const c = process.cpuUsage(c0);
-            timings.push({ wallMs, cpuMs: (c.user + c.system) / 1000 });
-          } else timings.push({ wallMs });
-        }
-        return timings;
-      },
+      timeBlocks: (req: BlockTimingRequest) => timeBlocksInProcess(run, synchronise, req, cpuClock),
       dispose: () => {
         output?.dispose();
         for (const t of inputs) t.dispose();
