@@ -1,4 +1,4 @@
-import { nowMs, yieldToEventLoop } from '../clock.js';
+import { nowMs } from '../clock.js';
 import type { BlockTimingRequest, BlockTimingResult, PreparedWork } from '../engine/engine.js';
 import { timeBlocksInProcess } from './in-process-blocks.js';
 import { medianInterval, outlierCount } from './median-ci.js';
