@@ -1,5 +1,11 @@
 import { modelKindOf } from '@neuralpower/core';
-import { type Hello, MAX_SEQ, type MeasurementRecord, type Precision, recordKey } from '@neuralpower/protocol';
+import {
+  type Hello,
+  MAX_SEQ,
+  type MeasurementRecord,
+  type Precision,
+  recordKey,
+} from '@neuralpower/protocol';
 import type { Db } from './open.js';
 
 export interface BatchToWrite {
