@@ -2,6 +2,8 @@
  * @neuralpower/agent: GPU/CPU discovery, power samplers, torch and TF.js layer benchmarks, sweeps and the
  * durable outbox that streams records to a collector.
  */
+
+export { RANGE_PRESET_NAMES, RANGE_PRESETS, type RangePreset, SAMPLE_KINDS } from '@neuralpower/core';
 export { type Measured, type MeasureOptions, measureIdlePower, measureWork } from './bench/measure.js';
 export { type RuntimeSummary, summarise } from './bench/stats.js';
 export { DEFAULT_TIMING, type TimingOptions, type TimingResult, timeWork } from './bench/timing.js';
@@ -39,5 +41,3 @@ export type { PowerWindow } from './power/window.js';
 export { type RunAgentOptions, type RunAgentResult, runAgent } from './run.js';
 export { CollectorStream, FatalStreamError } from './stream/client.js';
 export { DEFAULT_SWEEP, planSweep, type SweepItem, type SweepOptions, type SweepPlan } from './sweep/plan.js';
-export { RANGE_PRESET_NAMES, RANGE_PRESETS, type RangePreset } from './sweep/ranges.js';
-export { SAMPLE_KINDS } from './sweep/sample.js';

@@ -1,13 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { ModelKind } from '@neuralpower/core';
+import { type ModelKind, RANGE_PRESET_NAMES, type RangePreset, SAMPLE_KINDS } from '@neuralpower/core';
 import type { Argv } from 'yargs';
 import { ENGINE_CHOICES, type EngineChoice, TORCH_DEVICES, TORCH_PRECISIONS } from '../engine/choices.js';
 import { POWER_CHOICES, type PowerChoice } from '../power/registry.js';
 import type { RunAgentOptions } from '../run.js';
 import { checkSweepOptions, DEFAULT_SWEEP, type SweepOptions } from '../sweep/plan.js';
-import { RANGE_PRESET_NAMES, type RangePreset } from '../sweep/ranges.js';
-import { SAMPLE_KINDS } from '../sweep/sample.js';
 
 export interface AgentArgs {
   collector?: string;
