@@ -10,6 +10,8 @@ import {
 } from '@neuralpower/protocol';
 import { DEFAULT_MEASURE, type MeasureOptions, measureIdlePower, measureWork } from './bench/measure.js';
 import { DEFAULT_TIMING, type TimingOptions } from './bench/timing.js';
+import { CampaignRefused, LeaseClient } from './campaign/lease-client.js';
+import { type ItemOutcome, runCampaign } from './campaign/run-campaign.js';
 import type { GpuInfo } from './discovery/gpu.js';
 import { type PlatformProbe, probePlatform } from './discovery/probe.js';
 import type { EngineChoice } from './engine/choices.js';
@@ -44,8 +46,15 @@ export interface RunAgentOptions {
   readonly power?: PowerChoice;
   /** Power sampling interval (default 50 ms, down to 1). */
   readonly intervalMs?: number;
-  /** The sweep to run; omitted: resume the state dir's unfinished sweep, or only drain the outbox. */
+  /** The sweep to run; omitted: resume the state dir's unfinished sweep, or work for a campaign. */
   readonly sweep?: Partial<SweepOptions>;
+  /**
+   * Work for this collector campaign (lease configurations, measure, repeat). Omitted, with no sweep
+   * to run or resume: the collector's running campaign for this platform, if it has one.
+   */
+  readonly campaign?: string;
+  /** Configurations per campaign lease (default 4). */
+  readonly leaseBatch?: number;
   readonly timing?: Partial<TimingOptions>;
   readonly measure?: Partial<Omit<MeasureOptions, 'timing'>>;
   /** Quiet time at start to measure idle power (default 2 s; only with a power source). */
@@ -94,6 +103,8 @@ export interface RunAgentResult {
   readonly achievedIntervalMs?: number;
   readonly sweepId?: string;
   /** Configurations in the sweep; when it was cut short, the plan's upper bound (before duplicates). */
+  /** The campaign worked for, and how it ended for this agent. */
+  readonly campaign?: { readonly id: string; readonly leases: number; readonly ended: string };
   readonly planned: number;
   readonly measured: number;
   readonly skipped: number;
@@ -271,6 +282,69 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       ...(idlePowerW !== undefined ? { idleW: idlePowerW } : {}),
     };
 
+    const activeEngine = engine;
+    const activeSampler = sampler;
+    /** Measures one configuration into the outbox; 'crashed' when the backend must not be used again. */
+    const measureOne = async (
+      item: SweepItem,
+      tag: string,
+      progressLog: false | { done: number; total: number },
+    ): Promise<ItemOutcome> => {
+      let outcome: ItemOutcome = 'failed';
+      let work: Awaited<ReturnType<Engine['prepare']>> | undefined;
+      try {
+        work =
+          item.type === 'layer'
+            ? await activeEngine.prepare(item.config)
+            : await activeEngine.prepareNetwork(item.network);
+        const result = await measureWork(work, activeSampler, measure);
+        if (result.powerNote) log.warn({ item: item.origin }, result.powerNote);
+        const record = buildRecord(item, platform.id, result);
+        // Validate with the collector's own schema: a record it would refuse never enters the outbox.
+        const valid = measurementRecordSchema.safeParse(record);
+        if (!valid.success) {
+          const issue = valid.error.issues[0];
+          throw new Error(`record would be refused: ${issue?.path.join('.')}: ${issue?.message}`);
+        }
+        outbox.add(record, item.key, tag);
+        options.onRecord?.(record);
+        if (options.outFile) appendFileSync(options.outFile, `${JSON.stringify(record)}\n`);
+        stream?.notify();
+        measured++;
+        metrics?.configuration('measured');
+        outcome = 'measured';
+        if (progressLog) {
+          log.info(
+            {
+              item: item.origin,
+              ...progressLog,
+              runtimeMs: record.runtime.meanMs,
+              powerW: record.power === 'unavailable' ? null : record.power.meanW,
+              budgetExhausted: result.timing.budgetExhausted,
+            },
+            'measured',
+          );
+        }
+      } catch (err) {
+        failed++;
+        metrics?.configuration('failed');
+        outcome = 'failed';
+        outbox.markMeasured(item.key, tag);
+        log.warn({ item: item.origin, err: (err as Error).message }, 'configuration failed; skipped');
+        if (err instanceof WebAssembly.RuntimeError) {
+          // A trapped wasm module may be left corrupted (later kernels hang or lie): stop here;
+          // the same command resumes after this configuration in a fresh process.
+          stoppedReason = `the ${activeEngine.identity.backend} backend crashed on ${item.origin} (${err.message}); run again to resume`;
+          note(stoppedReason);
+          work = undefined;
+          return 'crashed';
+        }
+      } finally {
+        work?.dispose();
+      }
+      return outcome;
+    };
+
     if (sweepOptions) {
       const plan = await planSweep(platform.id, sweepOptions);
       for (const why of plan.invalid) note(`left out of the sweep, invalid layer: ${why}`);
@@ -298,56 +372,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
           continue;
         }
         bar?.update(done, item.origin, true);
-        let work: Awaited<ReturnType<Engine['prepare']>> | undefined;
-        try {
-          work =
-            item.type === 'layer'
-              ? await engine.prepare(item.config)
-              : await engine.prepareNetwork(item.network);
-          const result = await measureWork(work, sampler, measure);
-          if (result.powerNote) log.warn({ item: item.origin }, result.powerNote);
-          const record = buildRecord(item, platform.id, result);
-          // Validate with the collector's own schema: a record it would refuse never enters the outbox.
-          const valid = measurementRecordSchema.safeParse(record);
-          if (!valid.success) {
-            const issue = valid.error.issues[0];
-            throw new Error(`record would be refused: ${issue?.path.join('.')}: ${issue?.message}`);
-          }
-          outbox.add(record, item.key, plan.id);
-          options.onRecord?.(record);
-          if (options.outFile) appendFileSync(options.outFile, `${JSON.stringify(record)}\n`);
-          stream?.notify();
-          measured++;
-          metrics?.configuration('measured');
-          if (!bar) {
-            log.info(
-              {
-                item: item.origin,
-                done: done + 1,
-                total: plan.maxItems,
-                runtimeMs: record.runtime.meanMs,
-                powerW: record.power === 'unavailable' ? null : record.power.meanW,
-                budgetExhausted: result.timing.budgetExhausted,
-              },
-              'measured',
-            );
-          }
-        } catch (err) {
-          failed++;
-          metrics?.configuration('failed');
-          outbox.markMeasured(item.key, plan.id);
-          log.warn({ item: item.origin, err: (err as Error).message }, 'configuration failed; skipped');
-          if (err instanceof WebAssembly.RuntimeError) {
-            // A trapped wasm module may be left corrupted (later kernels hang or lie): stop here;
-            // the same command resumes after this configuration in a fresh process.
-            stoppedReason = `the ${engine.identity.backend} backend crashed on ${item.origin} (${err.message}); run again to resume`;
-            note(stoppedReason);
-            work = undefined;
-            break;
-          }
-        } finally {
-          work?.dispose();
-        }
+        const outcome = await measureOne(item, plan.id, !bar && { done: done + 1, total: plan.maxItems });
+        if (outcome === 'crashed') break;
         done++;
       }
       for (const why of plan.invalid.slice(invalidNoted))
@@ -356,6 +382,38 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       if (!options.signal?.aborted && !stoppedReason) outbox.finishSweep(plan.id);
       // Cut short, the rest of the plan was never drawn: report its upper bound instead.
       else planned = Math.max(planned, plan.maxItems);
+    }
+
+    let campaign: RunAgentResult['campaign'];
+    if (!sweepOptions && options.collectorUrl && options.token) {
+      const campaignId =
+        options.campaign ??
+        (await LeaseClient.find(options.collectorUrl, options.token, platform.id).catch((err: Error) => {
+          log.warn({ err: err.message }, 'could not ask the collector for a campaign');
+          return undefined;
+        }));
+      if (campaignId) {
+        log.info({ campaign: campaignId }, 'working for a campaign');
+        const run = await runCampaign({
+          client: new LeaseClient(options.collectorUrl, options.token, campaignId, agentId, platform.id),
+          leaseBatch: options.leaseBatch ?? 4,
+          alreadyMeasured: (key) => outbox.hasMeasured(key),
+          measure: (item) => measureOne(item, `campaign:${campaignId}`, { done: measured + 1, total: 0 }),
+          ...(options.signal ? { signal: options.signal } : {}),
+          log,
+        }).catch((err: Error) => {
+          if (err instanceof CampaignRefused) note(err.message);
+          else throw err;
+          return { leases: 0, measured: 0, skipped: 0, failed: 0, ended: `refused: ${err.message}` };
+        });
+        skipped += run.skipped;
+        planned += run.measured + run.failed + run.skipped;
+        if (run.ended === 'crashed') stoppedReason ??= 'the engine crashed during a campaign';
+        campaign = { id: campaignId, leases: run.leases, ended: run.ended };
+        log.info({ campaign: campaignId, ...run }, 'campaign work ended');
+      }
+    } else if (options.campaign) {
+      throw new Error('--campaign needs --collector and --token, and no sweep flags');
     }
 
     if (stream && !options.signal?.aborted) {
@@ -375,6 +433,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       ...(idlePowerW !== undefined ? { idlePowerW } : {}),
       ...(achieved !== undefined ? { achievedIntervalMs: achieved } : {}),
       ...(sweepIdValue ? { sweepId: sweepIdValue } : {}),
+      ...(campaign ? { campaign } : {}),
       planned,
       measured,
       skipped,

@@ -44,6 +44,8 @@ export interface AgentArgs {
   'network-input'?: number;
   'metrics-port'?: number;
   'metrics-host': string;
+  campaign?: string;
+  'lease-batch'?: number;
 }
 
 export const DEFAULT_STATE_DIR = path.join(os.homedir(), '.neuralpower', 'agent');
@@ -56,6 +58,12 @@ export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
       type: 'string',
       describe: 'agent token (`neuralpower collector token create`); default $NEURALPOWER_TOKEN',
     })
+    .option('campaign', {
+      type: 'string',
+      describe:
+        'work for this collector campaign (default with no sweep flags: the running campaign for this platform)',
+    })
+    .option('lease-batch', { type: 'number', describe: 'configurations per campaign lease (default 4)' })
     .option('gpu', { type: 'string', describe: 'GPU index to measure on, or "all" (one worker per GPU)' })
     .option('state-dir', {
       type: 'string',
@@ -254,6 +262,8 @@ export function runOptionsFromArgs(a: AgentArgs, withSweep: boolean): Omit<RunAg
     ...(a['nvidia-smi'] ? { nvidiaSmiCommand: a['nvidia-smi'] } : {}),
     ...(a['powercap-root'] ? { powercapRoot: a['powercap-root'] } : {}),
     ...(withSweep ? { sweep: sweepFromArgs(a) } : {}),
+    ...(a.campaign ? { campaign: a.campaign } : {}),
+    ...(a['lease-batch'] !== undefined ? { leaseBatch: positiveInt('lease-batch', a['lease-batch']) } : {}),
     ...(a['metrics-port'] !== undefined
       ? { metricsPort: metricsPort(a['metrics-port']), metricsHost: a['metrics-host'] }
       : {}),

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { CAMPAIGNS_MIGRATION_SQL } from '../campaigns/schema.js';
 
 /**
  * Schema migrations, applied in order inside one transaction each. Never edit a shipped migration:
@@ -138,6 +139,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  { version: 4, name: 'measurement campaigns', sql: CAMPAIGNS_MIGRATION_SQL },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
