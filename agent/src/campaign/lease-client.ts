@@ -46,14 +46,14 @@ export class LeaseClient {
     return parsed.value.campaigns[0]?.id;
   }
 
-  async lease(max: number, attempts = 3): Promise<LeaseResponse> {
+  async lease(max: number, attempts = 40): Promise<LeaseResponse> {
     const requestId = randomBytes(8).toString('hex');
     const payload = { agentId: this.agentId, platform: this.platformId, max, requestId };
     return retry(attempts, () => this.post(`${this.base}/leases`, payload, leaseResponseSchema));
   }
 
   async renew(leaseId: string): Promise<LeaseRenewResponse> {
-    return retry(3, () =>
+    return retry(40, () =>
       this.post(
         `${this.base}/leases/${encodeURIComponent(leaseId)}/renew`,
         { agentId: this.agentId },
@@ -107,7 +107,8 @@ async function retry<T>(attempts: number, fn: () => Promise<T>): Promise<T> {
     } catch (err) {
       if (err instanceof CampaignRefused) throw err;
       last = err;
-      await new Promise((r) => setTimeout(r, 250 * 2 ** i));
+      // A restarting collector: keep trying for about a minute (same request, same lease).
+      await new Promise((r) => setTimeout(r, Math.min(2000, 250 * 2 ** i)));
     }
   }
   throw last;

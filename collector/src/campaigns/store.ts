@@ -93,12 +93,12 @@ export class CampaignStore {
 
   ids(filter: { platformId?: string; state?: CampaignState } = {}): string[] {
     return this.db
-      .prepare<[string | null, string | null], string>(
-        `SELECT id FROM campaigns WHERE (?1 IS NULL OR platform_id = ?1) AND (?2 IS NULL OR state = ?2)
+      .prepare<{ p: string | null; s: string | null }, string>(
+        `SELECT id FROM campaigns WHERE (@p IS NULL OR platform_id = @p) AND (@s IS NULL OR state = @s)
          ORDER BY created_at, id`,
       )
       .pluck()
-      .all(filter.platformId ?? null, filter.state ?? null);
+      .all({ p: filter.platformId ?? null, s: filter.state ?? null });
   }
 
   summary(id: string): CampaignSummary | null {
@@ -141,11 +141,11 @@ export class CampaignStore {
 
   progress(id: string, budget: number, kind?: string): Progress {
     const rows = this.db
-      .prepare<[string, string | null], { state: string; n: number }>(
-        `SELECT state, COUNT(*) AS n FROM campaign_items WHERE campaign_id = ? AND (?2 IS NULL OR kind = ?2)
+      .prepare<{ id: string; kind: string | null }, { state: string; n: number }>(
+        `SELECT state, COUNT(*) AS n FROM campaign_items WHERE campaign_id = @id AND (@kind IS NULL OR kind = @kind)
          GROUP BY state`,
       )
-      .all(id, kind ?? null);
+      .all({ id, kind: kind ?? null });
     const count = (s: string) => rows.find((r) => r.state === s)?.n ?? 0;
     const planned = rows.reduce((a, r) => a + r.n, 0);
     const measured = count('measured');
@@ -335,12 +335,12 @@ export class CampaignStore {
   release(leaseId: string, items?: readonly number[]): number {
     const free = this.db.prepare(
       `UPDATE campaign_items SET state = 'pool', lease_id = NULL, leased_until_ms = NULL
-       WHERE lease_id = ? AND state = 'leased' AND (?2 IS NULL OR id = ?2)`,
+       WHERE lease_id = @lease AND state = 'leased' AND (@item IS NULL OR id = @item)`,
     );
     return this.db
       .transaction(() => {
-        if (!items) return free.run(leaseId, null).changes;
-        return items.reduce((n, item) => n + free.run(leaseId, item).changes, 0);
+        if (!items) return free.run({ lease: leaseId, item: null }).changes;
+        return items.reduce((n, item) => n + free.run({ lease: leaseId, item }).changes, 0);
       })
       .immediate();
   }
