@@ -10,6 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { proposeNext } from '../../../collector/src/campaigns/propose.js';
+import { zooSignatures } from '../../../collector/src/campaigns/zoo-layers.js';
 import {
   conv,
   fc,
@@ -19,8 +21,6 @@ import {
   mulberry32,
   type TrainingRow,
 } from '../../../packages/core/src/index.js';
-import { proposeNext } from '../../../collector/src/campaigns/propose.js';
-import { zooSignatures } from '../../../collector/src/campaigns/zoo-layers.js';
 
 const DATA = join(import.meta.dirname, '../../../../shared/reference/gpu-layer-data');
 const DEFAULT_FILES = [
@@ -62,7 +62,12 @@ function load(file: string): { kind: ModelKind; rows: TrainingRow[] } {
             spec: conv(at(c, 'out_c'), [at(c, 'kernel_h'), at(c, 'kernel_w')], {
               strideH: at(c, 'stride_h'),
               strideW: at(c, 'stride_w'),
-              padding: { top: at(c, 'pad_h'), bottom: at(c, 'pad_h'), left: at(c, 'pad_w'), right: at(c, 'pad_w') },
+              padding: {
+                top: at(c, 'pad_h'),
+                bottom: at(c, 'pad_h'),
+                left: at(c, 'pad_w'),
+                right: at(c, 'pad_w'),
+              },
             }),
             inputs: [[at(c, 'in_h'), at(c, 'in_w'), at(c, 'in_c')]],
             batch: at(c, 'batch'),
@@ -156,7 +161,9 @@ const args = parseArgs(process.argv.slice(2));
 const results: RunResult[] = [];
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '—');
 if (!args.json) {
-  console.log('| dataset | seed | B | random RMSPE @B | random @B/2 | adaptive @B/2 | adaptive measurements to random\'s @B | ratio | s |');
+  console.log(
+    "| dataset | seed | B | random RMSPE @B | random @B/2 | adaptive @B/2 | adaptive measurements to random's @B | ratio | s |",
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
 }
 for (const file of args.files) {
@@ -174,5 +181,7 @@ for (const file of args.files) {
 if (args.json) console.log(JSON.stringify(results, null, 2));
 else {
   const met = results.filter((r) => r.adaptiveToTarget !== null && r.adaptiveToTarget <= r.budget / 2).length;
-  console.log(`\nadaptive reached random's final error with ≤ ½ of its measurements in ${met} of ${results.length} runs`);
+  console.log(
+    `\nadaptive reached random's final error with ≤ ½ of its measurements in ${met} of ${results.length} runs`,
+  );
 }
