@@ -7,6 +7,7 @@ export function spawnCampaignAgent(
   token: string,
   stateDir: string,
   extra: readonly string[] = [],
+  runs = 3,
 ): Proc {
   return spawnCli(
     [
@@ -26,7 +27,7 @@ export function spawnCampaignAgent(
       '--warmup',
       '1',
       '--runs',
-      '3',
+      String(runs),
       '--budget-ms',
       '2000',
       ...extra,
@@ -94,6 +95,7 @@ export async function createCampaign(
 
 export interface CampaignView {
   state: string;
+  kinds: Record<string, { measured: number }>;
   reason: string | null;
   progress: { planned: number; measured: number; leased: number; left: number };
   errors: Record<string, { runtime?: number; rows: number }>;

@@ -234,10 +234,19 @@ export class CampaignService {
       if (!e || e.runtime === undefined || e.rows < o.minRows) return false;
       return e.runtime <= o.targetRmspe && (e.power === undefined || e.power <= o.targetRmspe);
     });
-    if (atTarget) this.store.setState(id, 'done', `target reached (RMSPE ≤ ${o.targetRmspe})`);
-    else if (c.progress.measured >= o.budget)
+    if (atTarget) {
+      this.store.setState(id, 'done', `target reached (RMSPE ≤ ${o.targetRmspe})`);
+      return;
+    }
+    if (c.progress.measured >= o.budget)
       this.store.setState(id, 'done', `budget reached (${o.budget} measurements)`);
     else if (c.progress.measured >= c.progress.planned) this.store.setState(id, 'done', 'plan used up');
+    else return;
+    // Ended by its size, not its error: the error it reports is that of models fitted on everything.
+    const final = this.fits.fitNow(c.platformId, o.kinds).then(() => {
+      if (!this.closed) this.recordErrors(id, c.platformId, o);
+    });
+    this.work = Promise.all([this.work, final]);
   }
 
   private ownLease(id: string, leaseId: string, agentId: string): void {

@@ -5,7 +5,7 @@
  * per kind. CPU-bound: two agents share the machine's cores with the collector's refits.
  *
  *   npx tsx scripts/bench/sampling/campaign.ts [--target 0.25] [--budget 150] [--kinds fc,pool] [--ranges tiny]
- *     [--strategy adaptive|random] [--cooldown-ms 0]
+ *     [--strategy adaptive|random] [--cooldown-ms 0] [--runs 10]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,7 @@ function parseArgs(argv: readonly string[]) {
     ranges: 'tiny',
     strategy: 'adaptive',
     cooldownMs: 0,
+    runs: 10,
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
@@ -39,6 +40,7 @@ function parseArgs(argv: readonly string[]) {
     else if (k === '--ranges') a.ranges = v;
     else if (k === '--strategy') a.strategy = v;
     else if (k === '--cooldown-ms') a.cooldownMs = Number(v);
+    else if (k === '--runs') a.runs = Number(v);
     else throw new Error(`unknown argument ${k}`);
   }
   return a;
@@ -62,13 +64,22 @@ try {
   });
   const started = performance.now();
   const extra = ['--lease-batch', '2', '--cooldown-ms', String(args.cooldownMs)];
-  const agents = ['a', 'b'].map((n) => spawnCampaignAgent(collector.port, token, path.join(dir, n), extra));
+  const agents = ['a', 'b'].map((n) =>
+    spawnCampaignAgent(collector.port, token, path.join(dir, n), extra, args.runs),
+  );
   const exits = await Promise.all(agents.map((p) => p.exited));
   const wallS = (performance.now() - started) / 1000;
   exits.forEach((e, i) => {
     if (e.code !== 0) throw new Error(`agent ${i} exited ${e.code}\n${agents[i]!.tail()}`);
   });
-  const view = await campaignView(collector.url, id);
+  // Ended by the budget: the collector refits every kind once more; wait for that error.
+  let view = await campaignView(collector.url, id);
+  for (let i = 0; i < 600; i++) {
+    const current = Object.entries(view.kinds).every(([k, p]) => view.errors[k]?.rows === p.measured);
+    if (current || /target/.test(view.reason ?? '')) break;
+    await new Promise((r) => setTimeout(r, 200));
+    view = await campaignView(collector.url, id);
+  }
   const stored = storedKeys(dbPath, id);
   const repeats = stored.keys.filter((k) => k.copies === 2 && k.n === 2);
   console.log(
