@@ -3,10 +3,10 @@
  * (../shared/reference/gpu-layer-data). Per dataset and seed: a held-out quarter is the test set,
  * the rest the pool. Random sampling measures the pool in a random order up to the budget B; its
  * held-out RMSPE at B is the target. Adaptive sampling (the collector's `proposeNext`: bootstrap
- * committee disagreement × real-network weight, 25 % random) starts from B/20 random rows and adds
- * B/20 per step. Printed: how many measurements adaptive needed to reach random's final error.
+ * committee disagreement × real-network weight, 25 % random) starts from B/steps random rows and adds
+ * B/steps per step (default 10 steps). Printed: how many measurements adaptive needed to reach random's final error.
  *
- *   npx tsx scripts/bench/sampling/run.ts [--budget 400] [--seeds 1,2,3] [--pool 1200] [--files a,b] [--json]
+ *   npx tsx scripts/bench/sampling/run.ts [--budget 300] [--seeds 1,2,3] [--pool 800] [--steps 10] [--files a,b] [--json]
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,12 +31,13 @@ const DEFAULT_FILES = [
 ];
 
 function parseArgs(argv: readonly string[]) {
-  const args = { budget: 400, seeds: [1, 2, 3], pool: 1200, files: DEFAULT_FILES, json: false };
+  const args = { budget: 300, seeds: [1, 2, 3], pool: 800, steps: 10, files: DEFAULT_FILES, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--budget') args.budget = Number(argv[++i]);
     else if (a === '--seeds') args.seeds = argv[++i]!.split(',').map(Number);
     else if (a === '--pool') args.pool = Number(argv[++i]);
+    else if (a === '--steps') args.steps = Number(argv[++i]);
     else if (a === '--files') args.files = argv[++i]!.split(',');
     else if (a === '--json') args.json = true;
     else throw new Error(`unknown argument ${a}; use --budget N --seeds 1,2 --pool N --files a,b --json`);
@@ -107,7 +108,7 @@ interface RunResult {
   seconds: number;
 }
 
-function simulate(file: string, seed: number, budget: number, poolCap: number): RunResult {
+function simulate(file: string, seed: number, budget: number, poolCap: number, steps: number): RunResult {
   const started = performance.now();
   const { kind, rows } = load(file);
   const all = shuffled(rows, seed * 7919 + 17);
@@ -115,7 +116,7 @@ function simulate(file: string, seed: number, budget: number, poolCap: number): 
   const test = all.slice(0, testSize);
   const pool = all.slice(testSize, testSize + poolCap);
   const B = Math.min(budget, pool.length);
-  const step = Math.max(5, Math.round(B / 20));
+  const step = Math.max(5, Math.round(B / steps));
   const randomFinal = heldOutRmspe(kind, pool.slice(0, B), test);
   const randomHalf = heldOutRmspe(kind, pool.slice(0, Math.round(B / 2)), test);
 
@@ -140,10 +141,9 @@ function simulate(file: string, seed: number, budget: number, poolCap: number): 
     const err = heldOutRmspe(kind, measured, test);
     if (measured.length === Math.round(B / 2) || (Number.isNaN(adaptiveHalf) && measured.length > B / 2))
       adaptiveHalf = err;
-    if (err <= randomFinal) {
-      adaptiveToTarget = measured.length;
-      if (measured.length >= B / 2) break;
-    }
+    // The first time adaptive is at least as good as random's final error.
+    if (adaptiveToTarget === null && err <= randomFinal) adaptiveToTarget = measured.length;
+    if (adaptiveToTarget !== null && measured.length >= B / 2) break;
   }
   return {
     file,
@@ -168,7 +168,7 @@ if (!args.json) {
 }
 for (const file of args.files) {
   for (const seed of args.seeds) {
-    const r = simulate(file, seed, args.budget, args.pool);
+    const r = simulate(file, seed, args.budget, args.pool, args.steps);
     results.push(r);
     if (!args.json) {
       const ratio = r.adaptiveToTarget === null ? '> 1' : (r.adaptiveToTarget / r.budget).toFixed(2);
