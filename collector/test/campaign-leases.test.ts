@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { LayerRecord, LeaseResponse } from '@neuralpower/protocol';
+import type { LayerRecord, LeaseItem } from '@neuralpower/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolClient } from '../../test/support/protocol-client.js';
 import { hello, platform } from '../../test/support/records.js';
@@ -31,7 +31,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function post(p: string, body: unknown, auth = true): Promise<{ status: number; body: any }> {
+interface Answer {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: the test reads several JSON answer shapes loosely.
+  body: any;
+}
+
+async function post(p: string, body: unknown, auth = true): Promise<Answer> {
   const res = await fetch(`${collector.url}${p}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
@@ -40,7 +46,7 @@ async function post(p: string, body: unknown, auth = true): Promise<{ status: nu
   return { status: res.status, body: await res.json() };
 }
 
-function record(item: NonNullable<LeaseResponse['lease']>['items'][number], meanMs: number): LayerRecord {
+function record(item: LeaseItem, meanMs: number): LayerRecord {
   const t = new Date().toISOString();
   return {
     type: 'layer',
@@ -107,7 +113,7 @@ describe('campaign leases', () => {
     const batch = {
       type: 'measurements',
       seq: 1,
-      records: a1.body.lease.items.map((it: any, i: number) => record(it, 1 + i)),
+      records: (a1.body.lease.items as LeaseItem[]).map((it, i) => record(it, 1 + i)),
     };
     ws.sendJson(batch);
     expect(await ws.next()).toMatchObject({ type: 'ack', seq: 1, duplicate: false });

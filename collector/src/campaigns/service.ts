@@ -227,7 +227,7 @@ export class CampaignService {
   /** Ends a running campaign at its target, its budget, or when its plan is used up. */
   private checkFinished(id: string): void {
     const c = this.store.summary(id);
-    if (!c || c.state !== 'running') return;
+    if (c?.state !== 'running') return;
     const o = c.options;
     const atTarget = o.kinds.every((k) => {
       const e = c.errors[k];
