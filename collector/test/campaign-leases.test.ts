@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { LayerRecord, LeaseItem } from '@neuralpower/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolClient } from '../../test/support/protocol-client.js';
@@ -160,4 +162,60 @@ describe('campaign leases', () => {
       ]),
     );
   });
+});
+
+describe('campaign CLI', () => {
+  const cli = (args: string[]) =>
+    promisify(execFile)(
+      process.execPath,
+      [path.join(import.meta.dirname, '../../bin/neuralpower.js'), 'campaign', ...args],
+      {
+        env: { ...process.env, NEURALPOWER_COLLECTOR: collector.url, NEURALPOWER_TOKEN: token },
+      },
+    );
+
+  it('creates, lists, shows and stops a campaign; names a bad option', async () => {
+    const created = JSON.parse(
+      (
+        await cli([
+          'create',
+          '--platform',
+          platform.id,
+          '--kinds',
+          'pool',
+          '--ranges',
+          'tiny',
+          '--target-rmspe',
+          '0.1',
+          '--budget',
+          '20',
+          '--json',
+        ])
+      ).stdout,
+    );
+    expect(created).toMatchObject({
+      state: 'running',
+      platformId: platform.id,
+      progress: { measured: 0, left: 20 },
+    });
+    const listed = (await cli(['list'])).stdout;
+    expect(listed).toContain(created.id);
+    const shown = (await cli(['show', created.id])).stdout;
+    expect(shown).toMatch(/0 measured \/ 0 leased \/ 20 left of 20/);
+    const stopped = (await cli(['stop', created.id])).stdout;
+    expect(stopped).toMatch(/stopped \(stopped by token t\)/);
+    const bad = await cli([
+      'create',
+      '--platform',
+      platform.id,
+      '--kinds',
+      'nope',
+      '--target-rmspe',
+      '0.1',
+      '--budget',
+      '5',
+    ]).catch((err: { stderr: string; code: number }) => err);
+    expect(bad).toMatchObject({ code: expect.any(Number) });
+    expect((bad as { stderr: string }).stderr).toMatch(/kinds\.0/);
+  }, 120_000);
 });
