@@ -6,7 +6,7 @@
  * committee disagreement × real-network weight, 25 % random) starts from B/steps random rows and adds
  * B/steps per step (default 10 steps). Printed: how many measurements adaptive needed to reach random's final error.
  *
- *   npx tsx scripts/bench/sampling/run.ts [--budget 300] [--seeds 1,2,3] [--pool 800] [--steps 10] [--files a,b] [--json]
+ *   npx tsx scripts/bench/sampling/run.ts [--budget 300] [--seeds 1,2,3] [--pool 800] [--steps 10] [--files a,b] [--no-zoo-weight] [--json]
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,7 +31,15 @@ const DEFAULT_FILES = [
 ];
 
 function parseArgs(argv: readonly string[]) {
-  const args = { budget: 300, seeds: [1, 2, 3], pool: 800, steps: 10, files: DEFAULT_FILES, json: false };
+  const args = {
+    budget: 300,
+    seeds: [1, 2, 3],
+    pool: 800,
+    steps: 10,
+    files: DEFAULT_FILES,
+    json: false,
+    zooWeight: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--budget') args.budget = Number(argv[++i]);
@@ -40,6 +48,7 @@ function parseArgs(argv: readonly string[]) {
     else if (a === '--steps') args.steps = Number(argv[++i]);
     else if (a === '--files') args.files = argv[++i]!.split(',');
     else if (a === '--json') args.json = true;
+    else if (a === '--no-zoo-weight') args.zooWeight = false;
     else throw new Error(`unknown argument ${a}; use --budget N --seeds 1,2 --pool N --files a,b --json`);
   }
   if (!Number.isInteger(args.budget) || args.budget < 40) throw new Error('--budget: an integer ≥ 40');
@@ -108,7 +117,14 @@ interface RunResult {
   seconds: number;
 }
 
-function simulate(file: string, seed: number, budget: number, poolCap: number, steps: number): RunResult {
+function simulate(
+  file: string,
+  seed: number,
+  budget: number,
+  poolCap: number,
+  steps: number,
+  zooWeight: boolean,
+): RunResult {
   const started = performance.now();
   const { kind, rows } = load(file);
   const all = shuffled(rows, seed * 7919 + 17);
@@ -120,7 +136,8 @@ function simulate(file: string, seed: number, budget: number, poolCap: number, s
   const randomFinal = heldOutRmspe(kind, pool.slice(0, B), test);
   const randomHalf = heldOutRmspe(kind, pool.slice(0, Math.round(B / 2)), test);
 
-  const realLayers = zooSignatures(kind);
+  // The ablation without it scores by committee disagreement alone.
+  const realLayers = zooWeight ? zooSignatures(kind) : [];
   const measured: TrainingRow[] = pool.slice(0, step);
   let left = pool.slice(step);
   let adaptiveToTarget: number | null = null;
@@ -168,7 +185,7 @@ if (!args.json) {
 }
 for (const file of args.files) {
   for (const seed of args.seeds) {
-    const r = simulate(file, seed, args.budget, args.pool, args.steps);
+    const r = simulate(file, seed, args.budget, args.pool, args.steps, args.zooWeight);
     results.push(r);
     if (!args.json) {
       const ratio = r.adaptiveToTarget === null ? '> 1' : (r.adaptiveToTarget / r.budget).toFixed(2);
