@@ -112,6 +112,8 @@ export interface StoredKeys {
   /** stored more often than the plan has copies of it */
   readonly duplicates: number;
   readonly byAgent: Record<string, number>;
+  /** |a − b| / mean of the two runtimes of every planned repeat measured twice */
+  readonly repeatSpread: number[];
 }
 
 /** What the collector's database holds for a campaign's planned keys (opened read-only beside it). */
@@ -136,7 +138,22 @@ export function storedKeys(dbPath: string, campaignId: string): StoredKeys {
       .all(campaignId) as { agent_id: string; n: number }[]) {
       byAgent[r.agent_id] = r.n;
     }
-    return { keys, duplicates: keys.reduce((a, k) => a + Math.max(0, k.n - k.copies), 0), byAgent };
+    // Repeatability: relative difference of the two runtimes of each key measured twice.
+    const repeatSpread = (
+      db
+        .prepare(
+          `SELECT MIN(runtime_mean_ms) AS lo, MAX(runtime_mean_ms) AS hi FROM measurements WHERE natural_key IN
+             (SELECT natural_key FROM campaign_items WHERE campaign_id = ? AND copy = 1)
+           GROUP BY natural_key HAVING COUNT(*) = 2`,
+        )
+        .all(campaignId) as { lo: number; hi: number }[]
+    ).map((r) => (r.hi - r.lo) / ((r.hi + r.lo) / 2));
+    return {
+      keys,
+      duplicates: keys.reduce((a, k) => a + Math.max(0, k.n - k.copies), 0),
+      byAgent,
+      repeatSpread,
+    };
   } finally {
     db.close();
   }

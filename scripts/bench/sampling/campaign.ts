@@ -94,6 +94,13 @@ try {
   console.log(
     `planned repeats measured: ${repeats.length}, on two different agents: ${repeats.filter((k) => k.agents === 2).length}`,
   );
+  const spread = [...stored.repeatSpread].sort((x, y) => x - y);
+  if (spread.length > 0) {
+    const median = spread[Math.floor(spread.length / 2)]!;
+    console.log(
+      `repeatability: median |a − b| / mean of repeated runtimes ${(100 * median).toFixed(1)} % (max ${(100 * spread[spread.length - 1]!).toFixed(1)} %)`,
+    );
+  }
   for (const [kind, e] of Object.entries(view.errors)) {
     console.log(
       `  ${kind}: CV runtime RMSPE ${e.runtime === undefined ? '—' : `${(100 * e.runtime).toFixed(1)} %`} on ${e.rows} rows`,
