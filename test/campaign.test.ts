@@ -22,16 +22,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function setup(name: string) {
   const dbPath = path.join(dir, `${name}.db`);
-  const token = createToken(dbPath, name);
+  // Agents stream and lease with an agent token; campaigns are created and read with an admin one.
+  const token = createToken(dbPath, name, ['agent']);
+  const admin = createToken(dbPath, `${name}-admin`, ['admin']);
   const collector = await spawnCollector(dbPath, 0);
   procs.push(collector.proc);
-  const platform = await registerPlatform(collector.port, token, path.join(dir, `${name}-setup`));
-  return { dbPath, token, collector, platform };
+  const platform = await registerPlatform(collector.port, token, path.join(dir, `${name}-setup`), admin);
+  return { dbPath, token, admin, collector, platform };
 }
 
 it('two agents on one platform measure disjoint configurations and the campaign stops at its target', async () => {
-  const { dbPath, token, collector, platform } = await setup('two');
-  const { id } = await createCampaign(collector.url, token, {
+  const { dbPath, token, admin, collector, platform } = await setup('two');
+  const { id } = await createCampaign(collector.url, admin, {
     platform,
     kinds: ['fc', 'pool'],
     ranges: 'tiny',
@@ -52,7 +54,7 @@ it('two agents on one platform measure disjoint configurations and the campaign 
   expect(ea.code, a.tail()).toBe(0);
   expect(eb.code, b.tail()).toBe(0);
 
-  const view = await campaignView(collector.url, id);
+  const view = await campaignView(collector.url, id, admin);
   expect(view.state).toBe('done');
   console.log(JSON.stringify({ reason: view.reason, progress: view.progress, errors: view.errors }));
   expect(view.reason).toMatch(/target reached/);
@@ -70,8 +72,8 @@ it('two agents on one platform measure disjoint configurations and the campaign 
 }, 300_000);
 
 it('an agent killed while holding a lease: the lease expires, another agent takes the work, nothing is lost or doubled', async () => {
-  const { dbPath, token, collector, platform } = await setup('kill-agent');
-  const { id } = await createCampaign(collector.url, token, {
+  const { dbPath, token, admin, collector, platform } = await setup('kill-agent');
+  const { id } = await createCampaign(collector.url, admin, {
     platform,
     kinds: ['fc'],
     ranges: 'tiny',
@@ -102,7 +104,7 @@ it('an agent killed while holding a lease: the lease expires, another agent take
     'agent A has its measurements stored',
   );
   await a.kill();
-  const held = await campaignView(collector.url, id);
+  const held = await campaignView(collector.url, id, admin);
   expect(held.progress.leased).toBeGreaterThan(0);
 
   const b = spawnCampaignAgent(collector.port, token, path.join(dir, 'kill-b'), ['--lease-batch', '3']);
@@ -113,7 +115,7 @@ it('an agent killed while holding a lease: the lease expires, another agent take
   procs.push(a2);
   expect((await a2.exited).code, a2.tail()).toBe(0);
 
-  const view = await campaignView(collector.url, id);
+  const view = await campaignView(collector.url, id, admin);
   expect(view).toMatchObject({ state: 'done', reason: expect.stringMatching(/budget reached/) });
   expect(view.progress.measured).toBe(10);
   const stored = storedKeys(dbPath, id);
@@ -123,8 +125,8 @@ it('an agent killed while holding a lease: the lease expires, another agent take
 }, 300_000);
 
 it('a collector killed mid-campaign: the campaign resumes after the restart and completes', async () => {
-  const { dbPath, token, collector, platform } = await setup('kill-collector');
-  const { id } = await createCampaign(collector.url, token, {
+  const { dbPath, token, admin, collector, platform } = await setup('kill-collector');
+  const { id } = await createCampaign(collector.url, admin, {
     platform,
     kinds: ['fc'],
     ranges: 'tiny',
@@ -137,7 +139,7 @@ it('a collector killed mid-campaign: the campaign resumes after the restart and 
   const stateA = path.join(dir, 'kc-a');
   const a = spawnCampaignAgent(collector.port, token, stateA, ['--lease-batch', '2', '--cooldown-ms', '300']);
   procs.push(a);
-  for (let i = 0; i < 1200 && (await campaignView(collector.url, id)).progress.measured < 3; i++)
+  for (let i = 0; i < 1200 && (await campaignView(collector.url, id, admin)).progress.measured < 3; i++)
     await sleep(100);
   await collector.proc.kill();
   await sleep(500);
@@ -145,7 +147,7 @@ it('a collector killed mid-campaign: the campaign resumes after the restart and 
   procs.push(restarted.proc);
   expect((await a.exited).code, a.tail()).toBe(0);
 
-  const view = await campaignView(restarted.url, id);
+  const view = await campaignView(restarted.url, id, admin);
   expect(view).toMatchObject({ state: 'done', reason: expect.stringMatching(/budget reached/) });
   expect(view.progress.measured).toBe(12);
   expect(storedKeys(dbPath, id).duplicates).toBe(0);

@@ -12,6 +12,7 @@ import { type RunningCollector, startCollector } from '../src/server.js';
 let dir: string;
 let collector: RunningCollector;
 let token: string;
+let agentOnly: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'np-campaign-'));
@@ -21,7 +22,8 @@ beforeAll(async () => {
     fitEvery: 0,
     processMetrics: false,
   });
-  token = collector.context.tokens.create('t').token;
+  token = collector.context.tokens.create('t', ['agent', 'admin']).token;
+  agentOnly = collector.context.tokens.create('a', ['agent']).token;
   // The platform exists once an agent said hello.
   const c = await ProtocolClient.connect(collector.wsUrl, token);
   c.sendJson(hello('setup'));
@@ -73,6 +75,16 @@ describe('campaign leases', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe('targetRmspe');
     const unknown = await post('/v1/campaigns', { platform: 'cpu-nope', targetRmspe: 0.1, budget: 10 });
+    // Scopes: an agent token may lease and read but not create; reads need a token.
+    const asAgent = await fetch(`${collector.url}/v1/campaigns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${agentOnly}` },
+      body: JSON.stringify({ platform: platform.id, targetRmspe: 0.1, budget: 10 }),
+    });
+    expect(asAgent.status).toBe(403);
+    expect((await fetch(`${collector.url}/v1/campaigns`)).status).toBe(401);
+    const withAgent = { headers: { authorization: `Bearer ${agentOnly}` } };
+    expect((await fetch(`${collector.url}/v1/campaigns`, withAgent)).status).toBe(200);
     expect(unknown.status).toBe(404);
   });
 
@@ -127,7 +139,9 @@ describe('campaign leases', () => {
       agentId: 'agent-a',
     });
     expect(renewed.body.held).toEqual([]);
-    const detail = await (await fetch(`${collector.url}/v1/campaigns/${id}`)).json();
+    const detail = await (
+      await fetch(`${collector.url}/v1/campaigns/${id}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json();
     expect(detail.progress).toMatchObject({ measured: 3, leased: 3, left: 0 });
     const stored = collector.context.db
       .prepare('SELECT natural_key, COUNT(*) AS n FROM measurements WHERE agent_id = ? GROUP BY natural_key')
@@ -153,7 +167,9 @@ describe('campaign leases', () => {
   });
 
   it('serves the campaign routes in the OpenAPI document', async () => {
-    const doc = await (await fetch(`${collector.url}/v1/openapi.json`)).json();
+    const doc = await (
+      await fetch(`${collector.url}/v1/openapi.json`, { headers: { authorization: `Bearer ${token}` } })
+    ).json();
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         '/v1/campaigns',

@@ -36,11 +36,12 @@ export function spawnCampaignAgent(
   );
 }
 
-/** A one-configuration sweep so the collector knows the wasm platform; returns its id. */
+/** A one-configuration sweep (agent token) so the collector knows the wasm platform; its id (read with `readToken`). */
 export async function registerPlatform(
   collectorPort: number,
   token: string,
   stateDir: string,
+  readToken: string,
 ): Promise<string> {
   const p = spawnCli(
     [
@@ -74,7 +75,9 @@ export async function registerPlatform(
   );
   const exit = await p.exited;
   if (exit.code !== 0) throw new Error(`platform registration failed\n${p.tail()}`);
-  const res = await fetch(`http://127.0.0.1:${collectorPort}/v1/platforms`);
+  const res = await fetch(`http://127.0.0.1:${collectorPort}/v1/platforms`, {
+    headers: { authorization: `Bearer ${readToken}` },
+  });
   const body = (await res.json()) as { platforms: { id: string }[] };
   return body.platforms[0]!.id;
 }
@@ -102,8 +105,9 @@ export interface CampaignView {
   leases: { id: string; agentId: string; items: number }[];
 }
 
-export async function campaignView(url: string, id: string): Promise<CampaignView> {
-  return (await (await fetch(`${url}/v1/campaigns/${id}`)).json()) as CampaignView;
+export async function campaignView(url: string, id: string, readToken: string): Promise<CampaignView> {
+  const res = await fetch(`${url}/v1/campaigns/${id}`, { headers: { authorization: `Bearer ${readToken}` } });
+  return (await res.json()) as CampaignView;
 }
 
 export interface StoredKeys {

@@ -1,22 +1,19 @@
-import { bearerToken, type TokenInfo } from '../auth/tokens.js';
+import type { TokenInfo } from '../auth/tokens.js';
+import { requireRead, requireScope } from '../http/access.js';
 import type { CollectorContext } from '../http/context.js';
-import { HttpError, type RouteRequest } from '../http/router.js';
+import type { RouteRequest } from '../http/router.js';
 
-/** Who may call a campaign endpoint: agents lease work; admins create and stop campaigns. */
-export type CampaignAccess = 'agent' | 'admin';
+/** Who may call a campaign endpoint: readers list them, agents lease work, admins create and stop. */
+export type CampaignAccess = 'read' | 'agent' | 'admin';
 
 /**
- * The one place campaign routes check the bearer token. Tokens have no scopes yet: any valid token
- * passes; a scope check (`agent` for leases, `admin` for create/stop) belongs here.
+ * The one place campaign routes check the bearer token. Reads need `read` (or `agent`: an agent
+ * finds its platform's campaign; open with `--public-read`); leases `agent`; create/stop `admin`.
  */
-export function authorise(ctx: CollectorContext, req: RouteRequest, _need: CampaignAccess): TokenInfo {
-  const secret = bearerToken(req.raw.headers.authorization);
-  const token = secret === null ? null : ctx.tokens.verify(secret);
-  if (token === null) {
-    throw new HttpError(
-      401,
-      secret === null ? 'missing Authorization: Bearer <token>' : 'invalid or revoked token',
-    );
+export function authorise(ctx: CollectorContext, req: RouteRequest, need: CampaignAccess): TokenInfo | null {
+  if (need === 'read') {
+    requireRead(ctx, req, 'agent');
+    return null;
   }
-  return token;
+  return requireScope(ctx, req, need);
 }

@@ -1,6 +1,16 @@
 import type { ModelKind, RangePreset } from '@neuralpower/core';
 import type { Argv, CommandModule } from 'yargs';
-import { collectorOption, pct, print, printJson, table, tokenFrom, tokenOption } from '../cli/format.js';
+import {
+  collectorOption,
+  pct,
+  print,
+  printJson,
+  readTokenFrom,
+  readTokenOption,
+  table,
+  tokenFrom,
+  tokenOption,
+} from '../cli/format.js';
 import { httpUrlOf } from '../client/index.js';
 import { createCampaign, getCampaign, listCampaigns, stopCampaign } from './client.js';
 import type { SamplingStrategy } from './propose.js';
@@ -108,12 +118,17 @@ const list: CommandModule<object, CommonArgs & { platform?: string; state?: stri
       .option('platform', { type: 'string' })
       .option('state', { choices: ['running', 'stopped', 'done'] })
       .option('collector', collectorOption)
+      .option('token', readTokenOption)
       .option('json', jsonOption) as unknown as Argv<CommonArgs & { platform?: string; state?: string }>,
   handler: async (a) => {
-    const cs = await listCampaigns(httpUrlOf(a.collector), {
-      ...(a.platform ? { platform: a.platform } : {}),
-      ...(a.state ? { state: a.state } : {}),
-    });
+    const cs = await listCampaigns(
+      httpUrlOf(a.collector),
+      {
+        ...(a.platform ? { platform: a.platform } : {}),
+        ...(a.state ? { state: a.state } : {}),
+      },
+      readTokenFrom(a.token),
+    );
     if (a.json) return printJson(cs);
     if (cs.length === 0) return print('no campaigns');
     print(
@@ -142,9 +157,10 @@ const show: CommandModule<object, CommonArgs & { id: string }> = {
     y
       .positional('id', { type: 'string', demandOption: true })
       .option('collector', collectorOption)
+      .option('token', readTokenOption)
       .option('json', jsonOption) as unknown as Argv<CommonArgs & { id: string }>,
   handler: async (a) => {
-    const c = await getCampaign(httpUrlOf(a.collector), a.id);
+    const c = await getCampaign(httpUrlOf(a.collector), a.id, readTokenFrom(a.token));
     if (a.json) return printJson(c);
     printSummary(c);
     for (const [kind, p] of Object.entries(c.kinds))

@@ -24,6 +24,7 @@ export function mountCampaigns(router: Router, ctx: CollectorContext): void {
   const campaigns = ctx.campaigns;
 
   router.get('/v1/campaigns', (req, res) => {
+    authorise(ctx, req, 'read');
     const state = req.query.get('state');
     if (state !== null && !CAMPAIGN_STATES.includes(state as CampaignState)) {
       throw new HttpError(400, `state must be one of ${CAMPAIGN_STATES.join(', ')}`, 'state');
@@ -42,11 +43,14 @@ export function mountCampaigns(router: Router, ctx: CollectorContext): void {
     sendJson(res, 201, campaigns.create(await body(campaignCreateSchema, req)));
   });
 
-  router.get('/v1/campaigns/:id', (req, res) => sendJson(res, 200, campaigns.detail(req.params['id']!)));
+  router.get('/v1/campaigns/:id', (req, res) => {
+    authorise(ctx, req, 'read');
+    sendJson(res, 200, campaigns.detail(req.params['id']!));
+  });
 
   router.post('/v1/campaigns/:id/stop', (req, res) => {
     const token = authorise(ctx, req, 'admin');
-    sendJson(res, 200, campaigns.stop(req.params['id']!, `token ${token.name}`));
+    sendJson(res, 200, campaigns.stop(req.params['id']!, `token ${token?.name}`));
   });
 
   router.post('/v1/campaigns/:id/leases', async (req, res) => {

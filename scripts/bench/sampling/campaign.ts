@@ -49,11 +49,12 @@ function parseArgs(argv: readonly string[]) {
 const args = parseArgs(process.argv.slice(2));
 const dir = mkdtempSync(path.join(tmpdir(), 'np-campaign-bench-'));
 const dbPath = path.join(dir, 'collector.db');
-const token = createToken(dbPath, 'bench');
+const token = createToken(dbPath, 'bench', ['agent']);
+const admin = createToken(dbPath, 'bench-admin', ['admin']);
 const collector = await spawnCollector(dbPath, 0);
 try {
-  const platform = await registerPlatform(collector.port, token, path.join(dir, 'setup'));
-  const { id } = await createCampaign(collector.url, token, {
+  const platform = await registerPlatform(collector.port, token, path.join(dir, 'setup'), admin);
+  const { id } = await createCampaign(collector.url, admin, {
     platform,
     kinds: args.kinds.split(','),
     ranges: args.ranges,
@@ -73,12 +74,12 @@ try {
     if (e.code !== 0) throw new Error(`agent ${i} exited ${e.code}\n${agents[i]!.tail()}`);
   });
   // Ended by the budget: the collector refits every kind once more; wait for that error.
-  let view = await campaignView(collector.url, id);
+  let view = await campaignView(collector.url, id, admin);
   for (let i = 0; i < 600; i++) {
     const current = Object.entries(view.kinds).every(([k, p]) => view.errors[k]?.rows === p.measured);
     if (current || /target/.test(view.reason ?? '')) break;
     await new Promise((r) => setTimeout(r, 200));
-    view = await campaignView(collector.url, id);
+    view = await campaignView(collector.url, id, admin);
   }
   const stored = storedKeys(dbPath, id);
   const repeats = stored.keys.filter((k) => k.copies === 2 && k.n === 2);
