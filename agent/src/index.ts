@@ -9,6 +9,7 @@ export {
   DEFAULT_BLOCK_TIMING,
   timeBlocks,
 } from './bench/blocks.js';
+export { RANGE_PRESET_NAMES, RANGE_PRESETS, type RangePreset, SAMPLE_KINDS } from '@neuralpower/core';
 export { type Measured, type MeasureOptions, measureIdlePower, measureWork } from './bench/measure.js';
 export { type MedianInterval, medianInterval, outlierCount } from './bench/median-ci.js';
 export { type RuntimeSummary, summarise } from './bench/stats.js';
@@ -56,5 +57,3 @@ export {
 } from './run.js';
 export { CollectorStream, FatalStreamError } from './stream/client.js';
 export { DEFAULT_SWEEP, planSweep, type SweepItem, type SweepOptions, type SweepPlan } from './sweep/plan.js';
-export { RANGE_PRESET_NAMES, RANGE_PRESETS, type RangePreset } from './sweep/ranges.js';
-export { SAMPLE_KINDS } from './sweep/sample.js';

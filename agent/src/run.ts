@@ -12,6 +12,8 @@ import { type BlockTimingOptions, DEFAULT_BLOCK_TIMING } from './bench/blocks.js
 import { DEFAULT_MEASURE, type MeasureOptions, measureIdlePower, measureWork } from './bench/measure.js';
 import { measureSyncOverhead, type SyncOverhead } from './bench/sync-overhead.js';
 import { DEFAULT_TIMING, type TimingOptions } from './bench/timing.js';
+import { CampaignRefused, LeaseClient } from './campaign/lease-client.js';
+import { type ItemOutcome, runCampaign } from './campaign/run-campaign.js';
 import type { GpuInfo } from './discovery/gpu.js';
 import { type PlatformProbe, probePlatform } from './discovery/probe.js';
 import type { EngineChoice } from './engine/choices.js';
@@ -46,8 +48,15 @@ export interface RunAgentOptions {
   readonly power?: PowerChoice;
   /** Power sampling interval (default 50 ms, down to 1). */
   readonly intervalMs?: number;
-  /** The sweep to run; omitted: resume the state dir's unfinished sweep, or only drain the outbox. */
+  /** The sweep to run; omitted: resume the state dir's unfinished sweep, or work for a campaign. */
   readonly sweep?: Partial<SweepOptions>;
+  /**
+   * Work for this collector campaign (lease configurations, measure, repeat). Omitted, with no sweep
+   * to run or resume: the collector's running campaign for this platform, if it has one.
+   */
+  readonly campaign?: string;
+  /** Configurations per campaign lease (default 4). */
+  readonly leaseBatch?: number;
   /** Run-by-run timing options (`timingProtocol: 'runs'`; the warm-up count is shared). */
   readonly timing?: Partial<TimingOptions>;
   /** `blocks` (default): the block protocol with a confidence interval; `runs`: the older run-by-run timing. */
@@ -113,6 +122,8 @@ export interface RunAgentResult {
   readonly achievedIntervalMs?: number;
   readonly sweepId?: string;
   /** Configurations in the sweep; when it was cut short, the plan's upper bound (before duplicates). */
+  /** The campaign worked for, and how it ended for this agent. */
+  readonly campaign?: { readonly id: string; readonly leases: number; readonly ended: string };
   readonly planned: number;
   readonly measured: number;
   readonly skipped: number;
@@ -326,6 +337,99 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
     };
     let drift: DriftSummary | undefined;
 
+    const activeEngine = engine;
+    const activeSampler = sampler;
+    /**
+     * Measures one configuration into the outbox under `outboxKey` (a revisit has its own key and
+     * carries the drift from `revisitOf`, the first median); 'crashed' when the backend must not be
+     * used again.
+     */
+    const measureOne = async (
+      item: SweepItem,
+      tag: string,
+      progressLog: false | { done: number; total: number },
+      revisit?: { outboxKey: string; firstMedianMs: number },
+    ): Promise<{ outcome: ItemOutcome; record?: MeasurementRecord }> => {
+      const outboxKey = revisit?.outboxKey ?? item.key;
+      let outcome: ItemOutcome = 'failed';
+      let record: MeasurementRecord | undefined;
+      let work: Awaited<ReturnType<Engine['prepare']>> | undefined;
+      try {
+        work =
+          item.type === 'layer'
+            ? await activeEngine.prepare(item.config)
+            : await activeEngine.prepareNetwork(item.network);
+        const result = await measureWork(work, activeSampler, measure);
+        if (result.powerNote) log.warn({ item: item.origin }, result.powerNote);
+        record = buildRecord(item, platform.id, result);
+        if (revisit && record.precision) {
+          const driftRel = record.runtime.medianMs / revisit.firstMedianMs - 1;
+          record = {
+            ...record,
+            precision: { ...record.precision, revisit: { firstMedianMs: revisit.firstMedianMs, driftRel } },
+          };
+        }
+        // Validate with the collector's own schema: a record it would refuse never enters the outbox.
+        const valid = measurementRecordSchema.safeParse(record);
+        if (!valid.success) {
+          const issue = valid.error.issues[0];
+          throw new Error(`record would be refused: ${issue?.path.join('.')}: ${issue?.message}`);
+        }
+        outbox.add(record, outboxKey, tag);
+        options.onRecord?.(record);
+        if (options.outFile) appendFileSync(options.outFile, `${JSON.stringify(record)}\n`);
+        stream?.notify();
+        // A revisit re-measures a configuration already counted.
+        if (!revisit) {
+          measured++;
+          metrics?.configuration('measured');
+        }
+        outcome = 'measured';
+        if (progressLog) {
+          log.info(
+            {
+              item: item.origin,
+              ...progressLog,
+              runtimeMs: record.runtime.meanMs,
+              medianMs: record.runtime.medianMs,
+              ...(record.precision
+                ? {
+                    ciHalfWidthPct:
+                      (100 * (record.precision.ciHighMs - record.precision.ciLowMs)) /
+                      2 /
+                      record.runtime.medianMs,
+                    targetReached: record.precision.targetReached,
+                  }
+                : {}),
+              powerW: record.power === 'unavailable' ? null : record.power.meanW,
+              budgetExhausted: result.timing.budgetExhausted,
+            },
+            'measured',
+          );
+        }
+      } catch (err) {
+        if (!revisit) {
+          failed++;
+          metrics?.configuration('failed');
+        }
+        outcome = 'failed';
+        record = undefined;
+        outbox.markMeasured(outboxKey, tag);
+        log.warn({ item: item.origin, err: (err as Error).message }, 'configuration failed; skipped');
+        if (err instanceof WebAssembly.RuntimeError) {
+          // A trapped wasm module may be left corrupted (later kernels hang or lie): stop here;
+          // the same command resumes after this configuration in a fresh process.
+          stoppedReason = `the ${activeEngine.identity.backend} backend crashed on ${item.origin} (${err.message}); run again to resume`;
+          note(stoppedReason);
+          work = undefined;
+          return { outcome: 'crashed' };
+        }
+      } finally {
+        work?.dispose();
+      }
+      return record ? { outcome, record } : { outcome };
+    };
+
     if (sweepOptions) {
       const plan = await planSweep(platform.id, sweepOptions);
       for (const why of plan.invalid) note(`left out of the sweep, invalid layer: ${why}`);
@@ -344,55 +448,6 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       const firstMedians = new Map<string, number>();
       // The plan is drawn lazily: keep the items a revisit may need.
       const revisitable = new Map<string, SweepItem>();
-      const eng = engine;
-      const smp = sampler;
-      // Prepares, times and stores one configuration; a revisit is stored under its own outbox key.
-      const measureOne = async (
-        item: SweepItem,
-        outboxKey: string,
-        revisitOf?: number,
-      ): Promise<MeasurementRecord> => {
-        const work =
-          item.type === 'layer' ? await eng.prepare(item.config) : await eng.prepareNetwork(item.network);
-        let trapped = false;
-        try {
-          const result = await measureWork(work, smp, measure);
-          if (result.powerNote) log.warn({ item: item.origin }, result.powerNote);
-          let record = buildRecord(item, platform.id, result);
-          if (revisitOf !== undefined && record.precision) {
-            const driftRel = record.runtime.medianMs / revisitOf - 1;
-            record = {
-              ...record,
-              precision: { ...record.precision, revisit: { firstMedianMs: revisitOf, driftRel } },
-            };
-          }
-          // Validate with the collector's own schema: a record it would refuse never enters the outbox.
-          const valid = measurementRecordSchema.safeParse(record);
-          if (!valid.success) {
-            const issue = valid.error.issues[0];
-            throw new Error(`record would be refused: ${issue?.path.join('.')}: ${issue?.message}`);
-          }
-          outbox.add(record, outboxKey, plan.id);
-          options.onRecord?.(record);
-          if (options.outFile) appendFileSync(options.outFile, `${JSON.stringify(record)}\n`);
-          stream?.notify();
-          return record;
-        } catch (err) {
-          trapped = err instanceof WebAssembly.RuntimeError;
-          throw err;
-        } finally {
-          // A trapped wasm module may be corrupted: its tensors are not touched again.
-          if (!trapped) work.dispose();
-        }
-      };
-      const crashed = (err: unknown, origin: string): boolean => {
-        if (!(err instanceof WebAssembly.RuntimeError)) return false;
-        // A trapped wasm module may be left corrupted (later kernels hang or lie): stop here;
-        // the same command resumes after this configuration in a fresh process.
-        stoppedReason = `the ${eng.identity.backend} backend crashed on ${origin} (${err.message}); run again to resume`;
-        note(stoppedReason);
-        return true;
-      };
       for (const item of plan.items) {
         // Skips cost no await: yield now and then so a signal is handled during a long resume.
         if (planned % 256 === 255) await new Promise((resolve) => setImmediate(resolve));
@@ -405,42 +460,15 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
           continue;
         }
         bar?.update(done, item.origin, true);
-        try {
-          const record = await measureOne(item, item.key);
-          if (item.type === 'layer' && record.precision) {
-            firstMedians.set(item.key, record.runtime.medianMs);
-            revisitable.set(item.key, item);
-          }
-          measured++;
-          metrics?.configuration('measured');
-          if (!bar) {
-            log.info(
-              {
-                item: item.origin,
-                done: done + 1,
-                total: plan.maxItems,
-                runtimeMs: record.runtime.meanMs,
-                medianMs: record.runtime.medianMs,
-                ...(record.precision
-                  ? {
-                      ciHalfWidthPct:
-                        (100 * (record.precision.ciHighMs - record.precision.ciLowMs)) /
-                        2 /
-                        record.runtime.medianMs,
-                      targetReached: record.precision.targetReached,
-                    }
-                  : {}),
-                powerW: record.power === 'unavailable' ? null : record.power.meanW,
-              },
-              'measured',
-            );
-          }
-        } catch (err) {
-          failed++;
-          metrics?.configuration('failed');
-          outbox.markMeasured(item.key, plan.id);
-          log.warn({ item: item.origin, err: (err as Error).message }, 'configuration failed; skipped');
-          if (crashed(err, item.origin)) break;
+        const { outcome, record } = await measureOne(
+          item,
+          plan.id,
+          !bar && { done: done + 1, total: plan.maxItems },
+        );
+        if (outcome === 'crashed') break;
+        if (item.type === 'layer' && record?.precision) {
+          firstMedians.set(item.key, record.runtime.medianMs);
+          revisitable.set(item.key, item);
         }
         done++;
       }
@@ -459,15 +487,13 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
           const item = revisitable.get(key)!;
           const revisitKey = `${key}#revisit`;
           if (outbox.hasMeasured(revisitKey)) continue;
-          try {
-            const record = await measureOne(item, revisitKey, firstMedians.get(key)!);
-            const d = record.precision?.revisit?.driftRel;
-            if (d !== undefined) drifts.push(Math.abs(d));
-          } catch (err) {
-            outbox.markMeasured(revisitKey, plan.id);
-            log.warn({ item: item.origin, err: (err as Error).message }, 'revisit failed');
-            if (crashed(err, item.origin)) break;
-          }
+          const { outcome, record } = await measureOne(item, plan.id, false, {
+            outboxKey: revisitKey,
+            firstMedianMs: firstMedians.get(key)!,
+          });
+          if (outcome === 'crashed') break;
+          const d = record?.precision?.revisit?.driftRel;
+          if (d !== undefined) drifts.push(Math.abs(d));
         }
         if (drifts.length > 0) {
           const sorted = [...drifts].sort((a, b) => a - b);
@@ -483,6 +509,39 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       if (!options.signal?.aborted && !stoppedReason) outbox.finishSweep(plan.id);
       // Cut short, the rest of the plan was never drawn: report its upper bound instead.
       else planned = Math.max(planned, plan.maxItems);
+    }
+
+    let campaign: RunAgentResult['campaign'];
+    if (!sweepOptions && options.collectorUrl && options.token) {
+      const campaignId =
+        options.campaign ??
+        (await LeaseClient.find(options.collectorUrl, options.token, platform.id).catch((err: Error) => {
+          log.warn({ err: err.message }, 'could not ask the collector for a campaign');
+          return undefined;
+        }));
+      if (campaignId) {
+        log.info({ campaign: campaignId }, 'working for a campaign');
+        const run = await runCampaign({
+          client: new LeaseClient(options.collectorUrl, options.token, campaignId, agentId, platform.id),
+          leaseBatch: options.leaseBatch ?? 4,
+          alreadyMeasured: (key) => outbox.hasMeasured(key),
+          measure: async (item) =>
+            (await measureOne(item, `campaign:${campaignId}`, { done: measured + 1, total: 0 })).outcome,
+          ...(options.signal ? { signal: options.signal } : {}),
+          log,
+        }).catch((err: Error) => {
+          if (err instanceof CampaignRefused) note(err.message);
+          else throw err;
+          return { leases: 0, measured: 0, skipped: 0, failed: 0, ended: `refused: ${err.message}` };
+        });
+        skipped += run.skipped;
+        planned += run.measured + run.failed + run.skipped;
+        if (run.ended === 'crashed') stoppedReason ??= 'the engine crashed during a campaign';
+        campaign = { id: campaignId, leases: run.leases, ended: run.ended };
+        log.info({ campaign: campaignId, ...run }, 'campaign work ended');
+      }
+    } else if (options.campaign) {
+      throw new Error('--campaign needs --collector and --token, and no sweep flags');
     }
 
     if (stream && !options.signal?.aborted) {
@@ -502,6 +561,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       ...(idlePowerW !== undefined ? { idlePowerW } : {}),
       ...(achieved !== undefined ? { achievedIntervalMs: achieved } : {}),
       ...(sweepIdValue ? { sweepId: sweepIdValue } : {}),
+      ...(campaign ? { campaign } : {}),
       planned,
       measured,
       skipped,

@@ -1,13 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describeLayer, modelKindOf } from '@neuralpower/core';
+import { describeLayer, modelKindOf, SAMPLE_KINDS } from '@neuralpower/core';
 import { describe, expect, it } from 'vitest';
 import { sweepFromArgs } from '../src/cli/options.js';
 import { silentLogger } from '../src/log.js';
 import { runAgent } from '../src/run.js';
 import { DEFAULT_SWEEP, MAX_SWEEP_COUNT, planSweep } from '../src/sweep/plan.js';
-import { SAMPLE_KINDS } from '../src/sweep/sample.js';
 
 describe('sweep planning', () => {
   it('is deterministic for a seed, different for another, and valid for every kind', async () => {

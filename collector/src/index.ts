@@ -1,5 +1,7 @@
 export { parseScopes, SCOPES, type Scope } from './auth/scopes.js';
 export { type TokenInfo, TokenStore } from './auth/tokens.js';
+export { campaignCommand } from './campaigns/cli.js';
+export * from './campaigns/client.js';
 export * from './cli/index.js';
 export * from './client/index.js';
 export type { ModelVersionSummary, Target, VersionPointer } from './db/models-store.js';

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { TokenStore } from './auth/tokens.js';
+import { CampaignService } from './campaigns/service.js';
 import { IngestStore } from './db/ingest-store.js';
 import { IntegrityMonitor } from './db/integrity.js';
 import { acquireDbLock } from './db/lock.js';
@@ -102,7 +103,16 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   const models = new ModelStore(db);
   const queries = new QueryStore(db);
   const fits = new FitScheduler(db, dbPath, models, metrics, options.fitEvery ?? 200, options.fit ?? {});
-  const queue = new BatchQueue(ingest, metrics, (counts) => fits.onCommitted(counts), integrity);
+  const campaigns = new CampaignService(db, dbPath, fits, models);
+  const queue = new BatchQueue(
+    ingest,
+    metrics,
+    (counts) => {
+      fits.onCommitted(counts);
+      campaigns.onCommitted(counts);
+    },
+    integrity,
+  );
   const agents = new AgentSocket(tokens, ingest, queue, metrics, integrity, {
     maxPayloadBytes: options.maxPayloadBytes ?? 8 * 1024 * 1024,
     pingIntervalMs: options.pingIntervalMs ?? 30_000,
@@ -129,6 +139,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     integrity,
     limits,
     publicRead: options.publicRead ?? false,
+    campaigns,
     startedAt: new Date(),
   };
   const router = new Router(limits.maxBodyBytes, (err, req) => {
@@ -170,7 +181,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       });
     });
   } catch (err) {
-    await Promise.all([fits.close(), integrity.close(), agents.close(0)]);
+    await Promise.all([fits.close(), integrity.close(), agents.close(0), campaigns.close()]);
     db.close();
     lock.release();
     throw new Error(
@@ -193,7 +204,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
         const stopped = new Promise<void>((ok) => server.close(() => ok()));
         queue.flush();
         server.closeIdleConnections();
-        await Promise.all([agents.close(), fits.close(), integrity.close()]);
+        await Promise.all([agents.close(), fits.close(), integrity.close(), campaigns.close()]);
         // Batches that arrived during the close handshake: stored now; their acks may not reach
         // the agent, which then resends and gets a duplicate ack.
         queue.flush();

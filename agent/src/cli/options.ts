@@ -1,13 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { ModelKind } from '@neuralpower/core';
+import { type ModelKind, RANGE_PRESET_NAMES, type RangePreset, SAMPLE_KINDS } from '@neuralpower/core';
 import type { Argv } from 'yargs';
 import { ENGINE_CHOICES, type EngineChoice, TORCH_DEVICES, TORCH_PRECISIONS } from '../engine/choices.js';
 import { POWER_CHOICES, type PowerChoice } from '../power/registry.js';
 import { type RunAgentOptions, TIMING_PROTOCOLS, type TimingProtocolName } from '../run.js';
 import { checkSweepOptions, DEFAULT_SWEEP, type SweepOptions } from '../sweep/plan.js';
-import { RANGE_PRESET_NAMES, type RangePreset } from '../sweep/ranges.js';
-import { SAMPLE_KINDS } from '../sweep/sample.js';
 
 export interface AgentArgs {
   collector?: string;
@@ -50,6 +48,8 @@ export interface AgentArgs {
   'network-input'?: number;
   'metrics-port'?: number;
   'metrics-host': string;
+  campaign?: string;
+  'lease-batch'?: number;
 }
 
 export const DEFAULT_STATE_DIR = path.join(os.homedir(), '.neuralpower', 'agent');
@@ -62,6 +62,12 @@ export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
       type: 'string',
       describe: 'agent token (`neuralpower collector token create`); default $NEURALPOWER_TOKEN',
     })
+    .option('campaign', {
+      type: 'string',
+      describe:
+        'work for this collector campaign (default with no sweep flags: the running campaign for this platform)',
+    })
+    .option('lease-batch', { type: 'number', describe: 'configurations per campaign lease (default 4)' })
     .option('gpu', { type: 'string', describe: 'GPU index to measure on, or "all" (one worker per GPU)' })
     .option('state-dir', {
       type: 'string',
@@ -301,6 +307,8 @@ export function runOptionsFromArgs(a: AgentArgs, withSweep: boolean): Omit<RunAg
     ...(a['nvidia-smi'] ? { nvidiaSmiCommand: a['nvidia-smi'] } : {}),
     ...(a['powercap-root'] ? { powercapRoot: a['powercap-root'] } : {}),
     ...(withSweep ? { sweep: sweepFromArgs(a) } : {}),
+    ...(a.campaign ? { campaign: a.campaign } : {}),
+    ...(a['lease-batch'] !== undefined ? { leaseBatch: positiveInt('lease-batch', a['lease-batch']) } : {}),
     ...(a['metrics-port'] !== undefined
       ? { metricsPort: metricsPort(a['metrics-port']), metricsHost: a['metrics-host'] }
       : {}),

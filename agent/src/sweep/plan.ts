@@ -5,6 +5,11 @@ import {
   modelKindOf,
   type Network,
   parseLayerSpec,
+  RANGE_PRESETS,
+  type RangePreset,
+  Rng,
+  SAMPLE_KINDS,
+  sampleConfig,
 } from '@neuralpower/core';
 import { loadNetwork, zooNetwork } from '@neuralpower/networks';
 import {
@@ -14,9 +19,6 @@ import {
   type NetworkRef,
   networkConfigKey,
 } from '@neuralpower/protocol';
-import { RANGE_PRESETS, type RangePreset } from './ranges.js';
-import { Rng } from './rng.js';
-import { SAMPLE_KINDS, sampleConfig } from './sample.js';
 
 export interface SweepOptions {
   /** Model kinds to sample at random (and to take from zoo networks). */

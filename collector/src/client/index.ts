@@ -23,7 +23,7 @@ function join(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}${path}`;
 }
 
-async function request(
+export async function request(
   base: string,
   path: string,
   init: { method?: string; body?: unknown },

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { CAMPAIGNS_MIGRATION_SQL } from '../campaigns/schema.js';
 
 /**
  * Schema migrations, applied in order inside one transaction each. Never edit a shipped migration:
@@ -155,6 +156,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE measurements ADD COLUMN revisit_drift_rel REAL;
     `,
   },
+  { version: 5, name: 'measurement campaigns', sql: CAMPAIGNS_MIGRATION_SQL },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,4 +1,5 @@
 import type { TokenStore } from '../auth/tokens.js';
+import type { CampaignService } from '../campaigns/service.js';
 import type { IntegrityMonitor } from '../db/integrity.js';
 import type { ModelStore } from '../db/models-store.js';
 import type { Db } from '../db/open.js';
@@ -24,5 +25,6 @@ export interface CollectorContext {
   readonly limits: CollectorLimits;
   /** reads need no token (`--public-read`); see http/access.ts */
   readonly publicRead: boolean;
+  readonly campaigns: CampaignService;
   readonly startedAt: Date;
 }

@@ -1,3 +1,4 @@
+import { mountCampaigns } from '../campaigns/routes.js';
 import { mountDashboard } from '../dashboard/index.js';
 import { mountApi } from './api.js';
 import type { CollectorContext } from './context.js';
@@ -10,4 +11,9 @@ export type RouteMount = (router: Router, ctx: CollectorContext) => void;
  * Route modules the collector serves, in order (the first matching route wins). Extra modules
  * (the dashboard at `/`) add one line here; `startCollector({ mounts })` can add more per instance.
  */
-export const ROUTE_MOUNTS: readonly RouteMount[] = [mountApi, mountMeasurementsApi, mountDashboard];
+export const ROUTE_MOUNTS: readonly RouteMount[] = [
+  mountApi,
+  mountMeasurementsApi,
+  mountCampaigns,
+  mountDashboard,
+];

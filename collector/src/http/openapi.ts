@@ -1,3 +1,5 @@
+import { campaignPaths } from '../campaigns/openapi.js';
+
 /** The OpenAPI 3.1 description served at /v1/openapi.json (kept next to the routes it documents). */
 
 /** A prediction's 90 % interval (from the model's out-of-fold residuals); null without one. */
@@ -335,5 +337,6 @@ export const openApiDocument = {
         },
       },
     },
+    ...campaignPaths,
   },
 } as const;

@@ -56,6 +56,11 @@ export const commands: readonly LazyCommand[] = [
     load: async () => (await import('@neuralpower/collector')).modelsCommand,
   },
   {
+    name: 'campaign',
+    describe: 'Measurement campaigns on a collector: create, list, show, stop',
+    load: async () => (await import('@neuralpower/collector')).campaignCommand,
+  },
+  {
     name: 'export',
     describe: "Download a collector's measurements as CSV (filter by platform, kind, time)",
     load: async () => (await import('@neuralpower/collector')).exportCommand,

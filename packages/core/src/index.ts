@@ -5,3 +5,4 @@ export * from './model/index.js';
 export * from './network/graph.js';
 export * from './power/index.js';
 export * from './predict/index.js';
+export * from './sampling/index.js';

@@ -3,6 +3,7 @@ export * from './depth.js';
 export * from './errors.js';
 export * from './fingerprint.js';
 export * from './key.js';
+export * from './leases.js';
 export * from './messages.js';
 export * from './parse.js';
 export * from './precision.js';

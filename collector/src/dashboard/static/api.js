@@ -45,6 +45,10 @@ export async function platforms() {
   return list(await request('GET', '/v1/platforms'), 'platforms');
 }
 
+export async function campaigns(platformId) {
+  return list(await request('GET', `/v1/campaigns?platform=${encodeURIComponent(platformId)}`), 'campaigns');
+}
+
 export async function platform(id) {
   const json = await request('GET', `/v1/platforms/${encodeURIComponent(id)}`);
   return json?.platform ?? json;

@@ -1,5 +1,6 @@
 // Entry point: loads the platform list, then every view for the selected platform.
 import * as api from './api.js';
+import { renderCampaigns } from './campaigns.js';
 import { el } from './format.js';
 import { renderFitPoints, renderVersions } from './models.js';
 import { readNetworkFile, renderPrediction, updateEpr } from './network.js';
@@ -18,15 +19,17 @@ async function selectPlatform(id) {
   const url = new URL(window.location.href);
   url.searchParams.set('platform', id);
   window.history.replaceState(null, '', url);
-  const [detail, versions, fit, validation] = await Promise.all([
+  const [detail, versions, fit, validation, campaigns] = await Promise.all([
     api.platform(id),
     api.modelVersions(id),
     api.fitPoints(id),
     api.validation(id).catch((err) => ({ error: err.message })),
+    api.campaigns(id).catch(() => []),
   ]);
   renderPlatformDetail(detail);
   renderVersions(versions);
   renderFitPoints(fit);
+  renderCampaigns(campaigns);
   renderValidation(validation.error ? [] : toValidationRows(validation));
   if (validation.error) status.textContent = `validation: ${validation.error}`;
   document.body.dataset.ready = 'true';

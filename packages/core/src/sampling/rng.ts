@@ -1,4 +1,4 @@
-import { mulberry32 } from '@neuralpower/core';
+import { mulberry32 } from '../fit/prng.js';
 
 /** Seeded PRNG (mulberry32): the same seed gives the same sweep on every machine. */
 export class Rng {

@@ -1,14 +1,6 @@
-import {
-  ACTIVATION_FUNCTIONS,
-  conv,
-  describeLayer,
-  fc,
-  type LayerConfig,
-  MODEL_KINDS,
-  type ModelKind,
-  pool,
-  type Shape,
-} from '@neuralpower/core';
+import { MODEL_KINDS } from '../features/registry.js';
+import { describeLayer, type ModelKind } from '../layers/describe.js';
+import { ACTIVATION_FUNCTIONS, conv, fc, type LayerConfig, pool, type Shape } from '../layers/spec.js';
 import type { SweepRanges } from './ranges.js';
 import type { Rng } from './rng.js';
 

@@ -1,0 +1,295 @@
+import { randomBytes } from 'node:crypto';
+import type { ModelKind } from '@neuralpower/core';
+import type { LeaseRequest, LeaseResponse } from '@neuralpower/protocol';
+import type { z } from 'zod';
+import type { KindCounts } from '../db/ingest-store.js';
+import type { ModelStore } from '../db/models-store.js';
+import type { Db } from '../db/open.js';
+import type { FitScheduler } from '../fit/scheduler.js';
+import { HttpError } from '../http/router.js';
+import { type CampaignOptions, type campaignCreateSchema, resolveOptions } from './options.js';
+import { planCampaign } from './plan.js';
+import { runProposal } from './run-proposal.js';
+import { type CampaignDetail, CampaignStore, type CampaignSummary, type KindErrors } from './store.js';
+
+/**
+ * Campaign logic: creates plans, answers leases, follows ingest (items measured, budget), refits a
+ * kind every `refitEvery` new measurements, ends the campaign when every kind's cross-validated
+ * error is at the target, and — adaptive campaigns — proposes the next configurations after each
+ * refit (in a worker thread).
+ */
+export class CampaignService {
+  readonly store: CampaignStore;
+  /** measured items of (campaign, kind) at its last refit; in memory: a restart refits once more */
+  private readonly atRefit = new Map<string, number>();
+  private readonly busy = new Set<string>();
+  private readonly cancels = new Set<() => void>();
+  private closed = false;
+  /** settles when background refits/proposals finish (tests wait on it) */
+  private work: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly db: Db,
+    private readonly dbPath: string,
+    private readonly fits: FitScheduler,
+    private readonly models: ModelStore,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.store = new CampaignStore(db);
+    for (const id of this.store.ids({ state: 'running' })) this.store.sync(id, this.now());
+  }
+
+  create(body: z.output<typeof campaignCreateSchema>): CampaignSummary {
+    const platformId = this.resolvePlatform(body.platform, body.gpuName);
+    const options = resolveOptions(body);
+    const id = `c-${randomBytes(4).toString('hex')}`;
+    this.store.create(id, platformId, options, planCampaign(platformId, options));
+    return this.summaryOr404(id);
+  }
+
+  list(filter: { platformId?: string; state?: CampaignSummary['state'] }): CampaignSummary[] {
+    return this.store.ids(filter).map((id) => this.summaryOr404(id));
+  }
+
+  detail(id: string): CampaignDetail {
+    this.store.sync(id, this.now());
+    const d = this.store.detail(id, this.now());
+    if (!d) throw new HttpError(404, `unknown campaign ${JSON.stringify(id)}`, 'id');
+    return d;
+  }
+
+  stop(id: string, by: string): CampaignSummary {
+    const s = this.summaryOr404(id);
+    if (s.state === 'running') this.store.setState(id, 'stopped', `stopped by ${by}`);
+    return this.summaryOr404(id);
+  }
+
+  lease(id: string, req: LeaseRequest): LeaseResponse {
+    const c = this.summaryOr404(id);
+    if (req.platform !== c.platformId) {
+      throw new HttpError(
+        409,
+        `campaign ${id} measures platform ${c.platformId}, not ${req.platform}`,
+        'platform',
+      );
+    }
+    const retryAfterMs = Math.min(5000, Math.max(200, Math.round(c.options.leaseTtlMs / 10)));
+    if (c.state !== 'running')
+      return { campaign: id, state: c.state, reason: c.reason, lease: null, retryAfterMs };
+    const nowMs = this.now();
+    const outcome = this.store.lease(
+      id,
+      req.agentId,
+      req.requestId,
+      req.max,
+      c.options.budget,
+      c.options.leaseTtlMs,
+      nowMs,
+    );
+    if (outcome.kind === 'none') {
+      this.checkFinished(id);
+      const after = this.summaryOr404(id);
+      return { campaign: id, state: after.state, reason: after.reason, lease: null, retryAfterMs };
+    }
+    return {
+      campaign: id,
+      state: 'running',
+      reason: null,
+      lease: {
+        id: outcome.id,
+        expiresAt: new Date(outcome.expiresAtMs).toISOString(),
+        items: outcome.items.map((it) => ({
+          itemId: it.itemId,
+          key: it.key,
+          spec: it.config.spec,
+          inputs: it.config.inputs,
+          batch: it.config.batch,
+          repeat: it.repeat,
+        })),
+      },
+      retryAfterMs,
+    };
+  }
+
+  renew(id: string, leaseId: string, agentId: string) {
+    const c = this.summaryOr404(id);
+    this.ownLease(id, leaseId, agentId);
+    const r = this.store.renew(id, leaseId, c.options.leaseTtlMs, this.now());
+    const after = this.summaryOr404(id);
+    return {
+      lease: leaseId,
+      expiresAt: new Date(r.expiresAtMs).toISOString(),
+      state: after.state,
+      held: after.state === 'running' ? r.held : [],
+    };
+  }
+
+  release(id: string, leaseId: string, agentId: string, items?: readonly number[]) {
+    this.summaryOr404(id);
+    this.ownLease(id, leaseId, agentId);
+    return { lease: leaseId, released: this.store.release(leaseId, items) };
+  }
+
+  /** After every committed group of batches: mark items measured, stop at the budget, refit when due. */
+  onCommitted(counts: KindCounts): void {
+    if (this.closed) return;
+    const platforms = new Set([...counts.values()].map((c) => c.platformId));
+    for (const platformId of platforms) {
+      for (const id of this.store.ids({ platformId, state: 'running' })) {
+        this.store.sync(id, this.now());
+        this.checkFinished(id);
+        const c = this.store.summary(id)!;
+        if (c.state !== 'running') continue;
+        for (const kind of c.options.kinds) this.maybeRefit(c, kind);
+      }
+    }
+  }
+
+  /** Waits for background refits and proposals (tests, shutdown). */
+  async settled(): Promise<void> {
+    let seen: Promise<unknown> | undefined;
+    while (seen !== this.work) {
+      seen = this.work;
+      await seen.catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const cancel of this.cancels) cancel();
+    await this.settled();
+  }
+
+  private maybeRefit(c: CampaignSummary, kind: ModelKind): void {
+    const k = `${c.id}\u0000${kind}`;
+    if (this.busy.has(k)) return;
+    const measured = this.store.progress(c.id, Number.POSITIVE_INFINITY, kind).measured;
+    if (measured - (this.atRefit.get(k) ?? 0) < c.options.refitEvery) return;
+    this.busy.add(k);
+    this.atRefit.set(k, measured);
+    const job = this.refit(c, kind).finally(() => this.busy.delete(k));
+    this.work = Promise.all([this.work, job]);
+  }
+
+  private async refit(c: CampaignSummary, kind: ModelKind): Promise<void> {
+    const [outcome] = await this.fits.fitNow(c.platformId, [kind]);
+    if (this.closed) return;
+    if (outcome?.error) return;
+    this.recordErrors(c.id, c.platformId, c.options);
+    this.checkFinished(c.id);
+    const now = this.store.summary(c.id)!;
+    if (now.state !== 'running' || c.options.strategy !== 'adaptive') return;
+    const candidates = this.store.pool(c.id, kind);
+    if (candidates.length === 0) return;
+    const count = Math.min(candidates.length, 2 * c.options.refitEvery);
+    const job = runProposal({
+      dbPath: this.dbPath,
+      platformId: c.platformId,
+      kind,
+      candidates,
+      count,
+      randomShare: c.options.randomShare,
+      seed: c.options.seed * 7919 + now.progress.measured,
+    });
+    this.cancels.add(job.cancel);
+    try {
+      const itemIds = await job.result;
+      if (!this.closed) this.store.prioritise(c.id, itemIds);
+    } catch (err) {
+      if (!this.closed) throw err;
+    } finally {
+      this.cancels.delete(job.cancel);
+    }
+  }
+
+  /** The current models' out-of-fold RMSPE per kind of the campaign. */
+  private recordErrors(id: string, platformId: string, options: CampaignOptions): void {
+    const errors: KindErrors = {};
+    const current = this.models.current(platformId);
+    for (const kind of options.kinds) {
+      const rows = this.store.progress(id, Number.POSITIVE_INFINITY, kind).measured;
+      const entry: KindErrors[string] = { rows };
+      for (const v of current) {
+        if (v.kind !== kind) continue;
+        const rmspe = (v.report as { rmspe?: number }).rmspe;
+        if (typeof rmspe !== 'number') continue;
+        entry[v.target] = rmspe;
+        if (v.target === 'runtime') {
+          entry.rows = v.trainingRows;
+          entry.version = v.version;
+        }
+      }
+      errors[kind] = entry;
+    }
+    this.store.setErrors(id, errors);
+  }
+
+  /** Ends a running campaign at its target, its budget, or when its plan is used up. */
+  private checkFinished(id: string): void {
+    const c = this.store.summary(id);
+    if (c?.state !== 'running') return;
+    const o = c.options;
+    const atTarget = o.kinds.every((k) => {
+      const e = c.errors[k];
+      if (!e || e.runtime === undefined || e.rows < o.minRows) return false;
+      return e.runtime <= o.targetRmspe && (e.power === undefined || e.power <= o.targetRmspe);
+    });
+    if (atTarget) {
+      this.store.setState(id, 'done', `target reached (RMSPE ≤ ${o.targetRmspe})`);
+      return;
+    }
+    if (c.progress.measured >= o.budget)
+      this.store.setState(id, 'done', `budget reached (${o.budget} measurements)`);
+    else if (c.progress.measured >= c.progress.planned) this.store.setState(id, 'done', 'plan used up');
+    else return;
+    // Ended by its size, not its error: the error it reports is that of models fitted on everything.
+    const final = this.fits.fitNow(c.platformId, o.kinds).then(() => {
+      if (!this.closed) this.recordErrors(id, c.platformId, o);
+    });
+    this.work = Promise.all([this.work, final]);
+  }
+
+  private ownLease(id: string, leaseId: string, agentId: string): void {
+    const owner = this.store.leaseOwner(id, leaseId);
+    if (owner === null)
+      throw new HttpError(404, `campaign ${id} has no lease ${JSON.stringify(leaseId)}`, 'lease');
+    if (owner !== agentId) throw new HttpError(403, `lease ${leaseId} belongs to another agent`, 'agentId');
+  }
+
+  private summaryOr404(id: string): CampaignSummary {
+    const s = this.store.summary(id);
+    if (!s) throw new HttpError(404, `unknown campaign ${JSON.stringify(id)}`, 'id');
+    return s;
+  }
+
+  private resolvePlatform(platform: string | undefined, gpuName: string | undefined): string {
+    if (platform !== undefined) {
+      const hit = this.db.prepare('SELECT id FROM platforms WHERE id = ?').pluck().get(platform);
+      if (hit === undefined) {
+        throw new HttpError(
+          404,
+          `unknown platform ${JSON.stringify(platform)}: start an agent on it first`,
+          'platform',
+        );
+      }
+      return platform;
+    }
+    const rows = this.db
+      .prepare<[], { id: string; input_json: string }>('SELECT id, input_json FROM platforms ORDER BY id')
+      .all()
+      .filter((r) => (JSON.parse(r.input_json) as { gpuName?: string }).gpuName === gpuName);
+    if (rows.length === 1) return rows[0]!.id;
+    if (rows.length === 0) {
+      throw new HttpError(
+        404,
+        `no platform has GPU ${JSON.stringify(gpuName)}: start an agent on it first`,
+        'gpuName',
+      );
+    }
+    throw new HttpError(
+      409,
+      `${rows.length} platforms have GPU ${JSON.stringify(gpuName)} (${rows.map((r) => r.id).join(', ')}): give --platform`,
+      'gpuName',
+    );
+  }
+}

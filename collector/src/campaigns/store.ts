@@ -1,0 +1,395 @@
+import { randomBytes } from 'node:crypto';
+import type { LayerConfig } from '@neuralpower/core';
+import type { CampaignState } from '@neuralpower/protocol';
+import type { Db } from '../db/open.js';
+import type { CampaignOptions } from './options.js';
+import type { PlannedItem } from './plan.js';
+
+export interface Progress {
+  /** items in the plan (configurations plus planned repeats) */
+  readonly planned: number;
+  readonly measured: number;
+  readonly leased: number;
+  /** what the budget still allows beyond measured and leased */
+  readonly left: number;
+}
+
+/** Out-of-fold error of the current model per kind and target, from its fit report. */
+export type KindErrors = Record<string, { runtime?: number; power?: number; rows: number; version?: number }>;
+
+export interface CampaignSummary {
+  readonly id: string;
+  readonly platformId: string;
+  readonly state: CampaignState;
+  readonly reason: string | null;
+  readonly options: CampaignOptions;
+  readonly progress: Progress;
+  readonly errors: KindErrors;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface CampaignDetail extends CampaignSummary {
+  readonly kinds: Record<string, Progress>;
+  readonly leases: { id: string; agentId: string; items: number; expiresAt: string }[];
+}
+
+export interface LeasedItem {
+  readonly itemId: number;
+  readonly key: string;
+  readonly config: LayerConfig;
+  readonly repeat: boolean;
+}
+
+export type LeaseOutcome =
+  | {
+      readonly kind: 'lease';
+      readonly id: string;
+      readonly expiresAtMs: number;
+      readonly items: LeasedItem[];
+    }
+  | { readonly kind: 'none' };
+
+interface CampaignRow {
+  id: string;
+  platform_id: string;
+  options_json: string;
+  state: CampaignState;
+  reason: string | null;
+  errors_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * Campaigns in SQLite. Every lease decision is one IMMEDIATE transaction that first expires stale
+ * leases and marks measured items (by natural key and platform), so two agents asking at once can
+ * never get the same item, and a restart loses nothing: all state is in these rows.
+ */
+export class CampaignStore {
+  constructor(private readonly db: Db) {}
+
+  create(id: string, platformId: string, options: CampaignOptions, items: readonly PlannedItem[]): void {
+    const now = new Date().toISOString();
+    const insertItem = this.db.prepare(
+      `INSERT INTO campaign_items (campaign_id, kind, natural_key, config_json, copy, priority, state)
+       VALUES (?, ?, ?, ?, ?, ?, 'pool')`,
+    );
+    this.db
+      .transaction(() => {
+        this.db
+          .prepare(
+            `INSERT INTO campaigns (id, platform_id, options_json, state, created_at, updated_at)
+             VALUES (?, ?, ?, 'running', ?, ?)`,
+          )
+          .run(id, platformId, JSON.stringify(options), now, now);
+        for (const it of items) {
+          insertItem.run(id, it.kind, it.key, JSON.stringify(it.config), it.copy, it.priority);
+        }
+        this.syncMeasured(id, platformId);
+      })
+      .immediate();
+  }
+
+  ids(filter: { platformId?: string; state?: CampaignState } = {}): string[] {
+    return this.db
+      .prepare<{ p: string | null; s: string | null }, string>(
+        `SELECT id FROM campaigns WHERE (@p IS NULL OR platform_id = @p) AND (@s IS NULL OR state = @s)
+         ORDER BY created_at, id`,
+      )
+      .pluck()
+      .all({ p: filter.platformId ?? null, s: filter.state ?? null });
+  }
+
+  summary(id: string): CampaignSummary | null {
+    const row = this.row(id);
+    if (!row) return null;
+    const options = JSON.parse(row.options_json) as CampaignOptions;
+    return {
+      id: row.id,
+      platformId: row.platform_id,
+      state: row.state,
+      reason: row.reason,
+      options,
+      progress: this.progress(id, options.budget),
+      errors: JSON.parse(row.errors_json) as KindErrors,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  detail(id: string, nowMs: number): CampaignDetail | null {
+    const s = this.summary(id);
+    if (!s) return null;
+    const kinds: Record<string, Progress> = {};
+    for (const k of s.options.kinds) kinds[k] = this.progress(id, Number.POSITIVE_INFINITY, k);
+    const leases = this.db
+      .prepare<[string, number], { id: string; agent_id: string; n: number; expires_at_ms: number }>(
+        `SELECT l.id, l.agent_id, l.expires_at_ms, COUNT(i.id) AS n FROM campaign_leases l
+         JOIN campaign_items i ON i.lease_id = l.id AND i.state = 'leased'
+         WHERE l.campaign_id = ? AND l.expires_at_ms > ? GROUP BY l.id ORDER BY l.created_at`,
+      )
+      .all(id, nowMs)
+      .map((l) => ({
+        id: l.id,
+        agentId: l.agent_id,
+        items: l.n,
+        expiresAt: new Date(l.expires_at_ms).toISOString(),
+      }));
+    return { ...s, kinds, leases };
+  }
+
+  progress(id: string, budget: number, kind?: string): Progress {
+    const rows = this.db
+      .prepare<{ id: string; kind: string | null }, { state: string; n: number }>(
+        `SELECT state, COUNT(*) AS n FROM campaign_items WHERE campaign_id = @id AND (@kind IS NULL OR kind = @kind)
+         GROUP BY state`,
+      )
+      .all({ id, kind: kind ?? null });
+    const count = (s: string) => rows.find((r) => r.state === s)?.n ?? 0;
+    const planned = rows.reduce((a, r) => a + r.n, 0);
+    const measured = count('measured');
+    const leased = count('leased');
+    const left = Math.max(0, Math.min(budget, planned) - measured - leased);
+    return { planned, measured, leased, left };
+  }
+
+  setState(id: string, state: CampaignState, reason: string | null): void {
+    const tx = this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE campaigns SET state = ?, reason = ?, updated_at = ? WHERE id = ?')
+        .run(state, reason, new Date().toISOString(), id);
+      if (state !== 'running') {
+        // Nothing more will be measured for it: free what is leased.
+        this.db
+          .prepare(
+            `UPDATE campaign_items SET state = 'pool', lease_id = NULL, leased_until_ms = NULL
+             WHERE campaign_id = ? AND state = 'leased'`,
+          )
+          .run(id);
+      }
+    });
+    tx.immediate();
+  }
+
+  setErrors(id: string, errors: KindErrors): void {
+    this.db
+      .prepare('UPDATE campaigns SET errors_json = ?, updated_at = ? WHERE id = ?')
+      .run(JSON.stringify(errors), new Date().toISOString(), id);
+  }
+
+  /**
+   * Expires leases past their time (their items go back to the pool) and marks items measured whose
+   * natural key the platform has more than `copy` measurements of. Returns items newly measured.
+   */
+  sync(id: string, nowMs: number): number {
+    const row = this.row(id);
+    if (!row) return 0;
+    return this.db
+      .transaction(() => {
+        this.expire(id, nowMs);
+        return this.syncMeasured(id, row.platform_id);
+      })
+      .immediate();
+  }
+
+  private expire(id: string, nowMs: number): void {
+    this.db
+      .prepare(
+        `UPDATE campaign_items SET state = 'pool', lease_id = NULL, leased_until_ms = NULL
+         WHERE campaign_id = ? AND state = 'leased' AND leased_until_ms <= ?`,
+      )
+      .run(id, nowMs);
+  }
+
+  private syncMeasured(id: string, platformId: string): number {
+    return this.db
+      .prepare(
+        `UPDATE campaign_items SET state = 'measured', lease_id = NULL, leased_until_ms = NULL, measured_at = ?
+         WHERE campaign_id = ? AND state != 'measured'
+           AND (SELECT COUNT(*) FROM measurements m
+                WHERE m.platform_id = ? AND m.natural_key = campaign_items.natural_key) > copy`,
+      )
+      .run(new Date().toISOString(), id, platformId).changes;
+  }
+
+  /**
+   * Leases up to `max` items to an agent, within the budget, highest priority first. A repeat is
+   * only leased once its first copy is measured, and not to the agent that measured it while
+   * another agent is working on the campaign. A retried request (same agent and requestId) gets the
+   * same lease back, with the items it still holds.
+   */
+  lease(
+    id: string,
+    agentId: string,
+    requestId: string,
+    max: number,
+    budget: number,
+    ttlMs: number,
+    nowMs: number,
+  ): LeaseOutcome {
+    const row = this.row(id)!;
+    return this.db
+      .transaction((): LeaseOutcome => {
+        this.expire(id, nowMs);
+        this.syncMeasured(id, row.platform_id);
+        const existing = this.db
+          .prepare<[string, string, string], { id: string; expires_at_ms: number }>(
+            'SELECT id, expires_at_ms FROM campaign_leases WHERE campaign_id = ? AND agent_id = ? AND request_id = ?',
+          )
+          .get(id, agentId, requestId);
+        if (existing) {
+          return {
+            kind: 'lease',
+            id: existing.id,
+            expiresAtMs: existing.expires_at_ms,
+            items: this.held(existing.id),
+          };
+        }
+        const p = this.progress(id, budget);
+        const room = Math.min(max, budget - p.measured - p.leased);
+        if (room <= 0) return { kind: 'none' };
+        const othersActive =
+          this.db
+            .prepare<[string, string, number], number>(
+              'SELECT 1 FROM campaign_leases WHERE campaign_id = ? AND agent_id != ? AND expires_at_ms > ? LIMIT 1',
+            )
+            .pluck()
+            .get(id, agentId, nowMs - ttlMs) !== undefined;
+        const firstBy = this.db
+          .prepare<[string, string], string>(
+            'SELECT agent_id FROM measurements WHERE platform_id = ? AND natural_key = ? ORDER BY id LIMIT 1',
+          )
+          .pluck();
+        const candidates = this.db
+          .prepare<[string], { id: number; natural_key: string; config_json: string; copy: number }>(
+            `SELECT id, natural_key, config_json, copy FROM campaign_items
+             WHERE campaign_id = ? AND state = 'pool' ORDER BY priority DESC, id`,
+          )
+          .iterate(id);
+        const picked: LeasedItem[] = [];
+        for (const c of candidates) {
+          if (picked.length >= room) break;
+          if (c.copy === 1) {
+            const by = firstBy.get(row.platform_id, c.natural_key);
+            if (by === undefined) continue; // first copy not measured yet
+            if (by === agentId && othersActive) continue; // another agent should repeat it
+          }
+          picked.push({
+            itemId: c.id,
+            key: c.natural_key,
+            config: JSON.parse(c.config_json) as LayerConfig,
+            repeat: c.copy === 1,
+          });
+        }
+        if (picked.length === 0) return { kind: 'none' };
+        const leaseId = `l-${randomBytes(8).toString('hex')}`;
+        const expiresAtMs = nowMs + ttlMs;
+        this.db
+          .prepare(
+            `INSERT INTO campaign_leases (id, campaign_id, agent_id, request_id, created_at, expires_at_ms)
+             VALUES (?, ?, ?, ?, ?, ?)`,
+          )
+          .run(leaseId, id, agentId, requestId, new Date(nowMs).toISOString(), expiresAtMs);
+        const take = this.db.prepare(
+          `UPDATE campaign_items SET state = 'leased', lease_id = ?, leased_until_ms = ? WHERE id = ?`,
+        );
+        for (const it of picked) take.run(leaseId, expiresAtMs, it.itemId);
+        return { kind: 'lease', id: leaseId, expiresAtMs, items: picked };
+      })
+      .immediate();
+  }
+
+  /** The lease's owner, or null when there is no such lease in this campaign. */
+  leaseOwner(id: string, leaseId: string): string | null {
+    return (
+      this.db
+        .prepare<[string, string], string>(
+          'SELECT agent_id FROM campaign_leases WHERE campaign_id = ? AND id = ?',
+        )
+        .pluck()
+        .get(id, leaseId) ?? null
+    );
+  }
+
+  /** Extends the lease (a heartbeat) and says which of its items the agent still holds. */
+  renew(id: string, leaseId: string, ttlMs: number, nowMs: number): { expiresAtMs: number; held: number[] } {
+    const row = this.row(id)!;
+    return this.db
+      .transaction(() => {
+        this.expire(id, nowMs);
+        this.syncMeasured(id, row.platform_id);
+        const expiresAtMs = nowMs + ttlMs;
+        this.db
+          .prepare('UPDATE campaign_leases SET expires_at_ms = ? WHERE id = ?')
+          .run(expiresAtMs, leaseId);
+        this.db
+          .prepare(`UPDATE campaign_items SET leased_until_ms = ? WHERE lease_id = ? AND state = 'leased'`)
+          .run(expiresAtMs, leaseId);
+        return { expiresAtMs, held: this.held(leaseId).map((i) => i.itemId) };
+      })
+      .immediate();
+  }
+
+  /** Gives items of a lease back to the pool (default all it still holds). */
+  release(leaseId: string, items?: readonly number[]): number {
+    const free = this.db.prepare(
+      `UPDATE campaign_items SET state = 'pool', lease_id = NULL, leased_until_ms = NULL
+       WHERE lease_id = @lease AND state = 'leased' AND (@item IS NULL OR id = @item)`,
+    );
+    return this.db
+      .transaction(() => {
+        if (!items) return free.run({ lease: leaseId, item: null }).changes;
+        return items.reduce((n, item) => n + free.run({ lease: leaseId, item }).changes, 0);
+      })
+      .immediate();
+  }
+
+  private held(leaseId: string): LeasedItem[] {
+    return this.db
+      .prepare<[string], { id: number; natural_key: string; config_json: string; copy: number }>(
+        `SELECT id, natural_key, config_json, copy FROM campaign_items WHERE lease_id = ? AND state = 'leased' ORDER BY id`,
+      )
+      .all(leaseId)
+      .map((c) => ({
+        itemId: c.id,
+        key: c.natural_key,
+        config: JSON.parse(c.config_json) as LayerConfig,
+        repeat: c.copy === 1,
+      }));
+  }
+
+  /** Unmeasured first copies of a kind not leased now: the candidates an adaptive proposal ranks. */
+  pool(id: string, kind: string): { itemId: number; config: LayerConfig }[] {
+    return this.db
+      .prepare<[string, string], { id: number; config_json: string }>(
+        `SELECT id, config_json FROM campaign_items WHERE campaign_id = ? AND kind = ? AND state = 'pool' AND copy = 0
+         ORDER BY id`,
+      )
+      .all(id, kind)
+      .map((r) => ({ itemId: r.id, config: JSON.parse(r.config_json) as LayerConfig }));
+  }
+
+  /** Raises the proposed items (in order) above everything else still in the pool. */
+  prioritise(id: string, itemIds: readonly number[]): void {
+    const top =
+      (this.db
+        .prepare<[string], number | null>('SELECT MAX(priority) FROM campaign_items WHERE campaign_id = ?')
+        .pluck()
+        .get(id) ?? 0) + 1;
+    const set = this.db.prepare(
+      `UPDATE campaign_items SET priority = ? WHERE id = ? AND campaign_id = ? AND state = 'pool'`,
+    );
+    this.db
+      .transaction(() => {
+        itemIds.forEach((item, rank) => {
+          set.run(Math.max(top, 0) + itemIds.length - rank, item, id);
+        });
+      })
+      .immediate();
+  }
+
+  private row(id: string): CampaignRow | undefined {
+    return this.db.prepare<[string], CampaignRow>('SELECT * FROM campaigns WHERE id = ?').get(id);
+  }
+}
