@@ -3,13 +3,13 @@
  * durable outbox that streams records to a collector.
  */
 
+export { RANGE_PRESET_NAMES, RANGE_PRESETS, type RangePreset, SAMPLE_KINDS } from '@neuralpower/core';
 export {
   type BlockProtocolResult,
   type BlockTimingOptions,
   DEFAULT_BLOCK_TIMING,
   timeBlocks,
 } from './bench/blocks.js';
-export { RANGE_PRESET_NAMES, RANGE_PRESETS, type RangePreset, SAMPLE_KINDS } from '@neuralpower/core';
 export { type Measured, type MeasureOptions, measureIdlePower, measureWork } from './bench/measure.js';
 export { type MedianInterval, medianInterval, outlierCount } from './bench/median-ci.js';
 export { type RuntimeSummary, summarise } from './bench/stats.js';
