@@ -121,6 +121,9 @@ export async function measureWork(
       t0 = trials?.t0Ms ?? 0;
       t1 = trials?.t1Ms ?? 0;
       if (trials) {
+        // The period recorded is the one seen over the trials: before them the sampler may have seen
+        // too few counter moves and only know its own poll interval.
+        const observedPeriod = sampler.achievedIntervalMs() ?? period;
         power = {
           meanW: trials.meanW,
           samples: trials.samples,
@@ -129,7 +132,7 @@ export async function measureWork(
           minW: trials.minW,
           maxW: trials.maxW,
           ...(options.idleW !== undefined ? { idleW: options.idleW } : {}),
-          ...(period > 0 ? { intervalMs: period } : {}),
+          ...(observedPeriod > 0 ? { intervalMs: observedPeriod } : {}),
           lowSampleCount: trials.lowSampleCount,
         };
       } else powerNote = 'no NVML energy-counter update covered the power windows';
