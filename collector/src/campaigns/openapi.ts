@@ -1,29 +1,7 @@
+import { errorResponse, jsonResponse } from '../http/openapi-parts.js';
+
 /** OpenAPI path entries of the campaign routes (merged into /v1/openapi.json). */
 
-const error = {
-  description: 'Error',
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        properties: {
-          error: {
-            type: 'object',
-            properties: {
-              status: { type: 'integer' },
-              message: { type: 'string' },
-              field: { type: ['string', 'null'] },
-            },
-          },
-        },
-      },
-    },
-  },
-};
-const json = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { type: 'object' } } },
-});
 const bearer = [{ bearer: [] }];
 const id = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, example: 'c-1a2b3c4d' };
 const lease = {
@@ -46,7 +24,7 @@ export const campaignPaths = {
         { name: 'platform', in: 'query', schema: { type: 'string' } },
         { name: 'state', in: 'query', schema: { type: 'string', enum: ['running', 'stopped', 'done'] } },
       ],
-      responses: { 200: json('campaigns'), 400: error },
+      responses: { 200: jsonResponse('campaigns'), 400: errorResponse },
     },
     post: {
       summary: 'Create a campaign (admin token): plan, budget, target RMSPE, sampling strategy',
@@ -71,14 +49,20 @@ export const campaignPaths = {
         },
         ['targetRmspe', 'budget'],
       ),
-      responses: { 201: json('the campaign'), 400: error, 401: error, 404: error, 409: error },
+      responses: {
+        201: jsonResponse('the campaign'),
+        400: errorResponse,
+        401: errorResponse,
+        404: errorResponse,
+        409: errorResponse,
+      },
     },
   },
   '/v1/campaigns/{id}': {
     get: {
       summary: 'One campaign: progress overall and per kind, errors, live leases',
       parameters: [id],
-      responses: { 200: json('campaign'), 404: error },
+      responses: { 200: jsonResponse('campaign'), 404: errorResponse },
     },
   },
   '/v1/campaigns/{id}/stop': {
@@ -86,7 +70,7 @@ export const campaignPaths = {
       summary: 'Stop a campaign (admin token); its leased configurations are freed',
       security: bearer,
       parameters: [id],
-      responses: { 200: json('campaign'), 401: error, 404: error },
+      responses: { 200: jsonResponse('campaign'), 401: errorResponse, 404: errorResponse },
     },
   },
   '/v1/campaigns/{id}/leases': {
@@ -104,11 +88,11 @@ export const campaignPaths = {
         ['agentId', 'platform', 'max', 'requestId'],
       ),
       responses: {
-        200: json('{campaign, state, reason, lease|null, retryAfterMs}'),
-        400: error,
-        401: error,
-        404: error,
-        409: error,
+        200: jsonResponse('{campaign, state, reason, lease|null, retryAfterMs}'),
+        400: errorResponse,
+        401: errorResponse,
+        404: errorResponse,
+        409: errorResponse,
       },
     },
   },
@@ -118,7 +102,12 @@ export const campaignPaths = {
       security: bearer,
       parameters: [id, lease],
       requestBody: body({ agentId: { type: 'string' } }, ['agentId']),
-      responses: { 200: json('{lease, expiresAt, state, held}'), 401: error, 403: error, 404: error },
+      responses: {
+        200: jsonResponse('{lease, expiresAt, state, held}'),
+        401: errorResponse,
+        403: errorResponse,
+        404: errorResponse,
+      },
     },
   },
   '/v1/campaigns/{id}/leases/{lease}/release': {
@@ -130,7 +119,12 @@ export const campaignPaths = {
         { agentId: { type: 'string' }, items: { type: 'array', items: { type: 'integer' } } },
         ['agentId'],
       ),
-      responses: { 200: json('{lease, released}'), 401: error, 403: error, 404: error },
+      responses: {
+        200: jsonResponse('{lease, released}'),
+        401: errorResponse,
+        403: errorResponse,
+        404: errorResponse,
+      },
     },
   },
 } as const;

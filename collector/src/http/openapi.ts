@@ -1,4 +1,5 @@
 import { campaignPaths } from '../campaigns/openapi.js';
+import { errorResponse, jsonResponse } from './openapi-parts.js';
 
 /** The OpenAPI 3.1 description served at /v1/openapi.json (kept next to the routes it documents). */
 
@@ -7,32 +8,6 @@ const range = {
   type: ['object', 'null'],
   properties: { low: { type: 'number' }, high: { type: 'number' } },
 };
-
-const error = {
-  description: 'Error',
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        properties: {
-          error: {
-            type: 'object',
-            properties: {
-              status: { type: 'integer' },
-              message: { type: 'string' },
-              field: { type: ['string', 'null'], description: 'the request field at fault' },
-            },
-          },
-        },
-      },
-    },
-  },
-};
-
-const json = (description: string, schema: Record<string, unknown> = { type: 'object' }) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const platformId = {
   name: 'id',
@@ -181,7 +156,7 @@ export const openApiDocument = {
       get: {
         summary: 'Liveness, database integrity and a few counters (503 when the database is corrupt)',
         security: [],
-        responses: { 200: json('ok'), 503: json('the database failed its integrity check') },
+        responses: { 200: jsonResponse('ok'), 503: jsonResponse('the database failed its integrity check') },
       },
     },
     '/metrics': {
@@ -194,7 +169,7 @@ export const openApiDocument = {
       },
     },
     '/v1/openapi.json': {
-      get: { summary: 'This document', security: [], responses: { 200: json('OpenAPI 3.1') } },
+      get: { summary: 'This document', security: [], responses: { 200: jsonResponse('OpenAPI 3.1') } },
     },
     '/v1/agents': {
       get: {
@@ -207,20 +182,20 @@ export const openApiDocument = {
       },
     },
     '/v1/platforms': {
-      get: { summary: 'Platforms with measurement counts', responses: { 200: json('platforms') } },
+      get: { summary: 'Platforms with measurement counts', responses: { 200: jsonResponse('platforms') } },
     },
     '/v1/platforms/{id}': {
       get: {
         summary: 'One platform: counts per kind, agents, current model pointers',
         parameters: [platformId],
-        responses: { 200: json('platform'), 404: error },
+        responses: { 200: jsonResponse('platform'), 404: errorResponse },
       },
     },
     '/v1/platforms/{id}/keys': {
       get: {
         summary: 'Natural keys of every configuration measured on the platform (agents skip these)',
         parameters: [platformId],
-        responses: { 200: json('keys'), 404: error },
+        responses: { 200: jsonResponse('keys'), 404: errorResponse },
       },
     },
     '/v1/platforms/{id}/models': {
@@ -228,7 +203,7 @@ export const openApiDocument = {
         summary: 'Model versions of a platform and its current pointers',
         parameters: [platformId],
         responses: {
-          200: json('versions', {
+          200: jsonResponse('versions', {
             type: 'object',
             properties: {
               platform: { type: 'string' },
@@ -236,7 +211,7 @@ export const openApiDocument = {
               versions: { type: 'array', items: { $ref: '#/components/schemas/ModelVersion' } },
             },
           }),
-          404: error,
+          404: errorResponse,
         },
       },
     },
@@ -248,7 +223,7 @@ export const openApiDocument = {
           { name: 'version', in: 'path', required: true, schema: { type: 'integer' } },
           { name: 'download', in: 'query', required: false, schema: { type: 'string' } },
         ],
-        responses: { 200: json('model version'), 404: error },
+        responses: { 200: jsonResponse('model version'), 404: errorResponse },
       },
     },
     '/v1/platforms/{id}/models/rollback': {
@@ -272,7 +247,12 @@ export const openApiDocument = {
             },
           },
         },
-        responses: { 200: json('the pointer move'), 401: error, 404: error, 409: error },
+        responses: {
+          200: jsonResponse('the pointer move'),
+          401: errorResponse,
+          404: errorResponse,
+          409: errorResponse,
+        },
       },
     },
     '/v1/platforms/{id}/fit': {
@@ -288,14 +268,14 @@ export const openApiDocument = {
             },
           },
         },
-        responses: { 200: json('fit outcomes per kind'), 401: error, 404: error },
+        responses: { 200: jsonResponse('fit outcomes per kind'), 401: errorResponse, 404: errorResponse },
       },
     },
     '/v1/platforms/{id}/validation': {
       get: {
         summary: 'Networks measured end to end against the prediction of every model version',
         parameters: [platformId],
-        responses: { 200: json('validation'), 404: error },
+        responses: { 200: jsonResponse('validation'), 404: errorResponse },
       },
     },
     '/v1/predict': {
@@ -306,9 +286,9 @@ export const openApiDocument = {
           content: { 'application/json': { schema: { $ref: '#/components/schemas/PredictRequest' } } },
         },
         responses: {
-          200: json('prediction', { $ref: '#/components/schemas/PredictResponse' }),
-          400: error,
-          404: error,
+          200: jsonResponse('prediction', { $ref: '#/components/schemas/PredictResponse' }),
+          400: errorResponse,
+          404: errorResponse,
         },
       },
     },
@@ -333,7 +313,7 @@ export const openApiDocument = {
         ],
         responses: {
           200: { description: 'CSV', content: { 'text/csv': { schema: { type: 'string' } } } },
-          400: error,
+          400: errorResponse,
         },
       },
     },
