@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { agentState, parseSummary, spawnAgent } from './support/agent-cli.js';
+import { agentBaseArgs, agentState, parseSummary, spawnAgent } from './support/agent-cli.js';
 import { freePort, type Proc, sleep, waitUntil } from './support/processes.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'np-signals-'));
@@ -21,22 +21,7 @@ async function sweep(name: string, kinds: string, count: string): Promise<{ agen
   const agent = spawnAgent([
     'agent',
     'sweep',
-    '--collector',
-    `ws://127.0.0.1:${port}`,
-    '--token',
-    'np_unused',
-    '--state-dir',
-    stateDir,
-    '--backend',
-    'cpu',
-    '--power',
-    'none',
-    '--idle-ms',
-    '0',
-    '--warmup',
-    '1',
-    '--runs',
-    '3',
+    ...agentBaseArgs(port, 'np_unused', stateDir, { backend: 'cpu' }),
     '--kinds',
     kinds,
     '--count',

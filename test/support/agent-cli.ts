@@ -1,6 +1,33 @@
 import Database from 'better-sqlite3';
 import { type Proc, spawnCli } from './processes.js';
 
+/** The flags every test agent shares: loopback collector, its own state dir, no power source, no idle wait, few timed runs. */
+export function agentBaseArgs(
+  collectorPort: number,
+  token: string,
+  stateDir: string,
+  options: { backend: 'cpu' | 'wasm'; runs?: number },
+): string[] {
+  return [
+    '--collector',
+    `ws://127.0.0.1:${collectorPort}`,
+    '--token',
+    token,
+    '--state-dir',
+    stateDir,
+    '--backend',
+    options.backend,
+    '--power',
+    'none',
+    '--idle-ms',
+    '0',
+    '--warmup',
+    '1',
+    '--runs',
+    String(options.runs ?? 3),
+  ];
+}
+
 /** The cheapest real sweep: CPU backend, no power source, few timed runs, no idle wait. */
 export function agentSweepArgs(
   collectorPort: number,
@@ -12,22 +39,7 @@ export function agentSweepArgs(
   return [
     'agent',
     'sweep',
-    '--collector',
-    `ws://127.0.0.1:${collectorPort}`,
-    '--token',
-    token,
-    '--state-dir',
-    stateDir,
-    '--backend',
-    'cpu',
-    '--power',
-    'none',
-    '--idle-ms',
-    '0',
-    '--warmup',
-    '1',
-    '--runs',
-    '3',
+    ...agentBaseArgs(collectorPort, token, stateDir, { backend: 'cpu' }),
     '--budget-ms',
     '2000',
     // Delivery tests expect each configuration once: no drift revisits (same natural key twice).

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { agentBaseArgs } from './agent-cli.js';
 import { type Proc, spawnCli } from './processes.js';
 
 /** `neuralpower agent` working for a campaign: wasm backend, no power, few timed runs; info logs (one `measured` line per record). */
@@ -12,22 +13,7 @@ export function spawnCampaignAgent(
   return spawnCli(
     [
       'agent',
-      '--collector',
-      `ws://127.0.0.1:${collectorPort}`,
-      '--token',
-      token,
-      '--state-dir',
-      stateDir,
-      '--backend',
-      'wasm',
-      '--power',
-      'none',
-      '--idle-ms',
-      '0',
-      '--warmup',
-      '1',
-      '--runs',
-      String(runs),
+      ...agentBaseArgs(collectorPort, token, stateDir, { backend: 'wasm', runs }),
       '--budget-ms',
       '2000',
       ...extra,
@@ -47,22 +33,7 @@ export async function registerPlatform(
     [
       'agent',
       'sweep',
-      '--collector',
-      `ws://127.0.0.1:${collectorPort}`,
-      '--token',
-      token,
-      '--state-dir',
-      stateDir,
-      '--backend',
-      'wasm',
-      '--power',
-      'none',
-      '--idle-ms',
-      '0',
-      '--warmup',
-      '1',
-      '--runs',
-      '3',
+      ...agentBaseArgs(collectorPort, token, stateDir, { backend: 'wasm' }),
       '--kinds',
       'globalpool',
       '--count',
