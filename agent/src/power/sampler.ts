@@ -92,3 +92,36 @@ export class SampleStore {
     return out;
   }
 }
+
+/**
+ * A source that keeps its samples in a `SampleStore`: everything but starting and stopping the
+ * source is answered from that history.
+ */
+export abstract class StoredSampleSampler implements PowerSampler {
+  abstract readonly source: PowerSourceName;
+  abstract readonly description: string;
+  abstract readonly intervalMs: number;
+  protected abstract readonly store: SampleStore;
+  abstract start(): Promise<void>;
+  abstract stop(): Promise<void>;
+
+  window(request: WindowRequest): Promise<PowerWindow | undefined> {
+    return this.store.window(request);
+  }
+
+  achievedIntervalMs(): number | undefined {
+    return this.store.achievedIntervalMs();
+  }
+
+  latest(): SourceSample | undefined {
+    return this.store.latest();
+  }
+
+  readings(t0Ms: number, t1Ms: number): readonly GpuReading[] {
+    return this.store.readings(t0Ms, t1Ms);
+  }
+
+  get samplesReceived(): number {
+    return this.store.received;
+  }
+}

@@ -4,8 +4,7 @@ import { nowMs, sleep } from '../../clock.js';
 import { parseNvidiaCsv } from '../../discovery/csv.js';
 import { type GpuReading, readingFromRow } from '../../discovery/gpu.js';
 import { supportedOnly } from '../../discovery/nvidia-smi.js';
-import { type PowerSampler, SampleStore, type SourceSample, type WindowRequest } from '../sampler.js';
-import type { PowerWindow } from '../window.js';
+import { SampleStore, type SourceSample, StoredSampleSampler } from '../sampler.js';
 
 /** What the sampler asks for; fields the driver lacks are dropped (see `samplerFields`). */
 export const SAMPLER_FIELDS = [
@@ -56,20 +55,21 @@ function installExitHook(): void {
  * line. If the child dies it is restarted (with a short backoff); on stop it is killed. If this
  * process is SIGKILLed, the child's next write hits a closed pipe and it dies of SIGPIPE.
  */
-export class NvidiaSmiSampler implements PowerSampler {
+export class NvidiaSmiSampler extends StoredSampleSampler {
   readonly source = 'nvidia-smi' as const;
   readonly intervalMs: number;
   readonly description: string;
   readonly fields: readonly string[];
   /** Which column is the power: `power.draw.instant` where the driver has it (power.draw is a 1 s average on Ampere+). */
   readonly powerField: string;
-  private readonly store: SampleStore;
+  protected readonly store: SampleStore;
   private child: ChildProcess | undefined;
   private stopping = false;
   private restarts = 0;
   private loop: Promise<void> | undefined;
 
   constructor(private readonly options: NvidiaSmiSamplerOptions) {
+    super();
     this.intervalMs = Math.max(1, Math.round(options.intervalMs));
     this.fields = samplerFields(new Set(options.supportedFields));
     this.powerField = this.fields.includes('power.draw.instant') ? 'power.draw.instant' : 'power.draw';
@@ -177,26 +177,6 @@ export class NvidiaSmiSampler implements PowerSampler {
     }
     await this.loop;
     this.loop = undefined;
-  }
-
-  window(request: WindowRequest): Promise<PowerWindow | undefined> {
-    return this.store.window(request);
-  }
-
-  get samplesReceived(): number {
-    return this.store.received;
-  }
-
-  achievedIntervalMs(): number | undefined {
-    return this.store.achievedIntervalMs();
-  }
-
-  latest(): SourceSample | undefined {
-    return this.store.latest();
-  }
-
-  readings(t0Ms: number, t1Ms: number): readonly GpuReading[] {
-    return this.store.readings(t0Ms, t1Ms);
   }
 
   /** Every sample held (tests compare them with the replayed trace). */

@@ -1,7 +1,6 @@
 import { nowMs, sleep } from '../../clock.js';
 import type { GpuReading } from '../../discovery/gpu.js';
-import { type PowerSampler, SampleStore, type SourceSample, type WindowRequest } from '../sampler.js';
-import { achievedInterval, type PowerWindow } from '../window.js';
+import { SampleStore, type SourceSample, StoredSampleSampler } from '../sampler.js';
 import { NVML_ERROR_NOT_SUPPORTED, type NvmlDevice, NvmlError, NvmlLibrary } from './library.js';
 
 export interface NvmlSamplerOptions {
@@ -21,7 +20,7 @@ export interface NvmlSamplerOptions {
  * sample (NVML_FI_DEV_POWER_INSTANT, else nvmlDeviceGetPowerUsage). Whole physical GPU only: NVML
  * has no per-MIG-slice power.
  */
-export class NvmlSampler implements PowerSampler {
+export class NvmlSampler extends StoredSampleSampler {
   readonly source = 'nvml' as const;
   readonly intervalMs: number;
   readonly description: string;
@@ -29,12 +28,13 @@ export class NvmlSampler implements PowerSampler {
   readonly mode: 'counter' | 'instant';
   private readonly nvml: NvmlLibrary;
   private readonly device: NvmlDevice;
-  private readonly store: SampleStore;
+  protected readonly store: SampleStore;
   private lastMove: { tMs: number; energyMj: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   /** Loads the library and opens the GPU; throws one line when NVML is not usable. */
   constructor(private readonly options: NvmlSamplerOptions) {
+    super();
     this.nvml = NvmlLibrary.open(options.library ?? process.env['NEURALPOWER_NVML_LIBRARY'] ?? undefined);
     this.device = this.nvml.device(options.gpuIndex);
     this.mode = this.counterSupported() ? 'counter' : 'instant';
@@ -111,26 +111,5 @@ export class NvmlSampler implements PowerSampler {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.nvml.shutdown();
-  }
-
-  window(request: WindowRequest): Promise<PowerWindow | undefined> {
-    return this.store.window(request);
-  }
-
-  /** The counter's observed update period (median gap between moves), or the instant-poll period. */
-  achievedIntervalMs(): number | undefined {
-    return achievedInterval(this.store.all);
-  }
-
-  latest(): SourceSample | undefined {
-    return this.store.latest();
-  }
-
-  readings(t0Ms: number, t1Ms: number): readonly GpuReading[] {
-    return this.store.readings(t0Ms, t1Ms);
-  }
-
-  get samplesReceived(): number {
-    return this.store.received;
   }
 }

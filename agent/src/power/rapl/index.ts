@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { nowMs, sleep } from '../../clock.js';
-import type { GpuReading } from '../../discovery/gpu.js';
 import type { RaplZone } from '../../discovery/rapl.js';
-import { type PowerSampler, SampleStore, type SourceSample, type WindowRequest } from '../sampler.js';
-import type { PowerWindow } from '../window.js';
+import { SampleStore, type SourceSample, StoredSampleSampler } from '../sampler.js';
 
 /**
  * Energy consumed between two readings of a counter that wraps at `maxRangeUj`
@@ -26,16 +24,17 @@ export interface RaplSamplerOptions {
  * Polls `energy_uj` of every readable package zone; power = ΣΔE / Δt, stamped at the poll. Reads
  * are synchronous sysfs reads (microseconds) so the stamp and the counter belong together.
  */
-export class RaplSampler implements PowerSampler {
+export class RaplSampler extends StoredSampleSampler {
   readonly source = 'rapl' as const;
   readonly intervalMs: number;
   readonly description: string;
   private readonly zones: readonly RaplZone[];
-  private readonly store: SampleStore;
+  protected readonly store: SampleStore;
   private previous: { tMs: number; energyUj: number[] } | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RaplSamplerOptions) {
+    super();
     this.zones = options.zones.filter((z) => z.readable);
     if (this.zones.length === 0) throw new Error('no readable RAPL package zone');
     this.intervalMs = Math.max(1, Math.round(options.intervalMs));
@@ -79,25 +78,5 @@ export class RaplSampler implements PowerSampler {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-  }
-
-  window(request: WindowRequest): Promise<PowerWindow | undefined> {
-    return this.store.window(request);
-  }
-
-  get samplesReceived(): number {
-    return this.store.received;
-  }
-
-  achievedIntervalMs(): number | undefined {
-    return this.store.achievedIntervalMs();
-  }
-
-  latest(): SourceSample | undefined {
-    return this.store.latest();
-  }
-
-  readings(): readonly GpuReading[] {
-    return [];
   }
 }
