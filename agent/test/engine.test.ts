@@ -1,9 +1,9 @@
-import { buildNetwork, conv, describeLayer, fc, type LayerConfig, pool } from '@neuralpower/core';
+import { describeLayer, type LayerConfig, pool } from '@neuralpower/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timeWork } from '../src/bench/timing.js';
 import { TfjsEngine } from '../src/engine/tfjs/index.js';
 
-import { CASES, s } from './helpers/layer-cases.js';
+import { CASES, s, tinyResnetBlock } from './helpers/layer-cases.js';
 
 describe.each(['wasm', 'cpu'] as const)('tfjs engine on %s', (backend) => {
   let engine: TfjsEngine;
@@ -39,20 +39,7 @@ describe.each(['wasm', 'cpu'] as const)('tfjs engine on %s', (backend) => {
   });
 
   it('runs a small network end to end', async () => {
-    const network = buildNetwork({
-      name: 'tiny-resnet-block',
-      batch: 2,
-      input: [8, 8, 4],
-      nodes: [
-        { name: 'c1', spec: conv(4, 3), parents: [] },
-        { name: 'bn', spec: { kind: 'batchnorm' }, parents: ['c1'] },
-        { name: 'r', spec: { kind: 'activation', fn: 'relu' }, parents: ['bn'] },
-        { name: 'sum', spec: { kind: 'add' }, parents: ['r', 'c1'] },
-        { name: 'gp', spec: { kind: 'globalpool', mode: 'avg' }, parents: ['sum'] },
-        { name: 'fc', spec: fc(3), parents: ['gp'] },
-        { name: 'sm', spec: { kind: 'softmax' }, parents: ['fc'] },
-      ],
-    });
+    const network = tinyResnetBlock();
     const work = await engine.prepareNetwork(network);
     const timing = await timeWork(work, {
       warmupRuns: 1,

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildNetwork, conv, describeLayer, fc, type LayerConfig, pool } from '@neuralpower/core';
+import { conv, describeLayer, type LayerConfig, pool } from '@neuralpower/core';
 import { zooNetwork } from '@neuralpower/networks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { perRunMs } from '../src/bench/engine-timing.js';
@@ -9,7 +9,7 @@ import { timeWork } from '../src/bench/timing.js';
 import { nowMs } from '../src/clock.js';
 import { createEngine } from '../src/engine/registry.js';
 import { TorchEngine, type TorchEngineOptions } from '../src/engine/torch/index.js';
-import { CASES, s } from './helpers/layer-cases.js';
+import { CASES, s, tinyResnetBlock } from './helpers/layer-cases.js';
 import { TORCH_PYTHON } from './helpers/torch-python.js';
 
 const CPU: TorchEngineOptions = { python: TORCH_PYTHON, device: 'cpu', threads: 1 };
@@ -77,20 +77,7 @@ describe('torch engine (real worker, CPU torch)', () => {
   });
 
   it('runs a network with a residual branch end to end', async () => {
-    const network = buildNetwork({
-      name: 'tiny-resnet-block',
-      batch: 2,
-      input: [8, 8, 4],
-      nodes: [
-        { name: 'c1', spec: conv(4, 3), parents: [] },
-        { name: 'bn', spec: { kind: 'batchnorm' }, parents: ['c1'] },
-        { name: 'r', spec: { kind: 'activation', fn: 'relu' }, parents: ['bn'] },
-        { name: 'sum', spec: { kind: 'add' }, parents: ['r', 'c1'] },
-        { name: 'gp', spec: { kind: 'globalpool', mode: 'avg' }, parents: ['sum'] },
-        { name: 'fc', spec: fc(3), parents: ['gp'] },
-        { name: 'sm', spec: { kind: 'softmax' }, parents: ['fc'] },
-      ],
-    });
+    const network = tinyResnetBlock();
     const work = await engine.prepareNetwork(network);
     const timing = await timeWork(work, QUICK);
     work.dispose();

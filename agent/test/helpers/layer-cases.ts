@@ -1,4 +1,4 @@
-import { conv, fc, type LayerSpec, pool, type Shape } from '@neuralpower/core';
+import { buildNetwork, conv, fc, type LayerSpec, type Network, pool, type Shape } from '@neuralpower/core';
 
 export const s = (h: number, w: number, c: number): Shape => [h, w, c];
 
@@ -45,3 +45,21 @@ export const CASES: { name: string; spec: LayerSpec; inputs: Shape[] }[] = [
   { name: 'softmax', spec: { kind: 'softmax' }, inputs: [s(1, 1, 10)] },
   { name: 'pad', spec: { kind: 'pad', top: 1, bottom: 2, left: 0, right: 3 }, inputs: [s(4, 4, 3)] },
 ];
+
+/** A residual block (conv, batchnorm, relu, add, global pool, fc, softmax) small enough to run in milliseconds. */
+export function tinyResnetBlock(): Network {
+  return buildNetwork({
+    name: 'tiny-resnet-block',
+    batch: 2,
+    input: [8, 8, 4],
+    nodes: [
+      { name: 'c1', spec: conv(4, 3), parents: [] },
+      { name: 'bn', spec: { kind: 'batchnorm' }, parents: ['c1'] },
+      { name: 'r', spec: { kind: 'activation', fn: 'relu' }, parents: ['bn'] },
+      { name: 'sum', spec: { kind: 'add' }, parents: ['r', 'c1'] },
+      { name: 'gp', spec: { kind: 'globalpool', mode: 'avg' }, parents: ['sum'] },
+      { name: 'fc', spec: fc(3), parents: ['gp'] },
+      { name: 'sm', spec: { kind: 'softmax' }, parents: ['fc'] },
+    ],
+  });
+}

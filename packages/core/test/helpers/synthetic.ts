@@ -1,16 +1,8 @@
+import { mulberry32 } from '../../src/fit/prng.js';
 import { conv, describeLayer, type TrainingRow } from '../../src/index.js';
 
-/** Small deterministic PRNG for test data (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small deterministic PRNG for test data: the fitter's own mulberry32. */
+export const rng = mulberry32;
 
 function pick<T>(r: () => number, values: readonly T[]): T {
   return values[Math.floor(r() * values.length)]!;
