@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Db } from '../db/open.js';
+import type { TokenRecord, TokenRepository } from '../store/tokens.js';
 import { DEFAULT_SCOPES, parseScopes, type Scope } from './scopes.js';
 
 /** Tokens look like `np_<43 base64url chars>` (256 random bits); only their SHA-256 is stored. */
@@ -18,99 +18,70 @@ export interface TokenInfo {
   readonly lastUsedAt: string | null;
 }
 
-interface TokenRow {
-  id: number;
-  name: string;
-  hash: string;
-  scopes: string;
-  created_at: string;
-  revoked_at: string | null;
-  last_used_at: string | null;
-}
-
-function info(row: TokenRow): TokenInfo {
-  return {
-    id: row.id,
-    name: row.name,
-    scopes: parseScopes(row.scopes),
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at,
-    lastUsedAt: row.last_used_at,
-  };
-}
-
+/**
+ * API tokens: the secret is made here and shown once; the store keeps only its SHA-256
+ * (store/tokens.ts). Works on any store.
+ */
 export class TokenStore {
-  private readonly insert;
-  private readonly byHash;
-  private readonly all;
-  private readonly revokeStmt;
-  private readonly touch;
-  private readonly activeById;
-  /** last_used_at is written at most once a minute per token: a reconnect storm costs no fsyncs */
+  /** last_used_at is written at most once a minute per token: a reconnect storm costs no writes */
   private readonly touchedAt = new Map<number, number>();
 
-  constructor(db: Db) {
-    this.insert = db.prepare('INSERT INTO tokens (name, hash, scopes, created_at) VALUES (?, ?, ?, ?)');
-    this.byHash = db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE hash = ?');
-    this.all = db.prepare<[], TokenRow>('SELECT * FROM tokens ORDER BY id');
-    this.revokeStmt = db.prepare(
-      'UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL AND (name = @ref OR CAST(id AS TEXT) = @ref)',
-    );
-    this.touch = db.prepare('UPDATE tokens SET last_used_at = ? WHERE id = ?');
-    this.activeById = db.prepare('SELECT 1 FROM tokens WHERE id = ? AND revoked_at IS NULL').pluck();
-  }
+  constructor(private readonly repo: TokenRepository) {}
 
   /** Creates a token and returns its secret: the only time it is ever visible. */
-  create(name: string, scopes: readonly Scope[] = DEFAULT_SCOPES): { token: string; info: TokenInfo } {
+  async create(name: string, scopes: readonly Scope[] = DEFAULT_SCOPES): Promise<{ token: string; info: TokenInfo }> {
     if (!/^[\w.@:-]{1,100}$/.test(name)) {
       throw new Error(`token name must be 1-100 letters, digits or . _ - @ : (got ${JSON.stringify(name)})`);
     }
     const normalised = parseScopes(scopes);
     const token = PREFIX + randomBytes(32).toString('base64url');
     const now = new Date().toISOString();
-    const result = this.insert.run(name, hashToken(token), normalised.join(','), now);
+    const id = await this.repo.insert({ name, hash: hashToken(token), scopes: normalised.join(','), createdAt: now });
     return {
       token,
-      info: {
-        id: Number(result.lastInsertRowid),
-        name,
-        scopes: normalised,
-        createdAt: now,
-        revokedAt: null,
-        lastUsedAt: null,
-      },
+      info: { id, name, scopes: normalised, createdAt: now, revokedAt: null, lastUsedAt: null },
     };
   }
 
-  list(): TokenInfo[] {
-    return this.all.all().map(info);
+  async list(): Promise<TokenInfo[]> {
+    return (await this.repo.list()).map(info);
   }
 
   /** Revokes by name or id; returns how many tokens were revoked. */
-  revoke(ref: string): number {
-    const result = this.revokeStmt.run(new Date().toISOString(), { ref });
-    return result.changes;
+  revoke(ref: string): Promise<number> {
+    return this.repo.revoke(ref, new Date().toISOString());
   }
 
   /** The active token matching `secret`, or null. Comparison of the hashes is constant-time. */
-  verify(secret: string): TokenInfo | null {
+  async verify(secret: string): Promise<TokenInfo | null> {
     if (!secret.startsWith(PREFIX) || secret.length > 200) return null;
     const hash = hashToken(secret);
-    const row = this.byHash.get(hash);
-    if (!row || row.revoked_at !== null) return null;
+    const row = await this.repo.byHash(hash);
+    if (!row || row.revokedAt !== null) return null;
     if (!timingSafeEqual(Buffer.from(row.hash, 'hex'), Buffer.from(hash, 'hex'))) return null;
     const now = Date.now();
     if (now - (this.touchedAt.get(row.id) ?? 0) > 60_000) {
       this.touchedAt.set(row.id, now);
-      this.touch.run(new Date(now).toISOString(), row.id);
+      await this.repo.touch(row.id, new Date(now).toISOString());
     }
     return info(row);
   }
 
   /** Whether token `id` still exists unrevoked: open connections re-check this every few seconds. */
-  isActive(id: number): boolean {
-    return this.activeById.get(id) !== undefined;
+  isActive(id: number): Promise<boolean> {
+    return this.repo.isActive(id);
   }
+}
+
+function info(row: TokenRecord): TokenInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: parseScopes(row.scopes),
+    createdAt: row.createdAt,
+    revokedAt: row.revokedAt,
+    lastUsedAt: row.lastUsedAt,
+  };
 }
 
 /** Extracts the token from `Authorization: Bearer <token>`. */

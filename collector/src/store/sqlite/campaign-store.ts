@@ -1,54 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { LayerConfig } from '@neuralpower/core';
 import type { CampaignState } from '@neuralpower/protocol';
-import type { Db } from '../db/open.js';
-import type { CampaignOptions } from './options.js';
-import type { PlannedItem } from './plan.js';
-
-export interface Progress {
-  /** items in the plan (configurations plus planned repeats) */
-  readonly planned: number;
-  readonly measured: number;
-  readonly leased: number;
-  /** what the budget still allows beyond measured and leased */
-  readonly left: number;
-}
-
-/** Out-of-fold error of the current model per kind and target, from its fit report. */
-export type KindErrors = Record<string, { runtime?: number; power?: number; rows: number; version?: number }>;
-
-export interface CampaignSummary {
-  readonly id: string;
-  readonly platformId: string;
-  readonly state: CampaignState;
-  readonly reason: string | null;
-  readonly options: CampaignOptions;
-  readonly progress: Progress;
-  readonly errors: KindErrors;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
-
-export interface CampaignDetail extends CampaignSummary {
-  readonly kinds: Record<string, Progress>;
-  readonly leases: { id: string; agentId: string; items: number; expiresAt: string }[];
-}
-
-export interface LeasedItem {
-  readonly itemId: number;
-  readonly key: string;
-  readonly config: LayerConfig;
-  readonly repeat: boolean;
-}
-
-export type LeaseOutcome =
-  | {
-      readonly kind: 'lease';
-      readonly id: string;
-      readonly expiresAtMs: number;
-      readonly items: LeasedItem[];
-    }
-  | { readonly kind: 'none' };
+import type { CampaignOptions } from '../../campaigns/options.js';
+import type { PlannedItem } from '../../campaigns/plan.js';
+import type {
+  CampaignDetail,
+  CampaignRepository,
+  CampaignSummary,
+  KindErrors,
+  LeasedItem,
+  LeaseOutcome,
+  LeaseRequestOf,
+  Progress,
+} from '../campaigns.js';
+import type { Db } from './open.js';
 
 interface CampaignRow {
   id: string;
@@ -62,14 +27,13 @@ interface CampaignRow {
 }
 
 /**
- * Campaigns in SQLite. Every lease decision is one IMMEDIATE transaction that first expires stale
- * leases and marks measured items (by natural key and platform), so two agents asking at once can
- * never get the same item, and a restart loses nothing: all state is in these rows.
+ * Campaigns in SQLite (see store/campaigns.ts). Every lease decision is one IMMEDIATE transaction,
+ * which serialises it with every other writer of the file.
  */
-export class CampaignStore {
+export class SqliteCampaignStore implements CampaignRepository {
   constructor(private readonly db: Db) {}
 
-  create(id: string, platformId: string, options: CampaignOptions, items: readonly PlannedItem[]): void {
+  async create(id: string, platformId: string, options: CampaignOptions, items: readonly PlannedItem[]): Promise<void> {
     const now = new Date().toISOString();
     const insertItem = this.db.prepare(
       `INSERT INTO campaign_items (campaign_id, kind, natural_key, config_json, copy, priority, state)
@@ -91,7 +55,7 @@ export class CampaignStore {
       .immediate();
   }
 
-  ids(filter: { platformId?: string; state?: CampaignState } = {}): string[] {
+  async ids(filter: { platformId?: string; state?: CampaignState } = {}): Promise<string[]> {
     return this.db
       .prepare<{ p: string | null; s: string | null }, string>(
         `SELECT id FROM campaigns WHERE (@p IS NULL OR platform_id = @p) AND (@s IS NULL OR state = @s)
@@ -101,7 +65,11 @@ export class CampaignStore {
       .all({ p: filter.platformId ?? null, s: filter.state ?? null });
   }
 
-  summary(id: string): CampaignSummary | null {
+  async summary(id: string): Promise<CampaignSummary | null> {
+    return this.summaryNow(id);
+  }
+
+  private summaryNow(id: string): CampaignSummary | null {
     const row = this.row(id);
     if (!row) return null;
     const options = JSON.parse(row.options_json) as CampaignOptions;
@@ -111,18 +79,18 @@ export class CampaignStore {
       state: row.state,
       reason: row.reason,
       options,
-      progress: this.progress(id, options.budget),
+      progress: this.progressNow(id, options.budget),
       errors: JSON.parse(row.errors_json) as KindErrors,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };
   }
 
-  detail(id: string, nowMs: number): CampaignDetail | null {
-    const s = this.summary(id);
+  async detail(id: string, nowMs: number): Promise<CampaignDetail | null> {
+    const s = this.summaryNow(id);
     if (!s) return null;
     const kinds: Record<string, Progress> = {};
-    for (const k of s.options.kinds) kinds[k] = this.progress(id, Number.POSITIVE_INFINITY, k);
+    for (const k of s.options.kinds) kinds[k] = this.progressNow(id, Number.POSITIVE_INFINITY, k);
     const leases = this.db
       .prepare<[string, number], { id: string; agent_id: string; n: number; expires_at_ms: number }>(
         `SELECT l.id, l.agent_id, l.expires_at_ms, COUNT(i.id) AS n FROM campaign_leases l
@@ -139,7 +107,11 @@ export class CampaignStore {
     return { ...s, kinds, leases };
   }
 
-  progress(id: string, budget: number, kind?: string): Progress {
+  async progress(id: string, budget: number, kind?: string): Promise<Progress> {
+    return this.progressNow(id, budget, kind);
+  }
+
+  private progressNow(id: string, budget: number, kind?: string): Progress {
     const rows = this.db
       .prepare<{ id: string; kind: string | null }, { state: string; n: number }>(
         `SELECT state, COUNT(*) AS n FROM campaign_items WHERE campaign_id = @id AND (@kind IS NULL OR kind = @kind)
@@ -154,7 +126,7 @@ export class CampaignStore {
     return { planned, measured, leased, left };
   }
 
-  setState(id: string, state: CampaignState, reason: string | null): void {
+  async setState(id: string, state: CampaignState, reason: string | null): Promise<void> {
     const tx = this.db.transaction(() => {
       this.db
         .prepare('UPDATE campaigns SET state = ?, reason = ?, updated_at = ? WHERE id = ?')
@@ -172,7 +144,7 @@ export class CampaignStore {
     tx.immediate();
   }
 
-  setErrors(id: string, errors: KindErrors): void {
+  async setErrors(id: string, errors: KindErrors): Promise<void> {
     this.db
       .prepare('UPDATE campaigns SET errors_json = ?, updated_at = ? WHERE id = ?')
       .run(JSON.stringify(errors), new Date().toISOString(), id);
@@ -182,7 +154,7 @@ export class CampaignStore {
    * Expires leases past their time (their items go back to the pool) and marks items measured whose
    * natural key the platform has more than `copy` measurements of. Returns items newly measured.
    */
-  sync(id: string, nowMs: number): number {
+  async sync(id: string, nowMs: number): Promise<number> {
     const row = this.row(id);
     if (!row) return 0;
     return this.db
@@ -219,16 +191,10 @@ export class CampaignStore {
    * another agent is working on the campaign. A retried request (same agent and requestId) gets the
    * same lease back, with the items it still holds.
    */
-  lease(
-    id: string,
-    agentId: string,
-    requestId: string,
-    max: number,
-    budget: number,
-    ttlMs: number,
-    nowMs: number,
-  ): LeaseOutcome {
-    const row = this.row(id)!;
+  async lease(id: string, request: LeaseRequestOf): Promise<LeaseOutcome> {
+    const { agentId, requestId, max, budget, ttlMs, nowMs } = request;
+    const row = this.row(id);
+    if (!row) throw new Error(`unknown campaign ${JSON.stringify(id)}`);
     return this.db
       .transaction((): LeaseOutcome => {
         this.expire(id, nowMs);
@@ -246,7 +212,7 @@ export class CampaignStore {
             items: this.held(existing.id),
           };
         }
-        const p = this.progress(id, budget);
+        const p = this.progressNow(id, budget);
         const room = Math.min(max, budget - p.measured - p.leased);
         if (room <= 0) return { kind: 'none' };
         const othersActive =
@@ -301,7 +267,7 @@ export class CampaignStore {
   }
 
   /** The lease's owner, or null when there is no such lease in this campaign. */
-  leaseOwner(id: string, leaseId: string): string | null {
+  async leaseOwner(id: string, leaseId: string): Promise<string | null> {
     return (
       this.db
         .prepare<[string, string], string>(
@@ -313,8 +279,14 @@ export class CampaignStore {
   }
 
   /** Extends the lease (a heartbeat) and says which of its items the agent still holds. */
-  renew(id: string, leaseId: string, ttlMs: number, nowMs: number): { expiresAtMs: number; held: number[] } {
-    const row = this.row(id)!;
+  async renew(
+    id: string,
+    leaseId: string,
+    ttlMs: number,
+    nowMs: number,
+  ): Promise<{ expiresAtMs: number; held: number[] }> {
+    const row = this.row(id);
+    if (!row) throw new Error(`unknown campaign ${JSON.stringify(id)}`);
     return this.db
       .transaction(() => {
         this.expire(id, nowMs);
@@ -332,7 +304,7 @@ export class CampaignStore {
   }
 
   /** Gives items of a lease back to the pool (default all it still holds). */
-  release(leaseId: string, items?: readonly number[]): number {
+  async release(leaseId: string, items?: readonly number[]): Promise<number> {
     const free = this.db.prepare(
       `UPDATE campaign_items SET state = 'pool', lease_id = NULL, leased_until_ms = NULL
        WHERE lease_id = @lease AND state = 'leased' AND (@item IS NULL OR id = @item)`,
@@ -360,7 +332,7 @@ export class CampaignStore {
   }
 
   /** Unmeasured first copies of a kind not leased now: the candidates an adaptive proposal ranks. */
-  pool(id: string, kind: string): { itemId: number; config: LayerConfig }[] {
+  async pool(id: string, kind: string): Promise<{ itemId: number; config: LayerConfig }[]> {
     return this.db
       .prepare<[string, string], { id: number; config_json: string }>(
         `SELECT id, config_json FROM campaign_items WHERE campaign_id = ? AND kind = ? AND state = 'pool' AND copy = 0
@@ -371,7 +343,7 @@ export class CampaignStore {
   }
 
   /** Raises the proposed items (in order) above everything else still in the pool. */
-  prioritise(id: string, itemIds: readonly number[]): void {
+  async prioritise(id: string, itemIds: readonly number[]): Promise<void> {
     const top =
       (this.db
         .prepare<[string], number | null>('SELECT MAX(priority) FROM campaign_items WHERE campaign_id = ?')

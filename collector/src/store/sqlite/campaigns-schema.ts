@@ -1,5 +1,5 @@
 /**
- * Campaign tables (one migration, appended to db/migrations.ts). A campaign's plan is its rows in
+ * Campaign tables (one migration, appended to store/sqlite/migrations.ts). A campaign's plan is its rows in
  * `campaign_items`: one per (configuration, copy); copy 1 is a planned repeat. An item is measured
  * when the platform has more than `copy` measurements with its natural key, whoever sent them.
  */

@@ -1,46 +1,13 @@
 import { BOUNDS } from '@neuralpower/protocol';
+import type {
+  Actor,
+  AuditEntry,
+  CurationAction,
+  CurationRepository,
+  CurationResult,
+  MeasurementSelection,
+} from '../curation.js';
 import type { Db } from './open.js';
-
-export const CURATION_ACTIONS = ['exclude', 'include', 'delete'] as const;
-export type CurationAction = (typeof CURATION_ACTIONS)[number];
-
-/** Which measurements of one platform an operator acts on; every given condition must hold. */
-export interface MeasurementSelection {
-  readonly platformId: string;
-  /** model kind (conv, fc, …) or `network` */
-  readonly kind?: string;
-  /** natural key, as `GET /v1/platforms/:id/keys` lists them */
-  readonly key?: string;
-  readonly agentId?: string;
-  /** measured (started) before this ISO date-time */
-  readonly before?: string;
-  /** only rows whose runtime or power lies outside the protocol's plausible ranges (BOUNDS) */
-  readonly implausible?: boolean;
-}
-
-export interface Actor {
-  readonly tokenId: number | null;
-  readonly tokenName: string;
-}
-
-export interface CurationResult {
-  readonly auditId: number;
-  readonly action: CurationAction;
-  readonly rows: number;
-  /** layer model kinds that lost or regained rows: the ones to refit */
-  readonly kinds: readonly string[];
-}
-
-export interface AuditEntry {
-  readonly id: number;
-  readonly at: string;
-  readonly tokenName: string;
-  readonly action: CurationAction;
-  readonly platformId: string;
-  readonly filter: MeasurementSelection;
-  readonly rows: number;
-  readonly reason: string | null;
-}
 
 const WHERE = `platform_id = @platform
   AND (@kind IS NULL OR COALESCE(model_kind, type) = @kind)
@@ -50,12 +17,8 @@ const WHERE = `platform_id = @platform
   AND (@implausible = 0 OR NOT (runtime_mean_ms BETWEEN ${BOUNDS.runtimeMs.min} AND ${BOUNDS.runtimeMs.max})
        OR NOT (COALESCE(power_mean_w, 0) BETWEEN ${BOUNDS.powerW.min} AND ${BOUNDS.powerW.max}))`;
 
-/**
- * Operator curation of stored measurements: exclude (kept, but unused by fits and exports),
- * include again, or delete. Each action and its audit row are one transaction. Deleting a
- * measurement leaves its batch row, so a resent batch is still recognised as a duplicate.
- */
-export class CurationStore {
+/** Operator curation in SQLite (see store/curation.ts). */
+export class SqliteCurationStore implements CurationRepository {
   private readonly kindsOf;
   private readonly excludeStmt;
   private readonly includeStmt;
@@ -97,12 +60,12 @@ export class CurationStore {
     );
   }
 
-  apply(
+  async apply(
     action: CurationAction,
     selection: MeasurementSelection,
     actor: Actor,
     reason?: string,
-  ): CurationResult {
+  ): Promise<CurationResult> {
     const now = new Date().toISOString();
     const params = {
       platform: selection.platformId,
@@ -135,7 +98,7 @@ export class CurationStore {
   }
 
   /** Newest first. */
-  audit(platformId: string | null, limit = 100): AuditEntry[] {
+  async audit(platformId: string | null, limit = 100): Promise<AuditEntry[]> {
     return this.listStmt.all({ platform: platformId, limit }).map((r) => ({
       id: r.id,
       at: r.at,

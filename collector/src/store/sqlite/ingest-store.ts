@@ -1,37 +1,18 @@
-import { modelKindOf } from '@neuralpower/core';
+import { type Hello, MAX_SEQ } from '@neuralpower/protocol';
 import {
-  type Hello,
-  MAX_SEQ,
-  type MeasurementRecord,
-  type Precision,
-  recordKey,
-} from '@neuralpower/protocol';
+  type BatchOutcome,
+  type BatchToWrite,
+  countKey,
+  type IngestRepository,
+  type KindCounts,
+  type RegisterOutcome,
+  type WrittenBatches,
+} from '../ingest.js';
+import { MEASUREMENT_COLUMNS, measurementColumns } from '../measurement-row.js';
 import type { Db } from './open.js';
 
-export interface BatchToWrite {
-  readonly agentId: string;
-  readonly seq: number;
-  readonly records: readonly MeasurementRecord[];
-}
-
-export type BatchOutcome =
-  | { readonly status: 'stored'; readonly stored: number }
-  | { readonly status: 'duplicate' }
-  | { readonly status: 'backwards'; readonly lastSeq: number };
-
-/**
- * `hello` binds an agent id to the token that first registered it: seqs are per agent id, so a
- * second token claiming the id could commit a seq the real agent cannot continue from.
- */
-export type RegisterOutcome =
-  | { readonly status: 'registered' }
-  | { readonly status: 'taken'; readonly boundTokenId: number };
-
-/** Per (platform, model kind) how many layer records a commit added; feeds the fit scheduler. */
-export type KindCounts = Map<string, { platformId: string; modelKind: string; added: number }>;
-
 /** Writes agents, platforms and measurement batches. Every statement is prepared once. */
-export class IngestStore {
+export class SqliteIngestStore implements IngestRepository {
   private readonly upsertPlatform;
   private readonly upsertAgent;
   private readonly agentBinding;
@@ -65,13 +46,9 @@ export class IngestStore {
     this.insertBatch = db.prepare(
       'INSERT INTO batches (agent_id, seq, records, received_at) VALUES (?, ?, ?, ?)',
     );
-    this.insertMeasurement = db.prepare(`
-      INSERT INTO measurements (platform_id, agent_id, seq, idx, type, model_kind, network_name, natural_key,
-        batch, runtime_mean_ms, runtime_median_ms, runtime_std_ms, runtime_n, power_mean_w, energy_mj,
-        started_at, ended_at, received_at, record_json,
-        precision_clock, runtime_ci_low_ms, runtime_ci_high_ms, precision_target_rel, precision_target_reached,
-        precision_blocks, precision_runs_per_block, precision_outlier_blocks, sync_overhead_ms, revisit_drift_rel)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertMeasurement = db.prepare(
+      `INSERT INTO measurements (${MEASUREMENT_COLUMNS.join(', ')}) VALUES (${MEASUREMENT_COLUMNS.map((c) => `@${c}`).join(', ')})`,
+    );
     this.setAgentSeq = db.prepare(
       'UPDATE agents SET last_seq = MAX(COALESCE(last_seq, -1), ?), last_seen_at = ? WHERE id = ?',
     );
@@ -85,7 +62,7 @@ export class IngestStore {
    * (then nothing is written). An id whose token was revoked passes to the next token that says
    * hello with it: that is how an operator replaces a leaked agent token.
    */
-  registerAgent(hello: Hello, tokenId: number | null): RegisterOutcome {
+  async registerAgent(hello: Hello, tokenId: number | null): Promise<RegisterOutcome> {
     const now = new Date().toISOString();
     return this.db
       .transaction((): RegisterOutcome => {
@@ -116,7 +93,7 @@ export class IngestStore {
       .immediate();
   }
 
-  lastSeq(agentId: string): number | null {
+  async lastSeq(agentId: string): Promise<number | null> {
     return (this.maxSeq.get(agentId) as number | null | undefined) ?? null;
   }
 
@@ -125,8 +102,10 @@ export class IngestStore {
    * arrived together). Each batch is still all-or-nothing: it is checked before any of its rows
    * are written, and a SQLite failure rolls the whole group back, so no batch is half-written.
    */
-  writeBatches(batches: readonly BatchToWrite[], counts: KindCounts): BatchOutcome[] {
-    return this.writeMany.immediate(batches, counts);
+  async writeBatches(batches: readonly BatchToWrite[]): Promise<WrittenBatches> {
+    const counts: KindCounts = new Map();
+    const outcomes = this.writeMany.immediate(batches, counts);
+    return { outcomes, counts };
   }
 
   private writeOne(batch: BatchToWrite, counts: KindCounts): BatchOutcome {
@@ -136,61 +115,16 @@ export class IngestStore {
     const now = new Date().toISOString();
     this.insertBatch.run(batch.agentId, batch.seq, batch.records.length, now);
     batch.records.forEach((r, idx) => {
-      const modelKind = r.type === 'layer' ? modelKindOf(r.spec) : null;
-      const power = r.power === 'unavailable' ? null : r.power.meanW;
-      this.insertMeasurement.run(
-        r.platform,
-        batch.agentId,
-        batch.seq,
-        idx,
-        r.type,
-        modelKind,
-        r.type === 'network' ? r.network.name : null,
-        recordKey(r),
-        r.batch,
-        r.runtime.meanMs,
-        r.runtime.medianMs,
-        r.runtime.stdMs,
-        r.runtime.n,
-        power,
-        r.energyMj,
-        utcIso(r.startedAt),
-        utcIso(r.endedAt),
-        now,
-        JSON.stringify(r),
-        ...precisionColumns(r.precision),
-      );
-      if (modelKind !== null) {
-        const key = `${r.platform}\u0000${modelKind}`;
+      const row = measurementColumns(r, batch.agentId, batch.seq, idx, now);
+      this.insertMeasurement.run(row);
+      if (row.model_kind !== null) {
+        const key = countKey(row.platform_id, row.model_kind);
         const entry = counts.get(key);
         if (entry) entry.added++;
-        else counts.set(key, { platformId: r.platform, modelKind, added: 1 });
+        else counts.set(key, { platformId: row.platform_id, modelKind: row.model_kind, added: 1 });
       }
     });
     this.setAgentSeq.run(batch.seq, now, batch.agentId);
     return { status: 'stored', stored: batch.records.length };
   }
-}
-
-/** The block protocol's figures as columns (all NULL for records timed run by run). */
-function precisionColumns(p: Precision | undefined): (string | number | null)[] {
-  if (!p) return [null, null, null, null, null, null, null, null, null, null];
-  return [
-    p.clock,
-    p.ciLowMs,
-    p.ciHighMs,
-    p.targetRel,
-    p.targetReached ? 1 : 0,
-    p.blocks,
-    p.runsPerBlock,
-    p.outlierBlocks,
-    p.syncOverheadMs ?? null,
-    p.revisit?.driftRel ?? null,
-  ];
-}
-
-/** Agents send `Date#toISOString()` text; anything else (offsets, other precision) is normalised so time filters compare as text. */
-const CANONICAL_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-function utcIso(text: string): string {
-  return CANONICAL_ISO.test(text) ? text : new Date(text).toISOString();
 }

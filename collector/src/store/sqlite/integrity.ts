@@ -1,15 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-
-export type IntegrityStatus = 'ok' | 'corrupt' | 'checking' | 'skipped';
-
-export interface IntegrityState {
-  readonly status: IntegrityStatus;
-  /** what SQLite reported (first problems), or why there is no verdict */
-  readonly detail: string;
-  readonly checkedAt: string | null;
-  readonly durationMs: number | null;
-}
+import type { IntegrityState, IntegrityStatus, StoreIntegrity } from '../integrity.js';
 
 /**
  * `PRAGMA quick_check` off the event loop (a worker with its own read-only connection), so a large
@@ -18,7 +9,7 @@ export interface IntegrityState {
  * corruption at runtime (`SQLITE_CORRUPT`, `SQLITE_NOTADB`) marks the database corrupt too. While it
  * is corrupt nothing is acknowledged: agents keep their records and retry.
  */
-export class IntegrityMonitor {
+export class IntegrityMonitor implements StoreIntegrity {
   private current: IntegrityState = {
     status: 'checking',
     detail: 'not checked yet',

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { CAMPAIGNS_MIGRATION_SQL } from '../campaigns/schema.js';
+import { CAMPAIGNS_MIGRATION_SQL } from './campaigns-schema.js';
 
 /**
  * Schema migrations, applied in order inside one transaction each. Never edit a shipped migration:

@@ -1,26 +1,15 @@
+import {
+  assertStorable,
+  type FitRecord,
+  type ModelRepository,
+  type ModelVersionFull,
+  type ModelVersionSummary,
+  type NewModelVersion,
+  type PointerMove,
+  type Target,
+  type VersionPointer,
+} from '../models.js';
 import type { Db } from './open.js';
-
-export type Target = 'runtime' | 'power';
-export const TARGETS: readonly Target[] = ['runtime', 'power'];
-
-export interface ModelVersionSummary {
-  readonly platformId: string;
-  readonly kind: string;
-  readonly target: Target;
-  readonly version: number;
-  readonly parentVersion: number | null;
-  readonly createdAt: string;
-  readonly trainingRows: number;
-  readonly trainingSetHash: string;
-  /** the fit report as the core produced it (cross-validated metrics, terms, λ) */
-  readonly report: unknown;
-  readonly current: boolean;
-}
-
-export interface ModelVersionFull extends ModelVersionSummary {
-  /** the serialized model (`neuralpower.model/2` text, `/1` for versions stored before) */
-  readonly modelJson: string;
-}
 
 interface VersionRow {
   platform_id: string;
@@ -34,29 +23,6 @@ interface VersionRow {
   report_json: string;
   model_json?: string;
   current: number;
-}
-
-export interface NewModelVersion {
-  readonly platformId: string;
-  readonly kind: string;
-  readonly target: Target;
-  readonly trainingRows: number;
-  readonly trainingSetHash: string;
-  readonly report: unknown;
-  readonly modelJson: string;
-}
-
-export interface VersionPointer {
-  readonly kind: string;
-  readonly target: Target;
-  readonly version: number;
-}
-
-export interface PointerMove {
-  readonly kind: string;
-  readonly target: Target;
-  readonly fromVersion: number | null;
-  readonly toVersion: number;
 }
 
 const SUMMARY_COLUMNS = `v.platform_id, v.model_kind, v.target, v.version, v.parent_version, v.created_at,
@@ -79,11 +45,11 @@ function summary(row: VersionRow): ModelVersionSummary {
 }
 
 /**
- * Model versions are immutable rows; version numbers count up per platform across all kinds and
- * targets, so "version V" also names a snapshot: for each (kind, target) the newest version ≤ V.
+ * Model versions in SQLite (see store/models.ts). One collector per file and IMMEDIATE
+ * transactions serialise writers, so MAX + 1 inside the transaction is the next version.
  * `current_models` is the only mutable part: one pointer per (platform, kind, target).
  */
-export class ModelStore {
+export class SqliteModelStore implements ModelRepository {
   private readonly maxVersion;
   private readonly currentOf;
   private readonly insertVersion;
@@ -100,7 +66,17 @@ export class ModelStore {
   private readonly modelJsonStmt;
   private readonly versionNumbersStmt;
 
-  constructor(private readonly db: Db) {
+  private readonly saveFitState;
+
+  constructor(
+    private readonly db: Db,
+    /** called after a commit that moved pointers of the platform */
+    private readonly changed: (platformId: string) => void,
+  ) {
+    this.saveFitState = db.prepare(`
+      INSERT INTO fit_state (platform_id, model_kind, measurements_at_fit, fitted_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (platform_id, model_kind) DO UPDATE SET measurements_at_fit = excluded.measurements_at_fit,
+        fitted_at = excluded.fitted_at`);
     this.maxVersion = db.prepare('SELECT MAX(version) FROM model_versions WHERE platform_id = ?').pluck();
     this.currentOf = db
       .prepare('SELECT version FROM current_models WHERE platform_id = ? AND model_kind = ? AND target = ?')
@@ -156,93 +132,109 @@ export class ModelStore {
   }
 
   /** (kind, target, version) the current pointers name; cheap, no model text. */
-  currentPointers(platformId: string): VersionPointer[] {
+  async currentPointers(platformId: string): Promise<VersionPointer[]> {
     return this.currentPointersStmt.all(platformId);
   }
 
   /** (kind, target, version) of the snapshot at `version`. */
-  snapshotPointers(platformId: string, version: number): VersionPointer[] {
+  async snapshotPointers(platformId: string, version: number): Promise<VersionPointer[]> {
     return this.snapshotPointersStmt.all(platformId, version);
   }
 
-  modelJson(platformId: string, version: number): string | null {
+  async modelJson(platformId: string, version: number): Promise<string | null> {
     return (this.modelJsonStmt.get(platformId, version) as string | undefined) ?? null;
   }
 
-  versionNumbers(platformId: string): number[] {
+  async versionNumbers(platformId: string): Promise<number[]> {
     return this.versionNumbersStmt.all(platformId) as number[];
   }
 
-  /** Stores new versions (e.g. runtime and power of one kind) and moves their pointers, atomically. */
-  addVersions(versions: readonly NewModelVersion[], reason: string): ModelVersionSummary[] {
-    return this.db
-      .transaction(() => {
-        const now = new Date().toISOString();
-        let next = ((this.maxVersion.get(versions[0]?.platformId ?? '') as number | null) ?? 0) + 1;
-        const out: ModelVersionSummary[] = [];
-        for (const v of versions) {
-          const unusable = nonFiniteMetric(v.report);
-          if (unusable !== null) {
-            throw new Error(
-              `refusing to store ${v.kind}/${v.target} for ${v.platformId}: its report.${unusable} is not finite`,
-            );
-          }
-          const parent = (this.currentOf.get(v.platformId, v.kind, v.target) as number | undefined) ?? null;
-          const version = next++;
-          this.insertVersion.run({
-            platformId: v.platformId,
-            kind: v.kind,
-            target: v.target,
-            version,
-            parent,
-            now,
-            rows: v.trainingRows,
-            hash: v.trainingSetHash,
-            report: JSON.stringify(v.report),
-            model: v.modelJson,
-          });
-          this.upsertCurrent.run(v.platformId, v.kind, v.target, version, now);
-          this.insertMove.run(v.platformId, v.kind, v.target, parent, version, reason, now);
-          out.push({
-            platformId: v.platformId,
-            kind: v.kind,
-            target: v.target,
-            version,
-            parentVersion: parent,
-            createdAt: now,
-            trainingRows: v.trainingRows,
-            trainingSetHash: v.trainingSetHash,
-            report: v.report,
-            current: true,
-          });
-        }
-        return out;
-      })
-      .immediate();
+  async addVersions(versions: readonly NewModelVersion[], reason: string): Promise<ModelVersionSummary[]> {
+    assertStorable(versions);
+    const out = this.db.transaction(() => this.insertVersions(versions, reason)).immediate();
+    this.notify(versions);
+    return out;
   }
 
-  list(platformId: string): ModelVersionSummary[] {
+  async recordFit(fit: FitRecord): Promise<ModelVersionSummary[]> {
+    assertStorable(fit.versions);
+    const out = this.db
+      .transaction(() => {
+        const created = this.insertVersions(fit.versions, fit.reason);
+        this.saveFitState.run(fit.platformId, fit.kind, fit.measurementsAtFit, new Date().toISOString());
+        return created;
+      })
+      .immediate();
+    this.notify(fit.versions);
+    return out;
+  }
+
+  private notify(versions: readonly NewModelVersion[]): void {
+    for (const platformId of new Set(versions.map((v) => v.platformId))) this.changed(platformId);
+  }
+
+  /** Inside a transaction: the next numbers of each platform, parents from the pointers, pointers moved. */
+  private insertVersions(versions: readonly NewModelVersion[], reason: string): ModelVersionSummary[] {
+    const now = new Date().toISOString();
+    const next = new Map<string, number>();
+    const out: ModelVersionSummary[] = [];
+    for (const v of versions) {
+      const version =
+        next.get(v.platformId) ?? ((this.maxVersion.get(v.platformId) as number | null) ?? 0) + 1;
+      next.set(v.platformId, version + 1);
+      const parent = (this.currentOf.get(v.platformId, v.kind, v.target) as number | undefined) ?? null;
+      this.insertVersion.run({
+        platformId: v.platformId,
+        kind: v.kind,
+        target: v.target,
+        version,
+        parent,
+        now,
+        rows: v.trainingRows,
+        hash: v.trainingSetHash,
+        report: JSON.stringify(v.report),
+        model: v.modelJson,
+      });
+      this.upsertCurrent.run(v.platformId, v.kind, v.target, version, now);
+      this.insertMove.run(v.platformId, v.kind, v.target, parent, version, reason, now);
+      out.push({
+        platformId: v.platformId,
+        kind: v.kind,
+        target: v.target,
+        version,
+        parentVersion: parent,
+        createdAt: now,
+        trainingRows: v.trainingRows,
+        trainingSetHash: v.trainingSetHash,
+        report: v.report,
+        current: true,
+      });
+    }
+    return out;
+  }
+
+  async list(platformId: string): Promise<ModelVersionSummary[]> {
     return this.listStmt.all(platformId).map(summary);
   }
 
-  get(platformId: string, version: number): ModelVersionFull | null {
+  async get(platformId: string, version: number): Promise<ModelVersionFull | null> {
     const row = this.oneStmt.get(platformId, version);
     return row ? { ...summary(row), modelJson: row.model_json! } : null;
   }
 
   /** The models the current pointers name. */
-  current(platformId: string): ModelVersionFull[] {
+  async current(platformId: string): Promise<ModelVersionFull[]> {
     return this.currentStmt.all(platformId).map((row) => ({ ...summary(row), modelJson: row.model_json! }));
   }
 
   /** For each (kind, target) the newest version ≤ `version`. */
-  snapshot(platformId: string, version: number): ModelVersionFull[] {
+  async snapshot(platformId: string, version: number): Promise<ModelVersionFull[]> {
     return this.snapshotStmt
       .all(platformId, version)
       .map((row) => ({ ...summary(row), modelJson: row.model_json! }));
   }
 
-  currentTrainingHash(platformId: string, kind: string, target: Target): string | null {
+  async currentTrainingHash(platformId: string, kind: string, target: Target): Promise<string | null> {
     return (this.trainingHashOfCurrent.get(platformId, kind, target) as string | undefined) ?? null;
   }
 
@@ -250,8 +242,8 @@ export class ModelStore {
    * Moves the (kind, target) pointer back: to `to` if given (any existing version of that kind and
    * target), else to the current version's parent.
    */
-  rollback(platformId: string, kind: string, target: Target, to?: number): PointerMove {
-    return this.db
+  async rollback(platformId: string, kind: string, target: Target, to?: number): Promise<PointerMove> {
+    const move = this.db
       .transaction((): PointerMove => {
         const from = (this.currentOf.get(platformId, kind, target) as number | undefined) ?? null;
         if (from === null) throw new Error(`platform ${platformId} has no current ${kind} ${target} model`);
@@ -286,15 +278,7 @@ export class ModelStore {
         return { kind, target, fromVersion: from, toVersion: dest };
       })
       .immediate();
+    this.changed(platformId);
+    return move;
   }
-}
-
-/** Cross-validated metrics every stored version must have as finite numbers (a NaN answers every predict with NaN). */
-function nonFiniteMetric(report: unknown): string | null {
-  const r = (typeof report === 'object' && report !== null ? report : {}) as Record<string, unknown>;
-  for (const name of ['rmspe', 'rmse', 'mape']) {
-    const v = r[name];
-    if (typeof v !== 'number' || !Number.isFinite(v)) return name;
-  }
-  return null;
 }

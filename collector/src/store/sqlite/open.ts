@@ -1,15 +1,8 @@
 import Database from 'better-sqlite3';
+import type { Synchronous } from '../store.js';
 import { migrate } from './migrations.js';
 
 export type Db = Database.Database;
-
-/**
- * `full` fsyncs the WAL on every commit, so an acked batch survives power loss as well as a killed
- * process. `normal` skips that fsync: still safe against SIGKILL (the WAL is in the OS page cache and
- * is replayed on open), but the last commits can vanish if the machine loses power. Acks promise
- * durability, so `full` is the default.
- */
-export type Synchronous = 'full' | 'normal';
 
 export interface OpenOptions {
   readonly synchronous?: Synchronous;

@@ -1,89 +1,14 @@
+import {
+  type ExportFilter,
+  type LayerPointRow,
+  type MeasurementRow,
+  type PlatformDetail,
+  type PlatformSummary,
+  type PrecisionRow,
+  precisionSummary,
+  type QueryRepository,
+} from '../queries.js';
 import type { Db } from './open.js';
-
-export interface PlatformSummary {
-  readonly id: string;
-  readonly description: string;
-  readonly input: unknown;
-  readonly details: unknown;
-  readonly firstSeenAt: string;
-  readonly lastSeenAt: string;
-  readonly measurements: number;
-}
-
-export interface PlatformDetail extends PlatformSummary {
-  /** layer measurements per model kind, plus `network` for end-to-end records */
-  readonly counts: Record<string, number>;
-  /** how precisely this platform's runtimes were measured (block protocol records); null if none has an interval */
-  readonly precision: PrecisionSummary | null;
-  readonly agents: {
-    id: string;
-    host: string;
-    agentVersion: string | null;
-    lastSeenAt: string;
-    lastSeq: number | null;
-  }[];
-}
-
-export interface PrecisionSummary {
-  /** records timed by the block protocol (those timed run by run carry no interval) */
-  readonly records: number;
-  readonly targetReached: number;
-  /** half-width of the median's interval relative to the median, over the records */
-  readonly ciHalfWidthRel: { readonly median: number; readonly p90: number };
-  readonly blocks: number;
-  readonly outlierBlocks: number;
-  /** the newest record's clock and synchronisation overhead */
-  readonly clock: string | null;
-  readonly syncOverheadMs: number | null;
-  /** configurations revisited at the end of a sweep: |second / first − 1| */
-  readonly drift: {
-    readonly revisits: number;
-    readonly medianAbsRel: number;
-    readonly maxAbsRel: number;
-  } | null;
-}
-
-interface PrecisionRow {
-  median: number;
-  low: number;
-  high: number;
-  reached: number;
-  blocks: number;
-  outliers: number;
-  clock: string | null;
-  sync: number | null;
-  drift: number | null;
-}
-
-function quantile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-}
-
-function precisionSummary(rows: readonly PrecisionRow[]): PrecisionSummary | null {
-  if (rows.length === 0) return null;
-  const half = rows
-    .map((r) => Math.max(r.median - r.low, r.high - r.median) / r.median)
-    .sort((a, b) => a - b);
-  const drifts = rows.flatMap((r) => (r.drift === null ? [] : [Math.abs(r.drift)])).sort((a, b) => a - b);
-  const newest = rows[rows.length - 1]!;
-  return {
-    records: rows.length,
-    targetReached: rows.filter((r) => r.reached === 1).length,
-    ciHalfWidthRel: { median: quantile(half, 0.5), p90: quantile(half, 0.9) },
-    blocks: rows.reduce((n, r) => n + r.blocks, 0),
-    outlierBlocks: rows.reduce((n, r) => n + r.outliers, 0),
-    clock: newest.clock,
-    syncOverheadMs: newest.sync,
-    drift:
-      drifts.length === 0
-        ? null
-        : {
-            revisits: drifts.length,
-            medianAbsRel: quantile(drifts, 0.5),
-            maxAbsRel: drifts[drifts.length - 1]!,
-          },
-  };
-}
 
 interface PlatformRow {
   id: string;
@@ -93,37 +18,6 @@ interface PlatformRow {
   first_seen_at: string;
   last_seen_at: string;
   measurements: number;
-}
-
-export interface ExportFilter {
-  readonly platformId?: string;
-  readonly kind?: string;
-  /** ISO date-times bounding `started_at` (inclusive from, exclusive to) */
-  readonly from?: string;
-  readonly to?: string;
-}
-
-export interface MeasurementRow {
-  readonly id: number;
-  readonly platform_id: string;
-  readonly agent_id: string;
-  readonly seq: number;
-  readonly idx: number;
-  readonly type: 'layer' | 'network';
-  readonly model_kind: string | null;
-  readonly network_name: string | null;
-  readonly natural_key: string;
-  readonly batch: number;
-  readonly runtime_mean_ms: number;
-  readonly runtime_median_ms: number;
-  readonly runtime_std_ms: number;
-  readonly runtime_n: number;
-  readonly power_mean_w: number | null;
-  readonly energy_mj: number | null;
-  readonly started_at: string;
-  readonly ended_at: string;
-  readonly received_at: string;
-  readonly record_json: string;
 }
 
 function platformSummary(row: PlatformRow): PlatformSummary {
@@ -139,7 +33,7 @@ function platformSummary(row: PlatformRow): PlatformSummary {
 }
 
 /** Read-only queries behind the HTTP API. */
-export class QueryStore {
+export class SqliteQueryStore implements QueryRepository {
   private readonly platformsStmt;
   private readonly platformStmt;
   private readonly countsStmt;
@@ -149,6 +43,8 @@ export class QueryStore {
   private readonly networkRecordsStmt;
   private readonly totalStmt;
   private readonly exportStmt;
+  private readonly existsStmt;
+  private readonly layerRowsStmt;
 
   constructor(db: Db) {
     const platformSelect = `SELECT p.*, (SELECT COUNT(*) FROM measurements m WHERE m.platform_id = p.id) AS measurements
@@ -194,13 +90,18 @@ export class QueryStore {
         AND excluded_at IS NULL
         AND id > @after
       ORDER BY id LIMIT @limit`);
+    this.existsStmt = db.prepare('SELECT 1 FROM platforms WHERE id = ?').pluck();
+    this.layerRowsStmt = db.prepare<[string, string, number], LayerPointRow>(
+      `SELECT id, record_json, runtime_mean_ms, power_mean_w FROM measurements
+       WHERE platform_id = ? AND type = 'layer' AND model_kind = ? ORDER BY id DESC LIMIT ?`,
+    );
   }
 
-  platforms(): PlatformSummary[] {
+  async platforms(): Promise<PlatformSummary[]> {
     return this.platformsStmt.all().map(platformSummary);
   }
 
-  platform(id: string): PlatformDetail | null {
+  async platform(id: string): Promise<PlatformDetail | null> {
     const row = this.platformStmt.get(id);
     if (!row) return null;
     const counts: Record<string, number> = {};
@@ -217,15 +118,15 @@ export class QueryStore {
   }
 
   /** Natural keys of everything measured on a platform (agents skip these). */
-  keys(platformId: string): string[] {
+  async keys(platformId: string): Promise<string[]> {
     return this.keysStmt.all(platformId) as string[];
   }
 
-  networkRecords(platformId: string): MeasurementRow[] {
+  async networkRecords(platformId: string): Promise<MeasurementRow[]> {
     return this.networkRecordsStmt.all(platformId);
   }
 
-  totalMeasurements(): number {
+  async totalMeasurements(): Promise<number> {
     return this.totalStmt.get() as number;
   }
 
@@ -233,7 +134,7 @@ export class QueryStore {
    * One page of matching rows after `afterId`. Export pages by id rather than holding an iterator
    * open: an open iterator would make the connection busy and block ingest while a slow client reads.
    */
-  exportPage(filter: ExportFilter, afterId: number, limit: number): MeasurementRow[] {
+  async exportPage(filter: ExportFilter, afterId: number, limit: number): Promise<MeasurementRow[]> {
     return this.exportStmt.all({
       platform: filter.platformId ?? null,
       kind: filter.kind ?? null,
@@ -242,5 +143,13 @@ export class QueryStore {
       after: afterId,
       limit,
     });
+  }
+
+  async platformExists(id: string): Promise<boolean> {
+    return this.existsStmt.get(id) !== undefined;
+  }
+
+  async recentLayerRows(platformId: string, kind: string, limit: number): Promise<LayerPointRow[]> {
+    return this.layerRowsStmt.all(platformId, kind, limit);
   }
 }
