@@ -31,8 +31,8 @@ function readOne<T>(dbPath: string, sql: string, ...params: unknown[]): T | unde
 describe('an agent id belongs to the token that first registered it', () => {
   it('a second token claiming a streaming agent’s id is refused; the victim keeps streaming', async () => {
     const dbPath = path.join(dir, 'hijack.db');
-    const victimToken = createToken(dbPath, 'victim');
-    const intruderToken = createToken(dbPath, 'intruder');
+    const victimToken = await createToken(dbPath, 'victim');
+    const intruderToken = await createToken(dbPath, 'intruder');
     const collector = await spawnCollector(dbPath);
     const stateDir = path.join(dir, 'victim');
     const victim = spawnAgent(

@@ -17,7 +17,7 @@ const measuredLines = (n: number) => new RegExp(`(?:"msg":"measured"[^]*?){${n}}
 it('an agent SIGKILLed twice mid-sweep resumes; every configuration arrives exactly once', async () => {
   const dbPath = path.join(dir, 'collector.db');
   const stateDir = path.join(dir, 'agent');
-  const token = createToken(dbPath, 'agent-kill');
+  const token = await createToken(dbPath, 'agent-kill');
   const collector = await spawnCollector(dbPath, 0);
   const rng = new Rng(42);
   // A cooldown after each configuration spreads the sweep out so the kills land mid-sweep.

@@ -17,7 +17,7 @@ let token: string;
 let good: GoodAgent;
 
 beforeAll(async () => {
-  token = createToken(dbPath, 'bad-input');
+  token = await createToken(dbPath, 'bad-input');
   collector = await spawnCollector(dbPath, 0, { maxPayloadBytes: MAX_PAYLOAD_BYTES });
   good = await GoodAgent.connect(collector.wsUrl, token);
   await good.ok();
@@ -288,9 +288,9 @@ describe('bad input: a clear error, a close where the conversation cannot go on,
     expect(await upgradeRefusal(collector.wsUrl, { authorization: 'Basic dXNlcjpwYXNz' })).toMatchObject({
       status: 401,
     });
-    const revoked = createToken(dbPath, 'soon-revoked');
+    const revoked = await createToken(dbPath, 'soon-revoked');
     (await ProtocolClient.connect(collector.wsUrl, revoked)).close();
-    expect(revokeToken(dbPath, 'soon-revoked')).toBe(1);
+    expect(await revokeToken(dbPath, 'soon-revoked')).toBe(1);
     expect(await upgradeRefusal(collector.wsUrl, { authorization: `Bearer ${revoked}` })).toEqual({
       status: 401,
       body: 'invalid or revoked token',

@@ -23,8 +23,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function setup(name: string) {
   const dbPath = path.join(dir, `${name}.db`);
   // Agents stream and lease with an agent token; campaigns are created and read with an admin one.
-  const token = createToken(dbPath, name, ['agent']);
-  const admin = createToken(dbPath, `${name}-admin`, ['admin']);
+  const token = await createToken(dbPath, name, ['agent']);
+  const admin = await createToken(dbPath, `${name}-admin`, ['admin']);
   const collector = await spawnCollector(dbPath, 0);
   procs.push(collector.proc);
   const platform = await registerPlatform(collector.port, token, path.join(dir, `${name}-setup`), admin);

@@ -50,8 +50,8 @@ async function csvRows(): Promise<number> {
 }
 
 beforeAll(async () => {
-  token = createToken(dbPath, 'operator-1', ['agent', 'admin']);
-  agentOnly = createToken(dbPath, 'agent-only');
+  token = await createToken(dbPath, 'operator-1', ['agent', 'admin']);
+  agentOnly = await createToken(dbPath, 'agent-only');
   collector = await spawnCollector(dbPath);
   const agent = await ProtocolClient.connect(collector.wsUrl, token);
   agent.sendJson(hello(AGENT));

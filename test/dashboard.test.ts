@@ -315,14 +315,14 @@ async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
 beforeAll(async () => {
   scratch = mkdtempSync(path.join(tmpdir(), 'neuralpower-dashboard-'));
   collector = await startCollector({
-    dbPath: path.join(scratch, 'collector.db'),
+    db: path.join(scratch, 'collector.db'),
     host: '127.0.0.1',
     port: 0,
     fitEvery: 0,
     processMetrics: false,
     publicRead: true,
   });
-  token = collector.context.tokens.create('dashboard-test', ['agent', 'admin']).token;
+  token = (await collector.context.tokens.create('dashboard-test', ['agent', 'admin'])).token;
 
   const engine = await TfjsEngine.create('cpu');
   const cpuInput: PlatformInput = {
@@ -589,12 +589,12 @@ describe('dashboard', () => {
 
   it("asks for a read token when the collector's reads are closed, and loads with it", async () => {
     const closed = await startCollector({
-      dbPath: path.join(scratch, 'closed.db'),
+      db: path.join(scratch, 'closed.db'),
       port: 0,
       fitEvery: 0,
       processMetrics: false,
     });
-    const reader = closed.context.tokens.create('dashboard-reader', ['read']).token;
+    const reader = (await closed.context.tokens.create('dashboard-reader', ['read'])).token;
     const tab = await browser.newPage();
     try {
       await tab.goto(`${closed.url}/`);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
-import { openDatabase } from '../collector/src/db/open.js';
+import { openDatabase } from '../collector/src/store/sqlite/open.js';
 import { spawnCollector } from './support/processes.js';
 import { ProtocolClient } from './support/protocol-client.js';
 import { hello, platform, syntheticRecord } from './support/records.js';
@@ -53,7 +53,7 @@ function corruptMiddle(dbPath: string, pages: number): void {
 it('a corrupt database: /healthz and /metrics say so, agents get a clear error, nothing is acked', async () => {
   const dbPath = path.join(dir, 'corrupt.db');
   filledDatabase(dbPath);
-  const token = createToken(dbPath, 'agent');
+  const token = await createToken(dbPath, 'agent');
   corruptMiddle(dbPath, 8);
 
   const collector = await spawnCollector(dbPath, 0);

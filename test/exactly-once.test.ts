@@ -13,7 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('3 agents streaming at once: every record arrives exactly once (database and CSV export)', async () => {
   const dbPath = path.join(dir, 'collector.db');
-  const token = createToken(dbPath, 'three-agents');
+  const token = await createToken(dbPath, 'three-agents');
   // The real `neuralpower collector` command, as an operator starts it.
   const collector = await spawnCliCollector(dbPath, 0);
   const rng = new Rng(3);
@@ -43,7 +43,7 @@ it('3 agents streaming at once: every record arrives exactly once (database and 
 
     const total = perAgent * agents.length;
     // Reads need a read token (no --public-read here), as on a collector that faces a network.
-    const reader = createToken(dbPath, 'exactly-once-reader', ['read']);
+    const reader = await createToken(dbPath, 'exactly-once-reader', ['read']);
     const csv = csvObjects(
       await (
         await fetch(`${collector.url}/v1/measurements.csv`, {

@@ -71,7 +71,7 @@ async function fuzzWorker(wsUrl: string, token: string, seed: number, frames: nu
 
 it(`${WORKERS * FRAMES_PER_WORKER} random and mutated frames: 0 crashes, 0 rows written, every frame answered`, async () => {
   const dbPath = path.join(dir, 'collector.db');
-  const token = createToken(dbPath, 'fuzz');
+  const token = await createToken(dbPath, 'fuzz');
   const collector = await spawnCollector(dbPath, 0);
   const good = await GoodAgent.connect(collector.wsUrl, token);
   let fuzzing = true;

@@ -24,9 +24,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 it(`${REQUESTS} fuzzed HTTP requests: no 5xx, no silence, the process keeps serving`, async () => {
   const dbPath = path.join(dir, 'collector.db');
   const tokens = {
-    agent: createToken(dbPath, 'fuzz-agent'),
-    read: createToken(dbPath, 'fuzz-read', ['read']),
-    admin: createToken(dbPath, 'fuzz-admin', ['admin']),
+    agent: await createToken(dbPath, 'fuzz-agent'),
+    read: await createToken(dbPath, 'fuzz-read', ['read']),
+    admin: await createToken(dbPath, 'fuzz-admin', ['admin']),
   };
   const collector = await spawnCollector(dbPath, 0, {
     collector: { limits: { maxBodyBytes: 256 * 1024, maxPredictNodes: 500 } },

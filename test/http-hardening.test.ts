@@ -37,10 +37,10 @@ describe('a collector facing a network (reads closed, small limits)', () => {
   };
 
   beforeAll(async () => {
-    token.agent = createToken(dbPath, 'agent-1');
-    token.agent2 = createToken(dbPath, 'agent-2');
-    token.read = createToken(dbPath, 'reader', ['read']);
-    token.admin = createToken(dbPath, 'operator', ['admin']);
+    token.agent = await createToken(dbPath, 'agent-1');
+    token.agent2 = await createToken(dbPath, 'agent-2');
+    token.read = await createToken(dbPath, 'reader', ['read']);
+    token.admin = await createToken(dbPath, 'operator', ['admin']);
     // Pings every second: the raw test peers must look alive by answering them. (Much shorter
     // drops slow test clients on a loaded machine: a missed pong interval ends a connection.)
     collector = await spawnCollector(dbPath, 0, { collector: { limits: LIMITS, pingIntervalMs: 1000 } });
@@ -142,7 +142,7 @@ describe('a collector facing a network (reads closed, small limits)', () => {
       await expect(ProtocolClient.connect(collector.wsUrl, token.agent)).rejects.toThrow(/HTTP 429/);
       for (let i = 0; i < 3; i++) open.push(await ProtocolClient.connect(collector.wsUrl, token.agent2));
       await expect(ProtocolClient.connect(collector.wsUrl, token.admin)).rejects.toThrow(/HTTP 403/);
-      const total = createToken(dbPath, 'agent-3');
+      const total = await createToken(dbPath, 'agent-3');
       await expect(ProtocolClient.connect(collector.wsUrl, total)).rejects.toThrow(/HTTP 503/);
     } finally {
       for (const c of open) c.close();
@@ -159,9 +159,9 @@ describe('a collector facing a network (reads closed, small limits)', () => {
 
   it('a connection holding an unfinished message is dropped even while it answers pings; an idle one is not', async () => {
     // Fresh tokens: connections of the previous test may still be closing (per-token limit 3).
-    const good = await GoodAgent.connect(collector.wsUrl, createToken(dbPath, 'good-2'), 2);
-    const stalling = await RawWebSocket.open(collector.port, createToken(dbPath, 'stalling'));
-    const idle = await RawWebSocket.open(collector.port, createToken(dbPath, 'idle'));
+    const good = await GoodAgent.connect(collector.wsUrl, await createToken(dbPath, 'good-2'), 2);
+    const stalling = await RawWebSocket.open(collector.port, await createToken(dbPath, 'stalling'));
+    const idle = await RawWebSocket.open(collector.port, await createToken(dbPath, 'idle'));
     stalling.write(stalling.frame(1, JSON.stringify(hello('stalling')).slice(0, 40), false));
     const start = Date.now();
     await waitUntil(() => (stalling.closed ? true : undefined), 10_000, 'stalling connection dropped');
@@ -176,8 +176,8 @@ describe('a collector facing a network (reads closed, small limits)', () => {
   });
 
   it('a heartbeat flood is closed; another agent keeps getting its acks', async () => {
-    const good = await GoodAgent.connect(collector.wsUrl, createToken(dbPath, 'good-3'), 3);
-    const flood = await ProtocolClient.connect(collector.wsUrl, createToken(dbPath, 'flooder'));
+    const good = await GoodAgent.connect(collector.wsUrl, await createToken(dbPath, 'good-3'), 3);
+    const flood = await ProtocolClient.connect(collector.wsUrl, await createToken(dbPath, 'flooder'));
     flood.sendJson(hello('flooder'));
     expect((await flood.next()).type).toBe('welcome');
     const beat = JSON.stringify({ type: 'heartbeat', sentAt: new Date().toISOString() });
@@ -226,12 +226,12 @@ describe('a collector facing a network (reads closed, small limits)', () => {
   }, 60_000);
 
   it('revoking a token closes its open connections within seconds', async () => {
-    const doomed = createToken(dbPath, 'doomed');
+    const doomed = await createToken(dbPath, 'doomed');
     const client = await ProtocolClient.connect(collector.wsUrl, doomed);
     client.sendJson(hello('doomed-agent'));
     expect((await client.next()).type).toBe('welcome');
     const revokedAt = Date.now();
-    expect(revokeToken(dbPath, 'doomed')).toBe(1);
+    expect(await revokeToken(dbPath, 'doomed')).toBe(1);
     const error = await client.next(10_000);
     expect(error).toMatchObject({ type: 'error', code: 'unauthorized' });
     expect(await client.waitClosed(10_000)).toMatchObject({ code: 1008 });

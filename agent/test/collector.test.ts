@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RunningCollector, startCollector } from '@neuralpower/collector';
+import { type RunningCollector, type SqliteStore, startCollector } from '@neuralpower/collector';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep } from '../src/clock.js';
@@ -24,13 +24,15 @@ afterEach(async () => {
 
 async function collector(port = 0): Promise<{ c: RunningCollector; token: string; dbPath: string }> {
   const dbPath = path.join(tmp('np-agent-col-'), 'collector.sqlite');
-  const c = await startCollector({ dbPath, port, fitEvery: 0, processMetrics: false });
+  const c = await startCollector({ db: dbPath, port, fitEvery: 0, processMetrics: false });
   collectors.push(c);
-  return { c, token: c.context.tokens.create(`agent-test-${collectors.length}`).token, dbPath };
+  return { c, token: (await c.context.tokens.create(`agent-test-${collectors.length}`)).token, dbPath };
 }
 
 function rows(c: RunningCollector): { natural_key: string; agent_id: string; seq: number }[] {
-  return c.context.db.prepare('SELECT natural_key, agent_id, seq FROM measurements').all() as {
+  return (c.context.store as SqliteStore).db
+    .prepare('SELECT natural_key, agent_id, seq FROM measurements')
+    .all() as {
     natural_key: string;
     agent_id: string;
     seq: number;
@@ -158,8 +160,8 @@ describe('agent against a real collector', () => {
     const stateDir = tmp('np-agent-kill-');
     // The token must exist before the collector is up: create it on a collector we start later.
     const dbPath = path.join(tmp('np-agent-col-'), 'collector.sqlite');
-    const pre = await startCollector({ dbPath, port: 0, fitEvery: 0, processMetrics: false });
-    const token = pre.context.tokens.create('kill-test').token;
+    const pre = await startCollector({ db: dbPath, port: 0, fitEvery: 0, processMetrics: false });
+    const token = (await pre.context.tokens.create('kill-test')).token;
     await pre.close();
 
     const run1 = agentProcess(stateDir, url, token);
@@ -169,7 +171,7 @@ describe('agent against a real collector', () => {
     const before = outboxCount(stateDir);
     expect(before).toBeGreaterThanOrEqual(4);
 
-    const c = await startCollector({ dbPath, port, fitEvery: 0, processMetrics: false });
+    const c = await startCollector({ db: dbPath, port, fitEvery: 0, processMetrics: false });
     collectors.push(c);
     const run2 = agentProcess(stateDir, url, token);
     const { code, stdout } = await run2.done;

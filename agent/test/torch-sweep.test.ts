@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RunningCollector, startCollector } from '@neuralpower/collector';
+import { type RunningCollector, type SqliteStore, startCollector } from '@neuralpower/collector';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/log.js';
 import { runAgent } from '../src/run.js';
@@ -19,7 +19,7 @@ afterEach(async () => {
 describe('torch engine in a sweep', () => {
   it('streams layer and network records to a real collector; a configuration that kills the worker fails alone', async () => {
     const c = await startCollector({
-      dbPath: path.join(tmp('np-torch-col-'), 'collector.sqlite'),
+      db: path.join(tmp('np-torch-col-'), 'collector.sqlite'),
       port: 0,
       fitEvery: 0,
       processMetrics: false,
@@ -28,7 +28,7 @@ describe('torch engine in a sweep', () => {
     const once = path.join(tmp('np-torch-fault-'), 'fired');
     const result = await runAgent({
       collectorUrl: c.wsUrl,
-      token: c.context.tokens.create('torch-sweep').token,
+      token: (await c.context.tokens.create('torch-sweep')).token,
       stateDir: tmp('np-torch-agent-'),
       backend: 'torch',
       torch: {
@@ -57,7 +57,7 @@ describe('torch engine in a sweep', () => {
     expect(result.failed).toBe(1);
     expect(result.measured).toBe(result.planned - 1);
     expect(result.pending).toBe(0);
-    const stored = c.context.db
+    const stored = (c.context.store as SqliteStore).db
       .prepare('SELECT type, COUNT(*) AS n FROM measurements GROUP BY type')
       .all() as {
       type: string;

@@ -1,16 +1,9 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { TokenStore } from './auth/tokens.js';
 import { CampaignService } from './campaigns/service.js';
-import { IngestStore } from './db/ingest-store.js';
-import { IntegrityMonitor } from './db/integrity.js';
-import { acquireDbLock } from './db/lock.js';
-import { ModelStore } from './db/models-store.js';
-import { openDatabase, type Synchronous } from './db/open.js';
-import { QueryStore } from './db/query-store.js';
 import type { FitOptions } from './fit/fit-job.js';
 import { FitScheduler } from './fit/scheduler.js';
 import type { CollectorContext } from './http/context.js';
@@ -22,17 +15,19 @@ import { type CollectorLimits, DEFAULT_LIMITS } from './limits.js';
 import { CollectorMetrics } from './metrics.js';
 import { ModelCache } from './predict/model-cache.js';
 import { PredictService } from './predict/predict-service.js';
+import { openStore } from './store/registry.js';
+import type { Synchronous } from './store/store.js';
 
 export interface CollectorOptions {
-  /** SQLite file; created with the schema if missing */
-  readonly dbPath: string;
+  /** the database: a SQLite file path (created with the schema if missing) or a postgres:// URL (store/registry.ts) */
+  readonly db: string;
   /** default 127.0.0.1 */
   readonly host?: string;
   /** default 7070; 0 picks a free port */
   readonly port?: number;
   /** PEM certificate and key: serve HTTPS and WSS */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
-  /** default `full`; see db/open.ts */
+  /** SQLite only, default `full`; see store/store.ts */
   readonly synchronous?: Synchronous;
   /** fit a (platform, kind) after this many new measurements; 0 = only on request (default 200) */
   readonly fitEvery?: number;
@@ -45,7 +40,7 @@ export interface CollectorOptions {
   readonly limits?: Partial<CollectorLimits>;
   /** queries, export, predictions and the dashboard's data need no token (default false) */
   readonly publicRead?: boolean;
-  /** PRAGMA quick_check at start: how long to wait for it before serving (default 10 s; it goes on in the background) */
+  /** SQLite: PRAGMA quick_check at start: how long to wait for it before serving (default 10 s; it goes on in the background) */
   readonly integrityTimeoutMs?: number;
   /** skip the start-up integrity check (default false) */
   readonly skipIntegrityCheck?: boolean;
@@ -64,48 +59,39 @@ export interface RunningCollector {
   readonly wsUrl: string;
   readonly port: number;
   readonly context: CollectorContext;
-  /** Flushes pending batches (acking them), closes agents, stops fits, closes the database. */
+  /** Flushes pending batches (acking them), closes agents, stops fits, closes the store. */
   close(): Promise<void>;
 }
 
 /** Starts a collector; resolves once it listens. */
 export async function startCollector(options: CollectorOptions): Promise<RunningCollector> {
-  const dbPath = resolve(options.dbPath);
   const limits: CollectorLimits = {
     ...DEFAULT_LIMITS,
     ...(options.maxBodyBytes !== undefined && { maxBodyBytes: options.maxBodyBytes }),
     ...options.limits,
   };
-  // One collector per file: two would both fit and version the same training set.
-  const lock = acquireDbLock(dbPath);
-  let db: ReturnType<typeof openDatabase>;
-  try {
-    db = openDatabase(dbPath, { synchronous: options.synchronous ?? 'full' });
-  } catch (err) {
-    lock.release();
-    throw new Error(`cannot open the database ${dbPath}: ${(err as Error).message}`);
-  }
+  const store = await openStore(options.db, {
+    exclusive: true,
+    synchronous: options.synchronous ?? 'full',
+    integrityCheck: options.skipIntegrityCheck ? 'skip' : { timeoutMs: options.integrityTimeoutMs ?? 10_000 },
+  });
   const metrics = new CollectorMetrics({ defaultMetrics: options.processMetrics ?? true });
-  const integrity = new IntegrityMonitor();
+  store.registerMetrics(metrics.registry);
+  const integrity = store.integrity;
   integrity.onChange((state) => {
     for (const status of ['ok', 'corrupt', 'checking', 'skipped'] as const)
       metrics.dbIntegrity.set({ status }, state.status === status ? 1 : 0);
     if (state.status === 'corrupt') {
       process.stderr.write(
-        `${JSON.stringify({ level: 'error', msg: 'database integrity check failed: nothing will be acknowledged', db: dbPath, detail: state.detail })}\n`,
+        `${JSON.stringify({ level: 'error', msg: 'database integrity check failed: nothing will be acknowledged', db: store.description, detail: state.detail })}\n`,
       );
     }
   });
-  if (options.skipIntegrityCheck) integrity.skip();
-  else await integrity.start(dbPath, options.integrityTimeoutMs ?? 10_000);
-  const tokens = new TokenStore(db);
-  const ingest = new IngestStore(db);
-  const models = new ModelStore(db);
-  const queries = new QueryStore(db);
-  const fits = new FitScheduler(db, dbPath, models, metrics, options.fitEvery ?? 200, options.fit ?? {});
-  const campaigns = new CampaignService(db, dbPath, fits, models);
+  const tokens = new TokenStore(store.tokens);
+  const fits = new FitScheduler(store, metrics, options.fitEvery ?? 200, options.fit ?? {});
+  const campaigns = new CampaignService(store, fits);
   const queue = new BatchQueue(
-    ingest,
+    store.ingest,
     metrics,
     (counts) => {
       fits.onCommitted(counts);
@@ -113,25 +99,25 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     },
     integrity,
   );
-  const agents = new AgentSocket(tokens, ingest, queue, metrics, integrity, {
+  const agents = new AgentSocket(tokens, store.ingest, queue, metrics, integrity, {
     maxPayloadBytes: options.maxPayloadBytes ?? 8 * 1024 * 1024,
     pingIntervalMs: options.pingIntervalMs ?? 30_000,
     maxBufferedBytes: 4 * 1024 * 1024,
     limits,
   });
-  const platformExists = db.prepare('SELECT 1 FROM platforms WHERE id = ?').pluck();
+  const modelCache = new ModelCache(store.models);
+  const unsubscribe = store.onModelVersionChange(modelCache.invalidate);
   const predict = new PredictService(
-    models,
-    new ModelCache(models),
-    (id) => platformExists.get(id) !== undefined,
+    store.models,
+    modelCache,
+    (id) => store.queries.platformExists(id),
     limits,
   );
   const context: CollectorContext = {
-    db,
-    dbPath,
+    store,
     tokens,
-    models,
-    queries,
+    models: store.models,
+    queries: store.queries,
     fits,
     predict,
     metrics,
@@ -142,6 +128,18 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     campaigns,
     startedAt: new Date(),
   };
+  const stopAll = async (): Promise<void> => {
+    await Promise.all([fits.close(), agents.close(0), campaigns.close()]);
+    unsubscribe();
+    await store.close();
+  };
+  try {
+    await fits.start();
+    await campaigns.start();
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
   const router = new Router(limits.maxBodyBytes, (err, req) => {
     integrity.observe(err);
     logError(err, req);
@@ -161,14 +159,12 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler)
     : createHttpServer(handler);
   server.on('upgrade', (req, socket, head) => {
-    try {
-      agents.handleUpgrade(req, socket, head);
-    } catch (err) {
+    agents.handleUpgrade(req, socket, head).catch((err: unknown) => {
       process.stderr.write(
         `${JSON.stringify({ level: 'error', msg: 'upgrade failed', err: String(err) })}\n`,
       );
       socket.destroy();
-    }
+    });
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerClientError(err, socket));
 
@@ -181,9 +177,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       });
     });
   } catch (err) {
-    await Promise.all([fits.close(), integrity.close(), agents.close(0), campaigns.close()]);
-    db.close();
-    lock.release();
+    await stopAll();
     throw new Error(
       `cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 7070}: ${(err as Error).message}`,
     );
@@ -202,16 +196,16 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     close: () => {
       closing ??= (async () => {
         const stopped = new Promise<void>((ok) => server.close(() => ok()));
-        queue.flush();
+        const flushed = queue.flush();
         server.closeIdleConnections();
-        await Promise.all([agents.close(), fits.close(), integrity.close(), campaigns.close()]);
+        await Promise.all([flushed, agents.close(), fits.close(), campaigns.close()]);
         // Batches that arrived during the close handshake: stored now; their acks may not reach
         // the agent, which then resends and gets a duplicate ack.
-        queue.flush();
+        await queue.flush();
         await Promise.race([stopped, new Promise((ok) => setTimeout(ok, 2000).unref())]);
         server.closeAllConnections();
-        db.close();
-        lock.release();
+        unsubscribe();
+        await store.close();
       })();
       return closing;
     },

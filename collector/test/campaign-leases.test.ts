@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolClient } from '../../test/support/protocol-client.js';
 import { hello, platform } from '../../test/support/records.js';
 import { type RunningCollector, startCollector } from '../src/server.js';
+import type { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
 let dir: string;
 let collector: RunningCollector;
@@ -17,13 +18,13 @@ let agentOnly: string;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'np-campaign-'));
   collector = await startCollector({
-    dbPath: path.join(dir, 'c.db'),
+    db: path.join(dir, 'c.db'),
     port: 0,
     fitEvery: 0,
     processMetrics: false,
   });
-  token = collector.context.tokens.create('t', ['agent', 'admin']).token;
-  agentOnly = collector.context.tokens.create('a', ['agent']).token;
+  token = (await collector.context.tokens.create('t', ['agent', 'admin'])).token;
+  agentOnly = (await collector.context.tokens.create('a', ['agent'])).token;
   // The platform exists once an agent said hello.
   const c = await ProtocolClient.connect(collector.wsUrl, token);
   c.sendJson(hello('setup'));
@@ -143,7 +144,7 @@ describe('campaign leases', () => {
       await fetch(`${collector.url}/v1/campaigns/${id}`, { headers: { authorization: `Bearer ${token}` } })
     ).json();
     expect(detail.progress).toMatchObject({ measured: 3, leased: 3, left: 0 });
-    const stored = collector.context.db
+    const stored = (collector.context.store as SqliteStore).db
       .prepare('SELECT natural_key, COUNT(*) AS n FROM measurements WHERE agent_id = ? GROUP BY natural_key')
       .all('agent-a') as { n: number }[];
     expect(stored.length).toBe(3);

@@ -25,14 +25,14 @@ export async function startTestCollector(
   // Reads open (as `--public-read`) unless a test says otherwise: most tests here are about
   // ingest and models, test/access.test.ts is about tokens. The token may ingest and fit.
   const collector = await startCollector({
-    dbPath,
+    db: dbPath,
     port: 0,
     fitEvery: 0,
     processMetrics: false,
     publicRead: true,
     ...extra,
   });
-  const token = collector.context.tokens.create(`test-${Date.now()}`, ['agent', 'admin']).token;
+  const token = (await collector.context.tokens.create(`test-${Date.now()}`, ['agent', 'admin'])).token;
   return { collector, token };
 }
 

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { integrityCheck, type RunningCollector } from '../src/index.js';
+import { integrityCheck, type RunningCollector, type SqliteStore } from '../src/index.js';
 import { fcRecord, hello, startTestCollector, TestAgent, tempDir } from './helpers.js';
 
 function countRows(dbPath: string, table: string): number {
@@ -47,8 +47,8 @@ describe('ingest over WebSocket', () => {
   it('refuses upgrades without a valid token with 401 and stores nothing', async () => {
     expect(await upgradeStatus(collector.wsUrl, {})).toBe(401);
     expect(await upgradeStatus(collector.wsUrl, { authorization: 'Bearer np_wrong' })).toBe(401);
-    const revoked = collector.context.tokens.create('soon-revoked');
-    expect(collector.context.tokens.revoke('soon-revoked')).toBe(1);
+    const revoked = await collector.context.tokens.create('soon-revoked');
+    expect(await collector.context.tokens.revoke('soon-revoked')).toBe(1);
     expect(await upgradeStatus(collector.wsUrl, { authorization: `Bearer ${revoked.token}` })).toBe(401);
     const wrongPath = collector.wsUrl.replace('/v1/agents', '/v1/other');
     expect(await upgradeStatus(wrongPath, { authorization: `Bearer ${token}` })).toBe(404);
@@ -178,6 +178,6 @@ describe('ingest over WebSocket', () => {
       platforms: { measurements: number }[];
     };
     expect(platforms.platforms[0]!.measurements).toBe(50);
-    expect(integrityCheck(collector.context.db)).toBe('ok');
+    expect(integrityCheck((collector.context.store as SqliteStore).db)).toBe('ok');
   });
 });

@@ -245,10 +245,10 @@ describe('automatic fitting', () => {
       await agent.next();
       agent.close();
       // The threshold queued a fit; a requested fit of the same kind waits for the same job.
-      for (let i = 0; i < 200 && collector.context.models.list(platform.id).length === 0; i++) {
+      for (let i = 0; i < 200 && (await collector.context.models.list(platform.id)).length === 0; i++) {
         await new Promise((r) => setTimeout(r, 50));
       }
-      const versions = collector.context.models.list(platform.id);
+      const versions = await collector.context.models.list(platform.id);
       expect(versions.map((v) => `${v.kind}/${v.target}`)).toEqual(['fc/runtime', 'fc/power']);
       expect(versions[0]!.trainingRows).toBe(21);
     } finally {

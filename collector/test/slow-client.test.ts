@@ -41,7 +41,7 @@ it('keeps serving other agents while one client dribbles a frame byte by byte', 
     }
     good.close();
     expect(dribbled).toBeGreaterThan(0);
-    expect(collector.context.queries.totalMeasurements()).toBe(10);
+    expect(await collector.context.queries.totalMeasurements()).toBe(10);
   } finally {
     clearInterval(dribble);
     slow.destroy();

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { MIGRATIONS, SCHEMA_VERSION } from '../src/db/migrations.js';
-import { integrityCheck, openDatabase, TokenStore } from '../src/index.js';
+import { integrityCheck, openDatabase, openStore, TokenStore } from '../src/index.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/sqlite/migrations.js';
 import { tempDir } from './helpers.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -25,28 +25,28 @@ it('migrates once, in WAL mode, and refuses a database from a newer collector', 
   expect(() => openDatabase(path)).toThrow(/schema version 99 is newer/);
 });
 
-it('stores only the hash of a token, verifies it, and refuses it once revoked', () => {
+it('stores only the hash of a token, verifies it, and refuses it once revoked', async () => {
   const path = `${tmp.dir}/np.db`;
-  const db = openDatabase(path);
-  const tokens = new TokenStore(db);
-  const { token, info } = tokens.create('rack-3');
+  const store = await openStore(path);
+  const tokens = new TokenStore(store.tokens);
+  const { token, info } = await tokens.create('rack-3');
   expect(token).toMatch(/^np_[A-Za-z0-9_-]{43}$/);
   const raw = new Database(path, { readonly: true });
   const dump = JSON.stringify(raw.prepare('SELECT * FROM tokens').all());
   raw.close();
   expect(dump).not.toContain(token.slice(3));
-  expect(tokens.verify(token)?.name).toBe('rack-3');
-  expect(tokens.verify(`${token}x`)).toBeNull();
-  expect(tokens.verify('Bearer nonsense')).toBeNull();
-  expect(tokens.list().map((t) => t.name)).toEqual(['rack-3']);
-  expect(tokens.revoke(String(info.id))).toBe(1);
-  expect(tokens.verify(token)).toBeNull();
-  expect(tokens.revoke('rack-3')).toBe(0);
-  expect(() => tokens.create('bad name with spaces')).toThrow(/token name/);
-  db.close();
+  expect((await tokens.verify(token))?.name).toBe('rack-3');
+  expect(await tokens.verify(`${token}x`)).toBeNull();
+  expect(await tokens.verify('Bearer nonsense')).toBeNull();
+  expect((await tokens.list()).map((t) => t.name)).toEqual(['rack-3']);
+  expect(await tokens.revoke(String(info.id))).toBe(1);
+  expect(await tokens.verify(token)).toBeNull();
+  expect(await tokens.revoke('rack-3')).toBe(0);
+  await expect(tokens.create('bad name with spaces')).rejects.toThrow(/token name/);
+  await store.close();
 });
 
-it('gives tokens scopes; tokens from before scopes keep what they could do (agent + admin)', () => {
+it('gives tokens scopes; tokens from before scopes keep what they could do (agent + admin)', async () => {
   const path = `${tmp.dir}/np.db`;
   // A database as the first release left it: schema 1, one token.
   const old = new Database(path);
@@ -58,16 +58,26 @@ it('gives tokens scopes; tokens from before scopes keep what they could do (agen
   old.prepare("INSERT INTO tokens (name, hash, created_at) VALUES ('old-rack', 'ab', 'x')").run();
   old.close();
 
-  const db = openDatabase(path);
-  const tokens = new TokenStore(db);
-  expect(tokens.list().map((t) => [t.name, t.scopes])).toEqual([['old-rack', ['agent', 'admin']]]);
-  expect(tokens.create('agent-only').info.scopes).toEqual(['agent']);
-  expect(tokens.create('reader', ['read']).info.scopes).toEqual(['read']);
-  const both = tokens.create('ops', ['admin', 'agent', 'admin']);
+  const store = await openStore(path);
+  const tokens = new TokenStore(store.tokens);
+  expect((await tokens.list()).map((t) => [t.name, t.scopes])).toEqual([['old-rack', ['agent', 'admin']]]);
+  expect((await tokens.create('agent-only')).info.scopes).toEqual(['agent']);
+  expect((await tokens.create('reader', ['read'])).info.scopes).toEqual(['read']);
+  const both = await tokens.create('ops', ['admin', 'agent', 'admin']);
   expect(both.info.scopes).toEqual(['agent', 'admin']);
-  expect(tokens.verify(both.token)?.scopes).toEqual(['agent', 'admin']);
-  expect(() => tokens.create('x', ['root' as 'read'])).toThrow(
+  expect((await tokens.verify(both.token))?.scopes).toEqual(['agent', 'admin']);
+  await expect(tokens.create('x', ['root' as 'read'])).rejects.toThrow(
     /unknown scope "root": use agent, read, admin/,
   );
-  db.close();
+  await store.close();
+});
+
+it('picks the store by the locator; a postgres URL is refused clearly while no PostgreSQL store is built in', async () => {
+  const store = await openStore(`${tmp.dir}/by-path.db`);
+  expect(store.kind).toBe('sqlite');
+  expect(await store.health()).toMatchObject({ store: 'sqlite', ok: true });
+  await store.close();
+  await store.close(); // idempotent
+  await expect(openStore('mysql://db/x')).rejects.toThrow(/unsupported database "mysql"/);
+  await expect(openStore('')).rejects.toThrow(/no database given/);
 });

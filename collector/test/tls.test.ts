@@ -30,7 +30,7 @@ it('serves HTTPS and WSS on one port with --tls-cert/--tls-key', async () => {
       ws.on('error', reject);
     });
     expect(replies).toEqual(['welcome', 'ack']);
-    expect(collector.context.queries.totalMeasurements()).toBe(1);
+    expect(await collector.context.queries.totalMeasurements()).toBe(1);
   } finally {
     await collector.close();
     tmp.cleanup();

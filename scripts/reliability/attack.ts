@@ -59,9 +59,9 @@ const log = (line: string) => {
 const report: Record<string, unknown> = {};
 let ok = true;
 const dbPath = path.join(dir, 'collector.db');
-const tokens = Array.from({ length: 4 }, (_, i) => createToken(dbPath, `attacker-${i}`));
-const goodToken = createToken(dbPath, 'good');
-const readToken = createToken(dbPath, 'reader', ['read']);
+const tokens = await Promise.all(Array.from({ length: 4 }, (_, i) => createToken(dbPath, `attacker-${i}`)));
+const goodToken = await createToken(dbPath, 'good');
+const readToken = await createToken(dbPath, 'reader', ['read']);
 const collector = await spawnCollector(dbPath, 0, {
   collector: { limits: { frameAssemblyMs: FRAME_TIMEOUT_S * 1000 } },
 });

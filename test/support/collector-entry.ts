@@ -14,7 +14,7 @@ if (!dbPath || port === undefined) {
   process.exit(2);
 }
 const collector = await startCollector({
-  dbPath,
+  db: dbPath,
   port: Number(port),
   fitEvery: 0,
   processMetrics: false,

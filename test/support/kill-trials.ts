@@ -59,7 +59,7 @@ export async function runKillTrials(options: KillTrialsOptions): Promise<KillTri
   const [minRecords, maxRecords] = options.recordsPerTrial ?? [20, 120];
   const maxAcks = options.maxAcksBeforeKill ?? 12;
   const dbPath = path.join(options.dir, 'collector.db');
-  const token = createToken(dbPath, 'kill-trials');
+  const token = await createToken(dbPath, 'kill-trials');
   const started = Date.now();
   let collector: CollectorProc = await spawnCollector(dbPath, 0);
   const port = collector.port;

@@ -43,7 +43,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const log = options.log ?? (() => undefined);
   const batchSize = options.batchSize ?? 25;
   const dbPath = path.join(options.dir, 'collector.db');
-  const token = createToken(dbPath, 'load');
+  const token = await createToken(dbPath, 'load');
   const collector = await spawnCollector(dbPath, 0);
   const errors: string[] = [];
   const latencies: number[] = [];

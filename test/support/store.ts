@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Scope } from '../../collector/src/auth/scopes.js';
 import { TokenStore } from '../../collector/src/auth/tokens.js';
-import { openDatabase } from '../../collector/src/db/open.js';
+import { openStore } from '../../collector/src/store/registry.js';
 
 /** What the collector's SQLite file holds, read straight from the file (no collector involved). */
 export interface StoreReport {
@@ -79,20 +79,24 @@ export function storedRuntimeByKey(dbPath: string): Map<string, number[]> {
 }
 
 /** Creates the database (schema included) if needed and a token in it; returns the secret. */
-export function createToken(dbPath: string, name: string, scopes: readonly Scope[] = ['agent']): string {
-  const db = openDatabase(dbPath);
+export async function createToken(
+  dbPath: string,
+  name: string,
+  scopes: readonly Scope[] = ['agent'],
+): Promise<string> {
+  const store = await openStore(dbPath);
   try {
-    return new TokenStore(db).create(name, scopes).token;
+    return (await new TokenStore(store.tokens).create(name, scopes)).token;
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
-export function revokeToken(dbPath: string, name: string): number {
-  const db = openDatabase(dbPath);
+export async function revokeToken(dbPath: string, name: string): Promise<number> {
+  const store = await openStore(dbPath);
   try {
-    return new TokenStore(db).revoke(name);
+    return await new TokenStore(store.tokens).revoke(name);
   } finally {
-    db.close();
+    await store.close();
   }
 }

@@ -29,14 +29,22 @@ export class TokenStore {
   constructor(private readonly repo: TokenRepository) {}
 
   /** Creates a token and returns its secret: the only time it is ever visible. */
-  async create(name: string, scopes: readonly Scope[] = DEFAULT_SCOPES): Promise<{ token: string; info: TokenInfo }> {
+  async create(
+    name: string,
+    scopes: readonly Scope[] = DEFAULT_SCOPES,
+  ): Promise<{ token: string; info: TokenInfo }> {
     if (!/^[\w.@:-]{1,100}$/.test(name)) {
       throw new Error(`token name must be 1-100 letters, digits or . _ - @ : (got ${JSON.stringify(name)})`);
     }
     const normalised = parseScopes(scopes);
     const token = PREFIX + randomBytes(32).toString('base64url');
     const now = new Date().toISOString();
-    const id = await this.repo.insert({ name, hash: hashToken(token), scopes: normalised.join(','), createdAt: now });
+    const id = await this.repo.insert({
+      name,
+      hash: hashToken(token),
+      scopes: normalised.join(','),
+      createdAt: now,
+    });
     return {
       token,
       info: { id, name, scopes: normalised, createdAt: now, revokedAt: null, lastUsedAt: null },

@@ -10,9 +10,13 @@ export type CampaignAccess = 'read' | 'agent' | 'admin';
  * The one place campaign routes check the bearer token. Reads need `read` (or `agent`: an agent
  * finds its platform's campaign; open with `--public-read`); leases `agent`; create/stop `admin`.
  */
-export function authorise(ctx: CollectorContext, req: RouteRequest, need: CampaignAccess): TokenInfo | null {
+export async function authorise(
+  ctx: CollectorContext,
+  req: RouteRequest,
+  need: CampaignAccess,
+): Promise<TokenInfo | null> {
   if (need === 'read') {
-    requireRead(ctx, req, 'agent');
+    await requireRead(ctx, req, 'agent');
     return null;
   }
   return requireScope(ctx, req, need);

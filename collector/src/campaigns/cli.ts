@@ -12,9 +12,9 @@ import {
   tokenOption,
 } from '../cli/format.js';
 import { httpUrlOf } from '../client/index.js';
+import type { CampaignSummary } from '../store/campaigns.js';
 import { createCampaign, getCampaign, listCampaigns, stopCampaign } from './client.js';
 import type { SamplingStrategy } from './propose.js';
-import type { CampaignSummary } from './store.js';
 
 interface CommonArgs {
   collector: string;

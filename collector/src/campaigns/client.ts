@@ -1,6 +1,6 @@
 import { type ClientOptions, request } from '../client/index.js';
+import type { CampaignDetail, CampaignSummary } from '../store/campaigns.js';
 import type { CampaignCreateRequest } from './options.js';
-import type { CampaignDetail, CampaignSummary } from './store.js';
 
 const enc = encodeURIComponent;
 

@@ -23,15 +23,15 @@ async function body<T extends z.ZodType>(schema: T, req: RouteRequest): Promise<
 export function mountCampaigns(router: Router, ctx: CollectorContext): void {
   const campaigns = ctx.campaigns;
 
-  router.get('/v1/campaigns', (req, res) => {
-    authorise(ctx, req, 'read');
+  router.get('/v1/campaigns', async (req, res) => {
+    await authorise(ctx, req, 'read');
     const state = req.query.get('state');
     if (state !== null && !CAMPAIGN_STATES.includes(state as CampaignState)) {
       throw new HttpError(400, `state must be one of ${CAMPAIGN_STATES.join(', ')}`, 'state');
     }
     const platformId = req.query.get('platform');
     sendJson(res, 200, {
-      campaigns: campaigns.list({
+      campaigns: await campaigns.list({
         ...(platformId ? { platformId } : {}),
         ...(state ? { state: state as CampaignState } : {}),
       }),
@@ -39,34 +39,34 @@ export function mountCampaigns(router: Router, ctx: CollectorContext): void {
   });
 
   router.post('/v1/campaigns', async (req, res) => {
-    authorise(ctx, req, 'admin');
-    sendJson(res, 201, campaigns.create(await body(campaignCreateSchema, req)));
+    await authorise(ctx, req, 'admin');
+    sendJson(res, 201, await campaigns.create(await body(campaignCreateSchema, req)));
   });
 
-  router.get('/v1/campaigns/:id', (req, res) => {
-    authorise(ctx, req, 'read');
-    sendJson(res, 200, campaigns.detail(req.params['id']!));
+  router.get('/v1/campaigns/:id', async (req, res) => {
+    await authorise(ctx, req, 'read');
+    sendJson(res, 200, await campaigns.detail(req.params['id']!));
   });
 
-  router.post('/v1/campaigns/:id/stop', (req, res) => {
-    const token = authorise(ctx, req, 'admin');
-    sendJson(res, 200, campaigns.stop(req.params['id']!, `token ${token?.name}`));
+  router.post('/v1/campaigns/:id/stop', async (req, res) => {
+    const token = await authorise(ctx, req, 'admin');
+    sendJson(res, 200, await campaigns.stop(req.params['id']!, `token ${token?.name}`));
   });
 
   router.post('/v1/campaigns/:id/leases', async (req, res) => {
-    authorise(ctx, req, 'agent');
-    sendJson(res, 200, campaigns.lease(req.params['id']!, await body(leaseRequestSchema, req)));
+    await authorise(ctx, req, 'agent');
+    sendJson(res, 200, await campaigns.lease(req.params['id']!, await body(leaseRequestSchema, req)));
   });
 
   router.post('/v1/campaigns/:id/leases/:lease/renew', async (req, res) => {
-    authorise(ctx, req, 'agent');
+    await authorise(ctx, req, 'agent');
     const b = await body(leaseRenewRequestSchema, req);
-    sendJson(res, 200, campaigns.renew(req.params['id']!, req.params['lease']!, b.agentId));
+    sendJson(res, 200, await campaigns.renew(req.params['id']!, req.params['lease']!, b.agentId));
   });
 
   router.post('/v1/campaigns/:id/leases/:lease/release', async (req, res) => {
-    authorise(ctx, req, 'agent');
+    await authorise(ctx, req, 'agent');
     const b = await body(leaseReleaseRequestSchema, req);
-    sendJson(res, 200, campaigns.release(req.params['id']!, req.params['lease']!, b.agentId, b.items));
+    sendJson(res, 200, await campaigns.release(req.params['id']!, req.params['lease']!, b.agentId, b.items));
   });
 }

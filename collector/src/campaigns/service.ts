@@ -2,15 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { ModelKind } from '@neuralpower/core';
 import type { LeaseRequest, LeaseResponse } from '@neuralpower/protocol';
 import type { z } from 'zod';
-import type { KindCounts } from '../db/ingest-store.js';
-import type { ModelStore } from '../db/models-store.js';
-import type { Db } from '../db/open.js';
 import type { FitScheduler } from '../fit/scheduler.js';
 import { HttpError } from '../http/router.js';
+import type { CampaignDetail, CampaignRepository, CampaignSummary, KindErrors } from '../store/campaigns.js';
+import type { KindCounts } from '../store/ingest.js';
+import type { Store } from '../store/store.js';
 import { type CampaignOptions, type campaignCreateSchema, resolveOptions } from './options.js';
 import { planCampaign } from './plan.js';
 import { runProposal } from './run-proposal.js';
-import { type CampaignDetail, CampaignStore, type CampaignSummary, type KindErrors } from './store.js';
 
 /**
  * Campaign logic: creates plans, answers leases, follows ingest (items measured, budget), refits a
@@ -19,7 +18,7 @@ import { type CampaignDetail, CampaignStore, type CampaignSummary, type KindErro
  * refit (in a worker thread).
  */
 export class CampaignService {
-  readonly store: CampaignStore;
+  readonly store: CampaignRepository;
   /** measured items of (campaign, kind) at its last refit; in memory: a restart refits once more */
   private readonly atRefit = new Map<string, number>();
   private readonly busy = new Set<string>();
@@ -27,45 +26,51 @@ export class CampaignService {
   private closed = false;
   /** settles when background refits/proposals finish (tests wait on it) */
   private work: Promise<unknown> = Promise.resolve();
+  /** the chain of after-commit follow-ups (one at a time, in commit order) */
+  private following: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly db: Db,
-    private readonly dbPath: string,
+    private readonly backing: Store,
     private readonly fits: FitScheduler,
-    private readonly models: ModelStore,
     private readonly now: () => number = Date.now,
   ) {
-    this.store = new CampaignStore(db);
-    for (const id of this.store.ids({ state: 'running' })) this.store.sync(id, this.now());
+    this.store = backing.campaigns;
   }
 
-  create(body: z.output<typeof campaignCreateSchema>): CampaignSummary {
-    const platformId = this.resolvePlatform(body.platform, body.gpuName);
+  /** Brings running campaigns up to date after a start (leases expired, items measured meanwhile). */
+  async start(): Promise<void> {
+    for (const id of await this.store.ids({ state: 'running' })) await this.store.sync(id, this.now());
+  }
+
+  async create(body: z.output<typeof campaignCreateSchema>): Promise<CampaignSummary> {
+    const platformId = await this.resolvePlatform(body.platform, body.gpuName);
     const options = resolveOptions(body);
     const id = `c-${randomBytes(4).toString('hex')}`;
-    this.store.create(id, platformId, options, planCampaign(platformId, options));
+    await this.store.create(id, platformId, options, planCampaign(platformId, options));
     return this.summaryOr404(id);
   }
 
-  list(filter: { platformId?: string; state?: CampaignSummary['state'] }): CampaignSummary[] {
-    return this.store.ids(filter).map((id) => this.summaryOr404(id));
+  async list(filter: { platformId?: string; state?: CampaignSummary['state'] }): Promise<CampaignSummary[]> {
+    const out: CampaignSummary[] = [];
+    for (const id of await this.store.ids(filter)) out.push(await this.summaryOr404(id));
+    return out;
   }
 
-  detail(id: string): CampaignDetail {
-    this.store.sync(id, this.now());
-    const d = this.store.detail(id, this.now());
+  async detail(id: string): Promise<CampaignDetail> {
+    await this.store.sync(id, this.now());
+    const d = await this.store.detail(id, this.now());
     if (!d) throw new HttpError(404, `unknown campaign ${JSON.stringify(id)}`, 'id');
     return d;
   }
 
-  stop(id: string, by: string): CampaignSummary {
-    const s = this.summaryOr404(id);
-    if (s.state === 'running') this.store.setState(id, 'stopped', `stopped by ${by}`);
+  async stop(id: string, by: string): Promise<CampaignSummary> {
+    const s = await this.summaryOr404(id);
+    if (s.state === 'running') await this.store.setState(id, 'stopped', `stopped by ${by}`);
     return this.summaryOr404(id);
   }
 
-  lease(id: string, req: LeaseRequest): LeaseResponse {
-    const c = this.summaryOr404(id);
+  async lease(id: string, req: LeaseRequest): Promise<LeaseResponse> {
+    const c = await this.summaryOr404(id);
     if (req.platform !== c.platformId) {
       throw new HttpError(
         409,
@@ -77,18 +82,17 @@ export class CampaignService {
     if (c.state !== 'running')
       return { campaign: id, state: c.state, reason: c.reason, lease: null, retryAfterMs };
     const nowMs = this.now();
-    const outcome = this.store.lease(
-      id,
-      req.agentId,
-      req.requestId,
-      req.max,
-      c.options.budget,
-      c.options.leaseTtlMs,
+    const outcome = await this.store.lease(id, {
+      agentId: req.agentId,
+      requestId: req.requestId,
+      max: req.max,
+      budget: c.options.budget,
+      ttlMs: c.options.leaseTtlMs,
       nowMs,
-    );
+    });
     if (outcome.kind === 'none') {
-      this.checkFinished(id);
-      const after = this.summaryOr404(id);
+      await this.checkFinished(id);
+      const after = await this.summaryOr404(id);
       return { campaign: id, state: after.state, reason: after.reason, lease: null, retryAfterMs };
     }
     return {
@@ -111,11 +115,11 @@ export class CampaignService {
     };
   }
 
-  renew(id: string, leaseId: string, agentId: string) {
-    const c = this.summaryOr404(id);
-    this.ownLease(id, leaseId, agentId);
-    const r = this.store.renew(id, leaseId, c.options.leaseTtlMs, this.now());
-    const after = this.summaryOr404(id);
+  async renew(id: string, leaseId: string, agentId: string) {
+    const c = await this.summaryOr404(id);
+    await this.ownLease(id, leaseId, agentId);
+    const r = await this.store.renew(id, leaseId, c.options.leaseTtlMs, this.now());
+    const after = await this.summaryOr404(id);
     return {
       lease: leaseId,
       expiresAt: new Date(r.expiresAtMs).toISOString(),
@@ -124,23 +128,38 @@ export class CampaignService {
     };
   }
 
-  release(id: string, leaseId: string, agentId: string, items?: readonly number[]) {
-    this.summaryOr404(id);
-    this.ownLease(id, leaseId, agentId);
-    return { lease: leaseId, released: this.store.release(leaseId, items) };
+  async release(id: string, leaseId: string, agentId: string, items?: readonly number[]) {
+    await this.summaryOr404(id);
+    await this.ownLease(id, leaseId, agentId);
+    return { lease: leaseId, released: await this.store.release(leaseId, items) };
   }
 
-  /** After every committed group of batches: mark items measured, stop at the budget, refit when due. */
+  /**
+   * After every committed group of batches: mark items measured, stop at the budget, refit when
+   * due. Runs in the background (ingest does not wait), one follow-up at a time.
+   */
   onCommitted(counts: KindCounts): void {
     if (this.closed) return;
     const platforms = new Set([...counts.values()].map((c) => c.platformId));
+    this.following = this.following
+      .then(() => this.follow(platforms))
+      .catch((err: unknown) => {
+        process.stderr.write(
+          `${JSON.stringify({ level: 'error', msg: 'campaign follow-up failed', err: String(err) })}\n`,
+        );
+      });
+    this.work = Promise.all([this.work, this.following]);
+  }
+
+  private async follow(platforms: ReadonlySet<string>): Promise<void> {
     for (const platformId of platforms) {
-      for (const id of this.store.ids({ platformId, state: 'running' })) {
-        this.store.sync(id, this.now());
-        this.checkFinished(id);
-        const c = this.store.summary(id)!;
-        if (c.state !== 'running') continue;
-        for (const kind of c.options.kinds) this.maybeRefit(c, kind);
+      for (const id of await this.store.ids({ platformId, state: 'running' })) {
+        if (this.closed) return;
+        await this.store.sync(id, this.now());
+        await this.checkFinished(id);
+        const c = await this.store.summary(id);
+        if (c?.state !== 'running') continue;
+        for (const kind of c.options.kinds) await this.maybeRefit(c, kind);
       }
     }
   }
@@ -160,10 +179,11 @@ export class CampaignService {
     await this.settled();
   }
 
-  private maybeRefit(c: CampaignSummary, kind: ModelKind): void {
+  private async maybeRefit(c: CampaignSummary, kind: ModelKind): Promise<void> {
     const k = `${c.id}\u0000${kind}`;
     if (this.busy.has(k)) return;
-    const measured = this.store.progress(c.id, Number.POSITIVE_INFINITY, kind).measured;
+    const measured = (await this.store.progress(c.id, Number.POSITIVE_INFINITY, kind)).measured;
+    if (this.busy.has(k)) return;
     if (measured - (this.atRefit.get(k) ?? 0) < c.options.refitEvery) return;
     this.busy.add(k);
     this.atRefit.set(k, measured);
@@ -175,15 +195,15 @@ export class CampaignService {
     const [outcome] = await this.fits.fitNow(c.platformId, [kind]);
     if (this.closed) return;
     if (outcome?.error) return;
-    this.recordErrors(c.id, c.platformId, c.options);
-    this.checkFinished(c.id);
-    const now = this.store.summary(c.id)!;
-    if (now.state !== 'running' || c.options.strategy !== 'adaptive') return;
-    const candidates = this.store.pool(c.id, kind);
+    await this.recordErrors(c.id, c.platformId, c.options);
+    await this.checkFinished(c.id);
+    const now = await this.store.summary(c.id);
+    if (now?.state !== 'running' || c.options.strategy !== 'adaptive') return;
+    const candidates = await this.store.pool(c.id, kind);
     if (candidates.length === 0) return;
     const count = Math.min(candidates.length, 2 * c.options.refitEvery);
     const job = runProposal({
-      dbPath: this.dbPath,
+      storeLocator: this.backing.locator,
       platformId: c.platformId,
       kind,
       candidates,
@@ -194,7 +214,7 @@ export class CampaignService {
     this.cancels.add(job.cancel);
     try {
       const itemIds = await job.result;
-      if (!this.closed) this.store.prioritise(c.id, itemIds);
+      if (!this.closed) await this.store.prioritise(c.id, itemIds);
     } catch (err) {
       if (!this.closed) throw err;
     } finally {
@@ -203,11 +223,11 @@ export class CampaignService {
   }
 
   /** The current models' out-of-fold RMSPE per kind of the campaign. */
-  private recordErrors(id: string, platformId: string, options: CampaignOptions): void {
+  private async recordErrors(id: string, platformId: string, options: CampaignOptions): Promise<void> {
     const errors: KindErrors = {};
-    const current = this.models.current(platformId);
+    const current = await this.backing.models.current(platformId);
     for (const kind of options.kinds) {
-      const rows = this.store.progress(id, Number.POSITIVE_INFINITY, kind).measured;
+      const rows = (await this.store.progress(id, Number.POSITIVE_INFINITY, kind)).measured;
       const entry: KindErrors[string] = { rows };
       for (const v of current) {
         if (v.kind !== kind) continue;
@@ -221,12 +241,12 @@ export class CampaignService {
       }
       errors[kind] = entry;
     }
-    this.store.setErrors(id, errors);
+    await this.store.setErrors(id, errors);
   }
 
   /** Ends a running campaign at its target, its budget, or when its plan is used up. */
-  private checkFinished(id: string): void {
-    const c = this.store.summary(id);
+  private async checkFinished(id: string): Promise<void> {
+    const c = await this.store.summary(id);
     if (c?.state !== 'running') return;
     const o = c.options;
     const atTarget = o.kinds.every((k) => {
@@ -235,37 +255,36 @@ export class CampaignService {
       return e.runtime <= o.targetRmspe && (e.power === undefined || e.power <= o.targetRmspe);
     });
     if (atTarget) {
-      this.store.setState(id, 'done', `target reached (RMSPE ≤ ${o.targetRmspe})`);
+      await this.store.setState(id, 'done', `target reached (RMSPE ≤ ${o.targetRmspe})`);
       return;
     }
     if (c.progress.measured >= o.budget)
-      this.store.setState(id, 'done', `budget reached (${o.budget} measurements)`);
-    else if (c.progress.measured >= c.progress.planned) this.store.setState(id, 'done', 'plan used up');
+      await this.store.setState(id, 'done', `budget reached (${o.budget} measurements)`);
+    else if (c.progress.measured >= c.progress.planned) await this.store.setState(id, 'done', 'plan used up');
     else return;
     // Ended by its size, not its error: the error it reports is that of models fitted on everything.
-    const final = this.fits.fitNow(c.platformId, o.kinds).then(() => {
-      if (!this.closed) this.recordErrors(id, c.platformId, o);
+    const final = this.fits.fitNow(c.platformId, o.kinds).then(async () => {
+      if (!this.closed) await this.recordErrors(id, c.platformId, o);
     });
     this.work = Promise.all([this.work, final]);
   }
 
-  private ownLease(id: string, leaseId: string, agentId: string): void {
-    const owner = this.store.leaseOwner(id, leaseId);
+  private async ownLease(id: string, leaseId: string, agentId: string): Promise<void> {
+    const owner = await this.store.leaseOwner(id, leaseId);
     if (owner === null)
       throw new HttpError(404, `campaign ${id} has no lease ${JSON.stringify(leaseId)}`, 'lease');
     if (owner !== agentId) throw new HttpError(403, `lease ${leaseId} belongs to another agent`, 'agentId');
   }
 
-  private summaryOr404(id: string): CampaignSummary {
-    const s = this.store.summary(id);
+  private async summaryOr404(id: string): Promise<CampaignSummary> {
+    const s = await this.store.summary(id);
     if (!s) throw new HttpError(404, `unknown campaign ${JSON.stringify(id)}`, 'id');
     return s;
   }
 
-  private resolvePlatform(platform: string | undefined, gpuName: string | undefined): string {
+  private async resolvePlatform(platform: string | undefined, gpuName: string | undefined): Promise<string> {
     if (platform !== undefined) {
-      const hit = this.db.prepare('SELECT id FROM platforms WHERE id = ?').pluck().get(platform);
-      if (hit === undefined) {
+      if (!(await this.backing.queries.platformExists(platform))) {
         throw new HttpError(
           404,
           `unknown platform ${JSON.stringify(platform)}: start an agent on it first`,
@@ -274,10 +293,9 @@ export class CampaignService {
       }
       return platform;
     }
-    const rows = this.db
-      .prepare<[], { id: string; input_json: string }>('SELECT id, input_json FROM platforms ORDER BY id')
-      .all()
-      .filter((r) => (JSON.parse(r.input_json) as { gpuName?: string }).gpuName === gpuName);
+    const rows = (await this.backing.queries.platforms())
+      .filter((p) => (p.input as { gpuName?: string } | null)?.gpuName === gpuName)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (rows.length === 1) return rows[0]!.id;
     if (rows.length === 0) {
       throw new HttpError(

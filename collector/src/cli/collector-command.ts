@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { parseScopes, SCOPES } from '../auth/scopes.js';
 import { TokenStore } from '../auth/tokens.js';
-import { openDatabase } from '../db/open.js';
 import { DEFAULT_LIMITS, MIB } from '../limits.js';
 import { startCollector } from '../server.js';
+import { openStore } from '../store/registry.js';
 import { print, printJson, table } from './format.js';
 
 interface ServeArgs {
@@ -72,14 +72,22 @@ const LIMIT_FLAGS = [
   ],
 ] as const;
 
-const dbOption = { type: 'string' as const, default: './neuralpower.db', describe: 'SQLite database file' };
+/** `--db`: a SQLite file or a postgres:// URL (store/registry.ts); `$NEURALPOWER_DB` when not given. */
+function dbOption() {
+  return {
+    type: 'string' as const,
+    default: process.env['NEURALPOWER_DB'] || './neuralpower.db',
+    describe:
+      'Database: a SQLite file path, or postgres://user@host/db (sslmode=… passes through); default $NEURALPOWER_DB, else ./neuralpower.db',
+  };
+}
 
-function withTokens<T>(dbPath: string, run: (tokens: TokenStore) => T): T {
-  const db = openDatabase(dbPath);
+async function withTokens<T>(db: string, run: (tokens: TokenStore) => Promise<T>): Promise<T> {
+  const store = await openStore(db);
   try {
-    return run(new TokenStore(db));
+    return await run(new TokenStore(store.tokens));
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -88,7 +96,7 @@ const tokenCreate: CommandModule<object, { db: string; name: string; scope: stri
   describe: 'Create a token (scope agent, read and/or admin); it is printed once, only its hash is stored',
   builder: (y: Argv) =>
     y
-      .option('db', dbOption)
+      .option('db', dbOption())
       .option('name', {
         type: 'string',
         demandOption: true,
@@ -105,9 +113,9 @@ const tokenCreate: CommandModule<object, { db: string; name: string; scope: stri
       scope: string;
       json: boolean;
     }>,
-  handler: (args) => {
+  handler: async (args) => {
     const scopes = parseScopes(args.scope);
-    const { token, info } = withTokens(args.db, (t) => t.create(args.name, scopes));
+    const { token, info } = await withTokens(args.db, (t) => t.create(args.name, scopes));
     if (args.json) printJson({ ...info, token });
     else {
       print(token);
@@ -123,13 +131,13 @@ const tokenList: CommandModule<object, { db: string; json: boolean }> = {
   describe: 'List tokens (names and dates; secrets are never stored)',
   builder: (y: Argv) =>
     y
-      .option('db', dbOption)
+      .option('db', dbOption())
       .option('json', { type: 'boolean', default: false, describe: 'Print JSON' }) as unknown as Argv<{
       db: string;
       json: boolean;
     }>,
-  handler: (args) => {
-    const tokens = withTokens(args.db, (t) => t.list());
+  handler: async (args) => {
+    const tokens = await withTokens(args.db, (t) => t.list());
     if (args.json) return printJson(tokens);
     print(
       table(
@@ -152,7 +160,7 @@ const tokenRevoke: CommandModule<object, { db: string; token: string }> = {
   command: 'revoke <token>',
   describe: 'Revoke a token by name or id; open agent connections using it are closed within seconds',
   builder: (y: Argv) =>
-    y.option('db', dbOption).positional('token', {
+    y.option('db', dbOption()).positional('token', {
       type: 'string',
       demandOption: true,
       describe: 'Token name or id',
@@ -160,8 +168,8 @@ const tokenRevoke: CommandModule<object, { db: string; token: string }> = {
       db: string;
       token: string;
     }>,
-  handler: (args) => {
-    const n = withTokens(args.db, (t) => t.revoke(args.token));
+  handler: async (args) => {
+    const n = await withTokens(args.db, (t) => t.revoke(args.token));
     if (n === 0) throw new Error(`no active token named or numbered ${JSON.stringify(args.token)}`);
     print(`revoked ${n} token${n === 1 ? '' : 's'}`);
   },
@@ -182,7 +190,7 @@ export const collectorCommand: CommandModule<object, ServeArgs> = {
   builder: (y: Argv) =>
     y
       .command(tokenCommand)
-      .option('db', dbOption)
+      .option('db', dbOption())
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
       .option('port', {
         type: 'number',
@@ -254,7 +262,7 @@ export const collectorCommand: CommandModule<object, ServeArgs> = {
         ? { cert: read(args['tls-cert'], '--tls-cert'), key: read(args['tls-key'], '--tls-key') }
         : undefined;
     const collector = await startCollector({
-      dbPath: args.db,
+      db: args.db,
       host: args.host,
       port: args.port,
       ...(tls && { tls }),
@@ -278,7 +286,7 @@ export const collectorCommand: CommandModule<object, ServeArgs> = {
     installSafetyNet();
     const integrity = collector.context.integrity.state;
     process.stderr.write(
-      `collector listening on ${collector.url} (agents: ${collector.wsUrl}); database ${collector.context.dbPath}\n` +
+      `collector listening on ${collector.url} (agents: ${collector.wsUrl}); database ${collector.context.store.description}\n` +
         `  integrity: ${integrity.status}${integrity.status === 'ok' ? '' : ` (${integrity.detail})`}\n` +
         `  reads: ${args['public-read'] ? 'open to anyone who can reach the port (--public-read)' : 'need a token with scope read'}\n` +
         `  create an agent token: neuralpower collector token create --db ${args.db} --name NAME [--scope agent|read|admin]\n`,

@@ -1,7 +1,7 @@
 import { type LayerConfig, parseModel } from '@neuralpower/core';
 import type { LayerRecord } from '@neuralpower/protocol';
-import type { ModelStore, Target } from '../db/models-store.js';
-import type { Db } from '../db/open.js';
+import type { ModelRepository, Target } from '../store/models.js';
+import type { LayerPointRow, QueryRepository } from '../store/queries.js';
 
 export interface FitPoint {
   readonly measurementId: number;
@@ -25,13 +25,6 @@ export interface FitPointsResponse {
   readonly series: readonly FitSeries[];
 }
 
-interface LayerRow {
-  id: number;
-  record_json: string;
-  runtime_mean_ms: number;
-  power_mean_w: number | null;
-}
-
 /** At most this many points per chart: enough to see the fit, small enough for a browser. */
 const MAX_POINTS = 2000;
 
@@ -41,29 +34,23 @@ const MAX_POINTS = 2000;
  * store; measured values are the ones the fitter trains on (mean runtime, mean power).
  */
 export class FitPoints {
-  private readonly rowsStmt;
   private readonly parsed = new Map<string, ReturnType<typeof parseModel>>();
 
   constructor(
-    db: Db,
-    private readonly models: ModelStore,
-  ) {
-    this.rowsStmt = db.prepare<[string, string, number], LayerRow>(
-      `SELECT id, record_json, runtime_mean_ms, power_mean_w FROM measurements
-       WHERE platform_id = ? AND type = 'layer' AND model_kind = ? ORDER BY id DESC LIMIT ?`,
-    );
-  }
+    private readonly queries: QueryRepository,
+    private readonly models: ModelRepository,
+  ) {}
 
-  forPlatform(platformId: string): FitPointsResponse {
+  async forPlatform(platformId: string): Promise<FitPointsResponse> {
     const series: FitSeries[] = [];
-    const pointers = this.models.currentPointers(platformId);
-    const rowsByKind = new Map<string, LayerRow[]>();
+    const pointers = await this.models.currentPointers(platformId);
+    const rowsByKind = new Map<string, LayerPointRow[]>();
     for (const pointer of pointers) {
-      const model = this.model(platformId, pointer.version);
+      const model = await this.model(platformId, pointer.version);
       if (!model) continue;
       let rows = rowsByKind.get(pointer.kind);
       if (!rows) {
-        rows = this.rowsStmt.all(platformId, pointer.kind, MAX_POINTS);
+        rows = await this.queries.recentLayerRows(platformId, pointer.kind, MAX_POINTS);
         rowsByKind.set(pointer.kind, rows);
       }
       const points: FitPoint[] = [];
@@ -89,11 +76,11 @@ export class FitPoints {
   }
 
   /** Versions are immutable, so a parsed model is cached for good under (platform, version). */
-  private model(platformId: string, version: number): ReturnType<typeof parseModel> | null {
+  private async model(platformId: string, version: number): Promise<ReturnType<typeof parseModel> | null> {
     const key = `${platformId}#${version}`;
     const cached = this.parsed.get(key);
     if (cached) return cached;
-    const text = this.models.modelJson(platformId, version);
+    const text = await this.models.modelJson(platformId, version);
     if (text === null) return null;
     const model = parseModel(JSON.parse(text));
     if (this.parsed.size >= 500) this.parsed.delete(this.parsed.keys().next().value!);

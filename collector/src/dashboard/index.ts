@@ -7,10 +7,10 @@ import { FitPoints } from './fit-points.js';
 import { StaticFiles } from './static-files.js';
 
 /**
- * What the dashboard reads: the collector's database and model store, never written to. Its page
+ * What the dashboard reads: the collector's queries and model store, never written to. Its page
  * and scripts are public (they hold no data); its data routes need a read token unless reads are open.
  */
-export type DashboardDeps = Pick<CollectorContext, 'db' | 'models' | 'tokens' | 'publicRead'>;
+export type DashboardDeps = Pick<CollectorContext, 'queries' | 'models' | 'tokens' | 'publicRead'>;
 
 function send(res: ServerResponse, file: { body: Buffer; contentType: string }): void {
   res.writeHead(200, {
@@ -30,7 +30,7 @@ function send(res: ServerResponse, file: { body: Buffer; contentType: string }):
  */
 export function mountDashboard(router: Router, deps: DashboardDeps): void {
   const files = new StaticFiles();
-  const fitPoints = new FitPoints(deps.db, deps.models);
+  const fitPoints = new FitPoints(deps.queries, deps.models);
 
   const page = async (res: ServerResponse, name: string): Promise<void> => {
     const file = await files.get(name);
@@ -39,13 +39,13 @@ export function mountDashboard(router: Router, deps: DashboardDeps): void {
   };
 
   router.get('/', (_req, res) => page(res, 'index.html'));
-  router.get('/dashboard/api/zoo', (req, res) => {
-    requireRead(deps, req);
+  router.get('/dashboard/api/zoo', async (req, res) => {
+    await requireRead(deps, req);
     sendJson(res, 200, { networks: listZoo() });
   });
-  router.get('/dashboard/api/platforms/:id/fit-points', (req, res) => {
-    requireRead(deps, req);
-    sendJson(res, 200, fitPoints.forPlatform(req.params['id']!));
+  router.get('/dashboard/api/platforms/:id/fit-points', async (req, res) => {
+    await requireRead(deps, req);
+    sendJson(res, 200, await fitPoints.forPlatform(req.params['id']!));
   });
   router.get('/dashboard/*', (req, res) => page(res, req.params['rest']!));
 }

@@ -7,13 +7,14 @@ import {
   type TrainingRow,
   trainingSetHash,
 } from '@neuralpower/core';
-import { BOUNDS, type LayerRecord } from '@neuralpower/protocol';
-import { TARGETS, type Target } from '../db/models-store.js';
-import { openDatabase } from '../db/open.js';
-import { type StoredRow, selectTrainingRows } from './training-set.js';
+import type { LayerRecord } from '@neuralpower/protocol';
+import { TARGETS, type Target } from '../store/models.js';
+import { openStore } from '../store/registry.js';
+import { selectTrainingRows } from './training-set.js';
 
 export interface FitJobInput {
-  readonly dbPath: string;
+  /** `Store.locator`: the job opens its own read-only store from it */
+  readonly storeLocator: string;
   readonly platformId: string;
   readonly kind: string;
   readonly options: FitOptions;
@@ -47,27 +48,17 @@ export interface FitJobResult {
 }
 
 /**
- * Reads the platform's measurements of one kind (its own read-only connection: WAL lets it read
+ * Reads the platform's measurements of one kind (its own read-only store: SQLite's WAL lets it read
  * while the collector writes) and fits a runtime and a power model with the core. Pure apart from
  * the read; runs in a worker thread so ingest never waits for it.
  */
-export function runFitJob(input: FitJobInput): FitJobResult {
-  const db = openDatabase(input.dbPath, { readonly: true });
-  let rows: (StoredRow & { record_json: string })[];
+export async function runFitJob(input: FitJobInput): Promise<FitJobResult> {
+  const store = await openStore(input.storeLocator, { readonly: true });
+  let rows: Awaited<ReturnType<typeof store.fits.trainingRows>>;
   try {
-    rows = db
-      .prepare<[string, string], StoredRow & { record_json: string }>(
-        // Excluded rows are out; so are values outside the plausible ranges, which the edge now
-        // refuses but an older database may hold (one 1e-300 ms row made every fit fail).
-        `SELECT record_json, runtime_mean_ms, runtime_median_ms, power_mean_w, precision_target_reached FROM measurements
-         WHERE platform_id = ? AND type = 'layer' AND model_kind = ? AND excluded_at IS NULL
-           AND runtime_mean_ms BETWEEN ${BOUNDS.runtimeMs.min} AND ${BOUNDS.runtimeMs.max}
-           AND (power_mean_w IS NULL OR power_mean_w BETWEEN ${BOUNDS.powerW.min} AND ${BOUNDS.powerW.max})
-         ORDER BY id`,
-      )
-      .all(input.platformId, input.kind);
+    rows = await store.fits.trainingRows(input.platformId, input.kind);
   } finally {
-    db.close();
+    await store.close();
   }
   const configs: LayerConfig[] = rows.map((r) => {
     const rec = JSON.parse(r.record_json) as LayerRecord;

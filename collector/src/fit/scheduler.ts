@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import type { KindCounts } from '../db/ingest-store.js';
-import type { ModelStore, ModelVersionSummary } from '../db/models-store.js';
-import type { Db } from '../db/open.js';
 import type { CollectorMetrics } from '../metrics.js';
+import type { KindCounts } from '../store/ingest.js';
+import type { ModelVersionSummary } from '../store/models.js';
+import type { Store } from '../store/store.js';
 import type { FitJobInput, FitJobResult, FitOptions } from './fit-job.js';
 
 export interface FitOutcome {
@@ -28,53 +28,42 @@ const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
 
 /**
  * Decides when to fit and runs fits one at a time in a worker thread (fitting is CPU-bound; on a
- * small machine one fit at a time leaves a core for ingest). Results are written by this thread.
+ * small machine one fit at a time leaves a core for ingest). Each fit holds the store's fit lock of
+ * its (platform, kind), so collectors sharing a database never fit the same kind at once. Results
+ * are written by this thread, in one store transaction.
  */
 export class FitScheduler {
   private readonly totals = new Map<string, number>();
   private readonly atFit = new Map<string, number>();
   private readonly queue: Job[] = [];
-  private running: { job: Job; worker: Worker } | null = null;
+  private running: { job: Job; worker: Worker | null; done: Promise<void> | null } | null = null;
   private closed = false;
-  private readonly saveFitState;
 
   constructor(
-    private readonly db: Db,
-    private readonly dbPath: string,
-    private readonly models: ModelStore,
+    private readonly store: Store,
     private readonly metrics: CollectorMetrics,
     /** fit a (platform, kind) once it gained this many measurements since its last fit; 0 = only on request */
     private readonly fitEvery: number,
     private readonly options: FitOptions,
-  ) {
+  ) {}
+
+  /** Reads the counts --fit-every works from and queues kinds that crossed it before a restart. */
+  async start(): Promise<void> {
     try {
-      for (const row of db
-        .prepare<[], { platform_id: string; model_kind: string; n: number }>(
-          `SELECT platform_id, model_kind, COUNT(*) AS n FROM measurements
-           WHERE type = 'layer' GROUP BY platform_id, model_kind`,
-        )
-        .all()) {
-        this.totals.set(key(row.platform_id, row.model_kind), row.n);
+      for (const row of await this.store.fits.layerCounts()) {
+        this.totals.set(key(row.platformId, row.kind), row.measurements);
       }
-      for (const row of db
-        .prepare<[], { platform_id: string; model_kind: string; measurements_at_fit: number }>(
-          'SELECT platform_id, model_kind, measurements_at_fit FROM fit_state',
-        )
-        .all()) {
-        this.atFit.set(key(row.platform_id, row.model_kind), row.measurements_at_fit);
+      for (const row of await this.store.fits.fitStates()) {
+        this.atFit.set(key(row.platformId, row.kind), row.measurementsAtFit);
       }
-    } catch {
+    } catch (err) {
       // An unreadable (corrupt) measurements table: the collector still starts, reports the
-      // corruption on /healthz and acks nothing (db/integrity.ts); counts start from zero.
+      // corruption on /healthz and acks nothing (store/sqlite/integrity.ts); counts start from zero.
+      this.store.integrity.observe(err);
     }
-    this.saveFitState = db.prepare(`
-      INSERT INTO fit_state (platform_id, model_kind, measurements_at_fit, fitted_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (platform_id, model_kind) DO UPDATE SET measurements_at_fit = excluded.measurements_at_fit,
-        fitted_at = excluded.fitted_at`);
-    // Catch up on kinds that crossed the threshold before a restart.
-    if (fitEvery > 0) {
+    if (this.fitEvery > 0) {
       for (const [k, total] of this.totals) {
-        if (total - (this.atFit.get(k) ?? 0) >= fitEvery) {
+        if (total - (this.atFit.get(k) ?? 0) >= this.fitEvery) {
           const [platformId, kind] = split(k);
           void this.enqueue(platformId, kind, 'catch-up after start', true);
         }
@@ -139,62 +128,68 @@ export class FitScheduler {
       job = this.queue.shift();
     }
     if (!job) return;
+    const running = { job, worker: null as Worker | null, done: null as Promise<void> | null };
+    this.running = running;
     const started = performance.now();
+    running.done = this.store.fits
+      .withFitLock(job.platformId, job.kind, () => this.fit(running, started))
+      .catch((err: unknown) =>
+        failed(job.platformId, job.kind, (err as Error).message, performance.now() - started),
+      )
+      .then((outcome) => {
+        this.running = null;
+        this.metrics.fitSeconds.observe(
+          { kind: job.kind, outcome: outcome.error ? 'error' : 'ok' },
+          outcome.durationMs / 1000,
+        );
+        for (const w of job.waiters) w(outcome);
+        this.next();
+      });
+  }
+
+  /** One fit, under the fit lock: current hashes, the worker, then its versions stored. */
+  private async fit(running: { job: Job; worker: Worker | null }, started: number): Promise<FitOutcome> {
+    const { job } = running;
+    if (this.closed) return failed(job.platformId, job.kind, 'the collector is shutting down', 0);
+    const [runtime, power] = await Promise.all([
+      this.store.models.currentTrainingHash(job.platformId, job.kind, 'runtime'),
+      this.store.models.currentTrainingHash(job.platformId, job.kind, 'power'),
+    ]);
     const input: FitJobInput = {
-      dbPath: this.dbPath,
+      storeLocator: this.store.locator,
       platformId: job.platformId,
       kind: job.kind,
       options: this.options,
-      currentHashes: {
-        runtime: this.models.currentTrainingHash(job.platformId, job.kind, 'runtime'),
-        power: this.models.currentTrainingHash(job.platformId, job.kind, 'power'),
-      },
+      currentHashes: { runtime, power },
     };
+    if (this.closed) return failed(job.platformId, job.kind, 'the collector is shutting down', 0);
     const worker = new Worker(WORKER_URL, { workerData: input });
-    this.running = { job, worker };
-    let settled = false;
-    const finish = (outcome: FitOutcome): void => {
-      if (settled) return;
-      settled = true;
-      this.running = null;
-      this.metrics.fitSeconds.observe(
-        { kind: job.kind, outcome: outcome.error ? 'error' : 'ok' },
-        outcome.durationMs / 1000,
-      );
-      for (const w of job.waiters) w(outcome);
-      void worker.terminate();
-      this.next();
-    };
-    worker.on('message', (msg: { ok: true; result: FitJobResult } | { ok: false; message: string }) => {
-      const durationMs = performance.now() - started;
-      if (!msg.ok) {
-        finish(failed(job.platformId, job.kind, msg.message, durationMs));
-        return;
-      }
-      try {
-        finish(this.store(msg.result, job.reason, durationMs));
-      } catch (err) {
-        finish(failed(job.platformId, job.kind, (err as Error).message, durationMs));
-      }
-    });
-    worker.on('error', (err) =>
-      finish(failed(job.platformId, job.kind, err.message, performance.now() - started)),
+    running.worker = worker;
+    const message = await new Promise<{ ok: true; result: FitJobResult } | { ok: false; message: string }>(
+      (resolve) => {
+        worker.once('message', resolve);
+        worker.once('error', (err) => resolve({ ok: false, message: err.message }));
+        worker.once('exit', (code) => resolve({ ok: false, message: `fit worker exited with code ${code}` }));
+      },
     );
-    worker.on('exit', (code) => {
-      finish(
-        failed(job.platformId, job.kind, `fit worker exited with code ${code}`, performance.now() - started),
-      );
-    });
+    void worker.terminate();
+    const durationMs = performance.now() - started;
+    if (!message.ok) return failed(job.platformId, job.kind, message.message, durationMs);
+    // Closed meanwhile: the result is discarded (nothing was written).
+    if (this.closed) return failed(job.platformId, job.kind, 'the collector is shutting down', durationMs);
+    return this.record(message.result, job.reason, durationMs);
   }
 
-  private store(result: FitJobResult, reason: string, durationMs: number): FitOutcome {
-    const fitted = result.targets.flatMap((t) => (t.status === 'fitted' ? [t] : []));
-    const versions = this.db.transaction(() => {
-      const created =
-        fitted.length === 0
-          ? []
-          : this.models.addVersions(
-              fitted.map((t) => ({
+  private async record(result: FitJobResult, reason: string, durationMs: number): Promise<FitOutcome> {
+    const versions = await this.store.models.recordFit({
+      platformId: result.platformId,
+      kind: result.kind,
+      measurementsAtFit: result.measurements,
+      reason: `fit: ${reason}`,
+      versions: result.targets.flatMap((t) =>
+        t.status === 'fitted'
+          ? [
+              {
                 platformId: result.platformId,
                 kind: result.kind,
                 target: t.target,
@@ -202,12 +197,11 @@ export class FitScheduler {
                 trainingSetHash: t.trainingSetHash,
                 report: t.report,
                 modelJson: t.modelJson,
-              })),
-              `fit: ${reason}`,
-            );
-      this.saveFitState.run(result.platformId, result.kind, result.measurements, new Date().toISOString());
-      return created;
-    })();
+              },
+            ]
+          : [],
+      ),
+    });
     this.atFit.set(key(result.platformId, result.kind), result.measurements);
     return {
       platformId: result.platformId,
@@ -232,7 +226,10 @@ export class FitScheduler {
     for (const job of this.queue.splice(0)) {
       for (const w of job.waiters) w(failed(job.platformId, job.kind, 'the collector is shutting down', 0));
     }
-    if (this.running) await this.running.worker.terminate();
+    const running = this.running;
+    if (running?.worker) await running.worker.terminate();
+    // A result being written finishes before the store closes.
+    await running?.done;
   }
 }
 

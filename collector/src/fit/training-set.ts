@@ -1,4 +1,4 @@
-import type { Target } from '../db/models-store.js';
+import type { Target } from '../store/models.js';
 
 /** The columns of a stored layer measurement that training-set selection looks at. */
 export interface StoredRow {

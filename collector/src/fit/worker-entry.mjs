@@ -6,7 +6,7 @@ import { register } from 'tsx/esm/api';
 register();
 const { runFitJob } = await import('./fit-job.ts');
 try {
-  parentPort.postMessage({ ok: true, result: runFitJob(workerData) });
+  parentPort.postMessage({ ok: true, result: await runFitJob(workerData) });
 } catch (err) {
   parentPort.postMessage({ ok: false, message: err instanceof Error ? err.message : String(err) });
 }

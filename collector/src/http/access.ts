@@ -14,13 +14,17 @@ export interface AccessDeps {
  * the scope. Every route that reads or changes data calls this (or `requireRead`) first; routes in
  * other modules (measurement exclude/delete) use `requireScope(ctx, req, 'admin')`.
  */
-export function requireScope(deps: Pick<AccessDeps, 'tokens'>, req: RouteRequest, scope: Scope): TokenInfo {
+export async function requireScope(
+  deps: Pick<AccessDeps, 'tokens'>,
+  req: RouteRequest,
+  scope: Scope,
+): Promise<TokenInfo> {
   const secret = bearerToken(req.raw.headers.authorization);
   if (secret === null)
     throw new HttpError(401, `missing Authorization: Bearer <token> (needs scope ${scope})`);
   let token: TokenInfo | null;
   try {
-    token = deps.tokens.verify(secret);
+    token = await deps.tokens.verify(secret);
   } catch (err) {
     throw new HttpError(503, `cannot check the token: ${(err as Error).message}`);
   }
@@ -35,19 +39,19 @@ export function requireScope(deps: Pick<AccessDeps, 'tokens'>, req: RouteRequest
 }
 
 /** A read: open with `--public-read`, else a token with `read` (or `admin`; `also` adds e.g. `agent`). */
-export function requireRead(deps: AccessDeps, req: RouteRequest, also?: Scope): void {
+export async function requireRead(deps: AccessDeps, req: RouteRequest, also?: Scope): Promise<void> {
   if (deps.publicRead) return;
   if (also !== undefined) {
     const secret = bearerToken(req.raw.headers.authorization);
-    const token = secret === null ? null : safeVerify(deps.tokens, secret);
+    const token = secret === null ? null : await safeVerify(deps.tokens, secret);
     if (token !== null && allows(token.scopes, also)) return;
   }
-  requireScope(deps, req, 'read');
+  await requireScope(deps, req, 'read');
 }
 
-function safeVerify(tokens: TokenStore, secret: string): TokenInfo | null {
+async function safeVerify(tokens: TokenStore, secret: string): Promise<TokenInfo | null> {
   try {
-    return tokens.verify(secret);
+    return await tokens.verify(secret);
   } catch {
     return null;
   }

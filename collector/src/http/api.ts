@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { MODEL_KINDS } from '@neuralpower/core';
 import { z } from 'zod';
-import { TARGETS } from '../db/models-store.js';
 import { checkNetworkBodySize, NetworkSizeError } from '../predict/network-input.js';
+import { TARGETS } from '../store/models.js';
 import { requireRead, requireScope } from './access.js';
 import type { CollectorContext } from './context.js';
 import { csvHeader, csvRow } from './csv.js';
@@ -44,8 +44,8 @@ function sendBounded(ctx: CollectorContext, res: ServerResponse, body: unknown):
   sendText(res, 200, 'application/json; charset=utf-8', text);
 }
 
-function platformOr404(ctx: CollectorContext, id: string) {
-  const p = ctx.queries.platform(id);
+async function platformOr404(ctx: CollectorContext, id: string) {
+  const p = await ctx.queries.platform(id);
   if (!p) throw new HttpError(404, `unknown platform ${JSON.stringify(id)}`, 'id');
   return p;
 }
@@ -66,12 +66,17 @@ function isoQuery(req: RouteRequest, name: string): string | undefined {
 /** The JSON API under /v1 plus /healthz and /metrics. */
 export function mountApi(router: Router, ctx: CollectorContext): void {
   // Liveness and metrics stay open (probes, Prometheus): counts and states, no measurement data.
-  router.get('/healthz', (_req, res) => {
+  router.get('/healthz', async (_req, res) => {
+    const store = await ctx.store.health();
+    const measurements = await safeCount(ctx);
     const integrity = ctx.integrity.state;
-    sendJson(res, integrity.status === 'corrupt' ? 503 : 200, {
-      status: integrity.status === 'corrupt' ? 'corrupt' : 'ok',
+    const status = integrity.status === 'corrupt' ? 'corrupt' : store.ok ? 'ok' : 'unavailable';
+    sendJson(res, status === 'ok' ? 200 : 503, {
+      status,
+      // which store and whether the database answered just now
+      store,
       uptimeS: Math.round((Date.now() - ctx.startedAt.getTime()) / 1000),
-      measurements: safeCount(ctx),
+      measurements,
       agentsConnected: ctx.agents.connected,
       fits: ctx.fits.status(),
       integrity,
@@ -85,37 +90,37 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
 
   router.get('/v1/openapi.json', (_req, res) => sendJson(res, 200, openApiDocument));
 
-  router.get('/v1/platforms', (req, res) => {
-    requireRead(ctx, req);
-    sendBounded(ctx, res, { platforms: ctx.queries.platforms() });
+  router.get('/v1/platforms', async (req, res) => {
+    await requireRead(ctx, req);
+    sendBounded(ctx, res, { platforms: await ctx.queries.platforms() });
   });
 
-  router.get('/v1/platforms/:id', (req, res) => {
-    requireRead(ctx, req);
-    const platform = platformOr404(ctx, req.params['id']!);
-    sendJson(res, 200, { ...platform, models: ctx.models.currentPointers(platform.id) });
+  router.get('/v1/platforms/:id', async (req, res) => {
+    await requireRead(ctx, req);
+    const platform = await platformOr404(ctx, req.params['id']!);
+    sendJson(res, 200, { ...platform, models: await ctx.models.currentPointers(platform.id) });
   });
 
   // Agents read the keys of their platform to skip what was measured: `agent` tokens may too.
-  router.get('/v1/platforms/:id/keys', (req, res) => {
-    requireRead(ctx, req, 'agent');
-    const platform = platformOr404(ctx, req.params['id']!);
-    sendBounded(ctx, res, { platform: platform.id, keys: ctx.queries.keys(platform.id) });
+  router.get('/v1/platforms/:id/keys', async (req, res) => {
+    await requireRead(ctx, req, 'agent');
+    const platform = await platformOr404(ctx, req.params['id']!);
+    sendBounded(ctx, res, { platform: platform.id, keys: await ctx.queries.keys(platform.id) });
   });
 
-  router.get('/v1/platforms/:id/models', (req, res) => {
-    requireRead(ctx, req);
-    const platform = platformOr404(ctx, req.params['id']!);
+  router.get('/v1/platforms/:id/models', async (req, res) => {
+    await requireRead(ctx, req);
+    const platform = await platformOr404(ctx, req.params['id']!);
     sendBounded(ctx, res, {
       platform: platform.id,
-      current: ctx.models.currentPointers(platform.id),
-      versions: ctx.models.list(platform.id),
+      current: await ctx.models.currentPointers(platform.id),
+      versions: await ctx.models.list(platform.id),
     });
   });
 
-  router.get('/v1/platforms/:id/models/:version', (req, res) => {
-    requireRead(ctx, req);
-    const platform = platformOr404(ctx, req.params['id']!);
+  router.get('/v1/platforms/:id/models/:version', async (req, res) => {
+    await requireRead(ctx, req);
+    const platform = await platformOr404(ctx, req.params['id']!);
     const version = Number(req.params['version']);
     if (!Number.isInteger(version) || version <= 0) {
       throw new HttpError(
@@ -124,7 +129,7 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
         'version',
       );
     }
-    const v = ctx.models.get(platform.id, version);
+    const v = await ctx.models.get(platform.id, version);
     if (!v) throw new HttpError(404, `platform ${platform.id} has no model version ${version}`, 'version');
     if (req.query.get('download') !== null) {
       res.writeHead(200, {
@@ -139,11 +144,16 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
   });
 
   router.post('/v1/platforms/:id/models/rollback', async (req, res) => {
-    requireScope(ctx, req, 'admin');
-    const platform = platformOr404(ctx, req.params['id']!);
+    await requireScope(ctx, req, 'admin');
+    const platform = await platformOr404(ctx, req.params['id']!);
     const body = parseBody(rollbackSchema, await req.json());
     try {
-      const move = ctx.models.rollback(platform.id, body.kind, body.target as 'runtime' | 'power', body.to);
+      const move = await ctx.models.rollback(
+        platform.id,
+        body.kind,
+        body.target as 'runtime' | 'power',
+        body.to,
+      );
       sendJson(res, 200, { platform: platform.id, ...move });
     } catch (err) {
       throw new HttpError(409, (err as Error).message, body.to === undefined ? 'kind' : 'to');
@@ -151,25 +161,25 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
   });
 
   router.post('/v1/platforms/:id/fit', async (req, res) => {
-    requireScope(ctx, req, 'admin');
-    const platform = platformOr404(ctx, req.params['id']!);
+    await requireScope(ctx, req, 'admin');
+    const platform = await platformOr404(ctx, req.params['id']!);
     const buf = await req.body();
     const body = parseBody(fitSchema, buf.length === 0 ? undefined : await req.json());
     const outcomes = await ctx.fits.fitNow(platform.id, body?.kinds);
     sendJson(res, 200, { platform: platform.id, fits: outcomes });
   });
 
-  router.get('/v1/platforms/:id/validation', (req, res) => {
-    requireRead(ctx, req);
-    const platform = platformOr404(ctx, req.params['id']!);
+  router.get('/v1/platforms/:id/validation', async (req, res) => {
+    await requireRead(ctx, req);
+    const platform = await platformOr404(ctx, req.params['id']!);
     sendBounded(ctx, res, {
       platform: platform.id,
-      networks: ctx.predict.validate(platform.id, ctx.queries.networkRecords(platform.id)),
+      networks: await ctx.predict.validate(platform.id, await ctx.queries.networkRecords(platform.id)),
     });
   });
 
   router.post('/v1/predict', async (req, res) => {
-    requireRead(ctx, req);
+    await requireRead(ctx, req);
     const stop = ctx.metrics.predictSeconds.startTimer();
     try {
       try {
@@ -178,14 +188,14 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
         if (err instanceof NetworkSizeError) throw new HttpError(413, `network: ${err.message}`, 'network');
         throw err;
       }
-      sendText(res, 200, 'application/json; charset=utf-8', ctx.predict.predictJson(await req.json()));
+      sendText(res, 200, 'application/json; charset=utf-8', await ctx.predict.predictJson(await req.json()));
     } finally {
       stop();
     }
   });
 
   router.get('/v1/measurements.csv', async (req, res) => {
-    requireRead(ctx, req);
+    await requireRead(ctx, req);
     const filter = {
       ...(req.query.get('platform') && { platformId: req.query.get('platform')! }),
       ...(req.query.get('kind') && { kind: req.query.get('kind')! }),
@@ -201,7 +211,7 @@ export function mountApi(router: Router, ctx: CollectorContext): void {
     // Pages of rows; waits for the client to drain between pages, so a slow reader costs memory
     // of one page, and never holds the database (ingest keeps going between pages).
     for (;;) {
-      const page = ctx.queries.exportPage(filter, after, 2000);
+      const page = await ctx.queries.exportPage(filter, after, 2000);
       if (page.length === 0) break;
       const ok = res.write(page.map(csvRow).join(''));
       after = page[page.length - 1]!.id;
@@ -222,9 +232,9 @@ export function attachment(filename: string): string {
 }
 
 /** /healthz must answer even when the measurements table is unreadable (a corrupt page). */
-function safeCount(ctx: CollectorContext): number | null {
+async function safeCount(ctx: CollectorContext): Promise<number | null> {
   try {
-    return ctx.queries.totalMeasurements();
+    return await ctx.queries.totalMeasurements();
   } catch (err) {
     ctx.integrity.observe(err);
     return null;

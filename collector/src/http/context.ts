@@ -1,27 +1,26 @@
 import type { TokenStore } from '../auth/tokens.js';
 import type { CampaignService } from '../campaigns/service.js';
-import type { IntegrityMonitor } from '../db/integrity.js';
-import type { ModelStore } from '../db/models-store.js';
-import type { Db } from '../db/open.js';
-import type { QueryStore } from '../db/query-store.js';
 import type { FitScheduler } from '../fit/scheduler.js';
 import type { AgentSocket } from '../ingest/agent-socket.js';
 import type { CollectorLimits } from '../limits.js';
 import type { CollectorMetrics } from '../metrics.js';
 import type { PredictService } from '../predict/predict-service.js';
+import type { StoreIntegrity } from '../store/integrity.js';
+import type { ModelRepository } from '../store/models.js';
+import type { QueryRepository } from '../store/queries.js';
+import type { Store } from '../store/store.js';
 
 /** What route modules (the API, the dashboard) get to work with. */
 export interface CollectorContext {
-  readonly db: Db;
-  readonly dbPath: string;
+  readonly store: Store;
   readonly tokens: TokenStore;
-  readonly models: ModelStore;
-  readonly queries: QueryStore;
+  readonly models: ModelRepository;
+  readonly queries: QueryRepository;
   readonly fits: FitScheduler;
   readonly predict: PredictService;
   readonly metrics: CollectorMetrics;
   readonly agents: AgentSocket;
-  readonly integrity: IntegrityMonitor;
+  readonly integrity: StoreIntegrity;
   readonly limits: CollectorLimits;
   /** reads need no token (`--public-read`); see http/access.ts */
   readonly publicRead: boolean;

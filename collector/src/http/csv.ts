@@ -1,5 +1,5 @@
 import type { LayerRecord, MeasurementRecord } from '@neuralpower/protocol';
-import type { MeasurementRow } from '../db/query-store.js';
+import type { MeasurementRow } from '../store/queries.js';
 
 /** Columns of `GET /v1/measurements.csv`, one row per stored record (specs and shapes as JSON). */
 export const CSV_COLUMNS = [

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CURATION_ACTIONS, type CurationAction, CurationStore } from '../db/curation-store.js';
+import { CURATION_ACTIONS, type CurationAction } from '../store/curation.js';
 import { requireScope } from './access.js';
 import type { CollectorContext } from './context.js';
 import { HttpError, type Router, sendJson } from './router.js';
@@ -35,18 +35,18 @@ const selectionSchema = z
  * exports (or back in, or deletes them), audited in the store, then the touched kinds are refit.
  */
 export function mountMeasurementsApi(router: Router, ctx: CollectorContext): void {
-  const curation = new CurationStore(ctx.db);
-  const platformOr404 = (id: string) => {
-    const p = ctx.queries.platform(id);
-    if (!p) throw new HttpError(404, `unknown platform ${JSON.stringify(id)}`, 'id');
-    return p;
+  const curation = ctx.store.curation;
+  const platformOr404 = async (id: string) => {
+    if (!(await ctx.queries.platformExists(id)))
+      throw new HttpError(404, `unknown platform ${JSON.stringify(id)}`, 'id');
+    return { id };
   };
 
   for (const action of CURATION_ACTIONS) {
     router.post(`/v1/platforms/:id/measurements/${action}`, async (req, res) => {
       // Curation is an administrator's act; the token's name goes into the audit trail.
-      const token = requireScope(ctx, req, 'admin');
-      const platform = platformOr404(req.params['id']!);
+      const token = await requireScope(ctx, req, 'admin');
+      const platform = await platformOr404(req.params['id']!);
       const parsed = selectionSchema.safeParse(await req.json());
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
@@ -54,7 +54,7 @@ export function mountMeasurementsApi(router: Router, ctx: CollectorContext): voi
         throw new HttpError(400, `${field ?? 'body'}: ${issue.message}`, field);
       }
       const body = parsed.data;
-      const result = curation.apply(
+      const result = await curation.apply(
         action as CurationAction,
         {
           platformId: platform.id,
@@ -75,9 +75,9 @@ export function mountMeasurementsApi(router: Router, ctx: CollectorContext): voi
     });
   }
 
-  router.get('/v1/platforms/:id/measurements/audit', (req, res) => {
-    requireScope(ctx, req, 'admin');
-    const platform = platformOr404(req.params['id']!);
-    sendJson(res, 200, { platform: platform.id, entries: curation.audit(platform.id) });
+  router.get('/v1/platforms/:id/measurements/audit', async (req, res) => {
+    await requireScope(ctx, req, 'admin');
+    const platform = await platformOr404(req.params['id']!);
+    sendJson(res, 200, { platform: platform.id, entries: await curation.audit(platform.id) });
   });
 }

@@ -11,10 +11,10 @@ import {
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { allows } from '../auth/scopes.js';
 import { bearerToken, type TokenInfo, type TokenStore } from '../auth/tokens.js';
-import type { IngestStore } from '../db/ingest-store.js';
-import type { IntegrityMonitor } from '../db/integrity.js';
 import type { CollectorLimits } from '../limits.js';
 import type { CollectorMetrics } from '../metrics.js';
+import type { IngestRepository } from '../store/ingest.js';
+import type { StoreIntegrity } from '../store/integrity.js';
 import type { BatchQueue } from './batch-queue.js';
 import { FrameWatch } from './frame-watch.js';
 
@@ -53,6 +53,11 @@ interface Conn {
   credits: number;
   creditsAt: number;
   readonly frames: FrameWatch;
+  /**
+   * The frames of one connection are handled one after another (each may wait on the store), so
+   * hello is registered before a batch is queued and batches are queued in the order sent.
+   */
+  work: Promise<void>;
 }
 
 /** The `/v1/agents` WebSocket endpoint: authenticates upgrades, validates frames, queues batches. */
@@ -62,13 +67,16 @@ export class AgentSocket {
   private readonly pinger: NodeJS.Timeout;
   private readonly rechecker: NodeJS.Timeout;
   private readonly perToken = new Map<number, number>();
+  /** frame handling not finished yet, on any connection: close() waits for it */
+  private readonly inFlight = new Set<Promise<void>>();
+  private recheckRunning = false;
 
   constructor(
     private readonly tokens: TokenStore,
-    private readonly store: IngestStore,
+    private readonly store: IngestRepository,
     private readonly queue: BatchQueue,
     private readonly metrics: CollectorMetrics,
-    private readonly integrity: IntegrityMonitor,
+    private readonly integrity: StoreIntegrity,
     private readonly options: AgentSocketOptions,
   ) {
     this.wss = new WebSocketServer({
@@ -90,7 +98,7 @@ export class AgentSocket {
    * `server.on('upgrade')`: refuses before any WebSocket exists when the token is wrong (401), lacks
    * the `agent` scope (403), or a connection limit is reached (429 per token, 503 in total).
    */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     const path = (req.url ?? '').split('?')[0];
     if (path !== AGENTS_PATH) {
@@ -100,7 +108,7 @@ export class AgentSocket {
     const secret = bearerToken(req.headers.authorization);
     let token: TokenInfo | null;
     try {
-      token = secret === null ? null : this.tokens.verify(secret);
+      token = secret === null ? null : await this.tokens.verify(secret);
     } catch (err) {
       // The store is unavailable (e.g. shutting down): refuse rather than crash the process.
       refuse(socket, 503, 'Service Unavailable', `cannot check the token: ${(err as Error).message}`);
@@ -161,6 +169,7 @@ export class AgentSocket {
       closing: false,
       credits: 2 * maxMessagesPerSecond,
       creditsAt: Date.now(),
+      work: Promise.resolve(),
       frames: new FrameWatch(frameAssemblyMs, () => {
         this.metrics.limitRejections.inc({ limit: 'frame_time' });
         // The peer is mid-frame: an error frame could not even be parsed by it. Cut the connection.
@@ -195,12 +204,18 @@ export class AgentSocket {
         setTimeout(() => ws.terminate(), 500).unref();
         return;
       }
-      try {
-        this.onMessage(ws, conn, data, isBinary);
-      } catch (err) {
-        // A bug or store failure on one connection must not take the collector down.
-        this.sendError(ws, { code: 'internal', message: (err as Error).message, field: null }, null);
-      }
+      const handled = conn.work.then(async () => {
+        if (conn.closing) return;
+        try {
+          await this.onMessage(ws, conn, data, isBinary);
+        } catch (err) {
+          // A bug or store failure on one connection must not take the collector down.
+          this.sendError(ws, { code: 'internal', message: (err as Error).message, field: null }, null);
+        }
+      });
+      conn.work = handled;
+      this.inFlight.add(handled);
+      void handled.finally(() => this.inFlight.delete(handled));
     });
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
@@ -225,19 +240,30 @@ export class AgentSocket {
   }
 
   /** Revocation reaches open connections: each token in use is re-checked every few seconds. */
-  private recheckTokens(): void {
+  private async recheckTokens(): Promise<void> {
+    if (this.recheckRunning) return; // a slow store: the previous check is still going
+    this.recheckRunning = true;
+    try {
+      await this.recheckOnce();
+    } finally {
+      this.recheckRunning = false;
+    }
+  }
+
+  private async recheckOnce(): Promise<void> {
     const verdict = new Map<number, boolean>();
-    for (const [ws, conn] of this.conns) {
+    for (const [ws, conn] of [...this.conns]) {
       if (conn.closing) continue;
       let active = verdict.get(conn.tokenId);
       if (active === undefined) {
         try {
-          active = this.tokens.isActive(conn.tokenId);
+          active = await this.tokens.isActive(conn.tokenId);
         } catch {
           continue; // the store is unavailable: decide at the next check
         }
         verdict.set(conn.tokenId, active);
       }
+      if (conn.closing) continue;
       if (!active) {
         conn.closing = true;
         this.fail(
@@ -249,7 +275,7 @@ export class AgentSocket {
     }
   }
 
-  private onMessage(ws: WebSocket, conn: Conn, data: RawData, isBinary: boolean): void {
+  private async onMessage(ws: WebSocket, conn: Conn, data: RawData, isBinary: boolean): Promise<void> {
     if (isBinary) {
       this.fail(
         ws,
@@ -292,7 +318,7 @@ export class AgentSocket {
           ws.close(1011, 'database failed its integrity check');
           return;
         }
-        const registered = this.store.registerAgent(msg, conn.tokenId);
+        const registered = await this.store.registerAgent(msg, conn.tokenId);
         if (registered.status === 'taken') {
           this.fail(
             ws,
@@ -305,6 +331,8 @@ export class AgentSocket {
           );
           return;
         }
+        const lastSeq = await this.store.lastSeq(msg.agentId);
+        if (ws.readyState !== ws.OPEN) return; // closed while the store answered: never counted
         conn.hello = msg;
         conn.platforms = new Set(msg.platforms.map((p) => p.id));
         this.metrics.agentsConnected.inc();
@@ -312,7 +340,7 @@ export class AgentSocket {
           type: 'welcome',
           protocolVersion: PROTOCOL_VERSION,
           agentId: msg.agentId,
-          lastSeq: this.store.lastSeq(msg.agentId),
+          lastSeq,
           serverTime: new Date().toISOString(),
         });
         return;
@@ -422,6 +450,8 @@ export class AgentSocket {
     for (const ws of this.conns.keys()) ws.terminate();
     this.conns.clear();
     this.wss.close();
+    // Frames received before the close are still handled (queued batches get stored).
+    await Promise.all([...this.inFlight]);
   }
 }
 

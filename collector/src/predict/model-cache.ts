@@ -1,34 +1,68 @@
 import { createModelSet, type LayerModel, type ModelSet, parseModel } from '@neuralpower/core';
-import type { ModelStore, VersionPointer } from '../db/models-store.js';
+import type { ModelRepository, ModelVersionChange, VersionPointer } from '../store/models.js';
 
 /**
- * Parsed models by (platform, version). Versions are immutable, so an entry never goes stale; only
- * the pointers (a cheap query per request) decide which entries a prediction uses.
+ * Parsed models by (platform, version), and the pointers a prediction uses. Versions are
+ * immutable, so a parsed model or a snapshot's pointers never go stale; the current pointers are
+ * cached per platform until the store announces a change (`Store.onModelVersionChange`, which on
+ * a shared database reaches every replica).
  */
 export class ModelCache {
   private readonly models = new Map<string, LayerModel>();
   private readonly sets = new Map<string, ModelSet>();
+  private readonly current = new Map<string, VersionPointer[]>();
+  private readonly snapshots = new Map<string, VersionPointer[]>();
+  /** bumped by every change: a read that started before one is not cached */
+  private generation = 0;
 
   constructor(
-    private readonly store: ModelStore,
+    private readonly store: ModelRepository,
     private readonly maxEntries = 2000,
   ) {}
 
+  /** Drops what a change may have made stale (subscribe it to `Store.onModelVersionChange`). */
+  readonly invalidate = (change: ModelVersionChange): void => {
+    this.generation++;
+    if (change.platformId === null) this.current.clear();
+    else this.current.delete(change.platformId);
+  };
+
+  /** The current pointers of a platform. */
+  async currentPointers(platformId: string): Promise<VersionPointer[]> {
+    const cached = this.current.get(platformId);
+    if (cached) return cached;
+    const generation = this.generation;
+    const pointers = await this.store.currentPointers(platformId);
+    if (generation === this.generation) this.remember(this.current, platformId, pointers);
+    return pointers;
+  }
+
+  /** The pointers of the snapshot at `version` (fixed once the version exists). */
+  async snapshotPointers(platformId: string, version: number): Promise<VersionPointer[]> {
+    const key = `${platformId}#${version}`;
+    const cached = this.snapshots.get(key);
+    if (cached) return cached;
+    const pointers = await this.store.snapshotPointers(platformId, version);
+    // A snapshot above the newest version would still grow: only cache versions that exist.
+    if (pointers.some((p) => p.version === version)) this.remember(this.snapshots, key, pointers);
+    return pointers;
+  }
+
   /** The model set the pointers name, built once per distinct pointer set. */
-  modelSet(platformId: string, pointers: readonly VersionPointer[]): ModelSet {
+  async modelSet(platformId: string, pointers: readonly VersionPointer[]): Promise<ModelSet> {
     const setKey = `${platformId}#${pointers.map((p) => p.version).join(',')}`;
     const cached = this.sets.get(setKey);
     if (cached) return cached;
-    const set = createModelSet(pointers.map((p) => this.model(platformId, p.version)));
+    const set = createModelSet(await Promise.all(pointers.map((p) => this.model(platformId, p.version))));
     this.remember(this.sets, setKey, set);
     return set;
   }
 
-  model(platformId: string, version: number): LayerModel {
+  async model(platformId: string, version: number): Promise<LayerModel> {
     const key = `${platformId}#${version}`;
     const cached = this.models.get(key);
     if (cached) return cached;
-    const text = this.store.modelJson(platformId, version);
+    const text = await this.store.modelJson(platformId, version);
     if (text === null) throw new Error(`platform ${platformId} has no model version ${version}`);
     const model = parseModel(JSON.parse(text));
     this.remember(this.models, key, model);

@@ -9,10 +9,10 @@ import {
 import { zooNetwork } from '@neuralpower/networks';
 import type { NetworkRef } from '@neuralpower/protocol';
 import { z } from 'zod';
-import type { ModelStore, VersionPointer } from '../db/models-store.js';
-import type { MeasurementRow } from '../db/query-store.js';
 import { HttpError } from '../http/router.js';
 import { type CollectorLimits, DEFAULT_LIMITS } from '../limits.js';
+import type { ModelRepository, VersionPointer } from '../store/models.js';
+import type { MeasurementRow } from '../store/queries.js';
 import type { ModelCache } from './model-cache.js';
 import {
   buildInputNetwork,
@@ -75,23 +75,23 @@ export class PredictService {
   private readonly responseCache = new Map<string, string>();
 
   constructor(
-    private readonly models: ModelStore,
+    private readonly models: ModelRepository,
     private readonly cache: ModelCache,
-    private readonly platformExists: (id: string) => boolean,
+    private readonly platformExists: (id: string) => Promise<boolean>,
     private readonly limits: Pick<CollectorLimits, 'maxPredictNodes' | 'maxResponseBytes'> = DEFAULT_LIMITS,
   ) {}
 
-  predict(body: unknown): PredictResponse {
+  async predict(body: unknown): Promise<PredictResponse> {
     const req = this.parse(body);
-    return this.compute(req, this.pointers(req.platform, req.version));
+    return this.compute(req, await this.pointers(req.platform, req.version));
   }
 
   /** The response as JSON text; repeated zoo-network requests are answered from the cache. */
-  predictJson(body: unknown): string {
+  async predictJson(body: unknown): Promise<string> {
     const req = this.parse(body);
-    const pointers = this.pointers(req.platform, req.version);
+    const pointers = await this.pointers(req.platform, req.version);
     const zoo = zooName(req.network);
-    if (zoo === null) return this.bounded(JSON.stringify(this.compute(req, pointers)));
+    if (zoo === null) return this.bounded(JSON.stringify(await this.compute(req, pointers)));
     const key = [
       req.platform,
       req.version ?? '',
@@ -103,7 +103,7 @@ export class PredictService {
     ].join('|');
     const cached = this.responseCache.get(key);
     if (cached !== undefined) return cached;
-    const text = this.bounded(JSON.stringify(this.compute(req, pointers)));
+    const text = this.bounded(JSON.stringify(await this.compute(req, pointers)));
     if (this.responseCache.size >= 512) this.responseCache.delete(this.responseCache.keys().next().value!);
     this.responseCache.set(key, text);
     return text;
@@ -138,9 +138,12 @@ export class PredictService {
     return parsed.data;
   }
 
-  private compute(req: z.output<typeof predictRequestSchema>, pointers: VersionPointer[]): PredictResponse {
+  private async compute(
+    req: z.output<typeof predictRequestSchema>,
+    pointers: VersionPointer[],
+  ): Promise<PredictResponse> {
     const network = this.network(req);
-    const models = this.cache.modelSet(req.platform, pointers);
+    const models = await this.cache.modelSet(req.platform, pointers);
     let prediction: NetworkPrediction;
     try {
       prediction = predictNetwork(
@@ -156,8 +159,13 @@ export class PredictService {
   }
 
   /** Measured end-to-end networks of a platform against every model version's prediction. */
-  validate(platformId: string, records: readonly MeasurementRow[]): ValidationEntry[] {
-    const versions = this.models.versionNumbers(platformId);
+  async validate(platformId: string, records: readonly MeasurementRow[]): Promise<ValidationEntry[]> {
+    const versions = await this.models.versionNumbers(platformId);
+    const sets = await Promise.all(
+      versions.map(async (version) =>
+        this.cache.modelSet(platformId, await this.cache.snapshotPointers(platformId, version)),
+      ),
+    );
     return records.map((row) => {
       const measured = {
         runtimeMs: row.runtime_mean_ms,
@@ -180,11 +188,8 @@ export class PredictService {
       } catch (err) {
         return { ...base, predictions: [], error: (err as Error).message };
       }
-      const predictions = versions.map((version): ValidationRow => {
-        const p = predictNetwork(
-          network,
-          this.cache.modelSet(platformId, this.models.snapshotPointers(platformId, version)),
-        );
+      const predictions = versions.map((version, i): ValidationRow => {
+        const p = predictNetwork(network, sets[i]!);
         return {
           version,
           runtimeMs: p.totals.runtimeMs,
@@ -200,13 +205,14 @@ export class PredictService {
     });
   }
 
-  private pointers(platformId: string, version: number | undefined): VersionPointer[] {
-    if (!this.platformExists(platformId))
-      throw new HttpError(404, `unknown platform ${JSON.stringify(platformId)}`, 'platform');
+  private async pointers(platformId: string, version: number | undefined): Promise<VersionPointer[]> {
     const pointers =
       version === undefined
-        ? this.models.currentPointers(platformId)
-        : this.models.snapshotPointers(platformId, version);
+        ? await this.cache.currentPointers(platformId)
+        : await this.cache.snapshotPointers(platformId, version);
+    // A platform with models exists; only an empty answer needs the (uncached) platform lookup.
+    if (pointers.length === 0 && !(await this.platformExists(platformId)))
+      throw new HttpError(404, `unknown platform ${JSON.stringify(platformId)}`, 'platform');
     if (pointers.length === 0) {
       throw new HttpError(
         404,

@@ -66,7 +66,12 @@ export interface LeaseRequestOf {
  */
 export interface CampaignRepository {
   /** Stores a running campaign and its plan (items in the pool), then syncs measured items. */
-  create(id: string, platformId: string, options: CampaignOptions, items: readonly PlannedItem[]): Promise<void>;
+  create(
+    id: string,
+    platformId: string,
+    options: CampaignOptions,
+    items: readonly PlannedItem[],
+  ): Promise<void>;
   /** Campaign ids by created_at then id. */
   ids(filter?: { platformId?: string; state?: CampaignState }): Promise<string[]>;
   summary(id: string): Promise<CampaignSummary | null>;
@@ -89,7 +94,12 @@ export interface CampaignRepository {
   /** The lease's agent, or null when the campaign has no such lease. */
   leaseOwner(id: string, leaseId: string): Promise<string | null>;
   /** Extends the lease to nowMs + ttlMs and says which of its items the agent still holds. */
-  renew(id: string, leaseId: string, ttlMs: number, nowMs: number): Promise<{ expiresAtMs: number; held: number[] }>;
+  renew(
+    id: string,
+    leaseId: string,
+    ttlMs: number,
+    nowMs: number,
+  ): Promise<{ expiresAtMs: number; held: number[] }>;
   /** Gives items of a lease back to the pool (default all it still holds); resolves to how many. */
   release(leaseId: string, items?: readonly number[]): Promise<number>;
   /** Unmeasured first copies of a kind in the pool, by id: the candidates an adaptive proposal ranks. */

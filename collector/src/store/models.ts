@@ -56,7 +56,8 @@ export interface FitRecord {
 
 /** Something moved a current pointer of a platform (new versions or a rollback). */
 export interface ModelVersionChange {
-  readonly platformId: string;
+  /** null: any platform may have changed (e.g. notifications were missed while reconnecting) */
+  readonly platformId: string | null;
 }
 
 /**

@@ -22,12 +22,15 @@ const IMPLEMENTATIONS: readonly StoreImplementation[] = [
  * `postgres://…` or `postgresql://…` → PostgreSQL.
  */
 export async function openStore(locator: string, options: OpenStoreOptions = {}): Promise<Store> {
-  if (locator.trim() === '') throw new Error('no database given: pass --db PATH or --db postgres://… (or set NEURALPOWER_DB)');
+  if (locator.trim() === '')
+    throw new Error('no database given: pass --db PATH or --db postgres://… (or set NEURALPOWER_DB)');
   const impl = IMPLEMENTATIONS.find((i) => i.accepts(locator));
   if (impl) return impl.open(locator, options);
   if (POSTGRES_URL.test(locator)) {
     throw new Error('the PostgreSQL store is not available in this build: use a SQLite file path for --db');
   }
   const scheme = /^([^:]+):/.exec(locator)?.[1] ?? locator;
-  throw new Error(`unsupported database ${JSON.stringify(scheme)}: --db takes a SQLite file path or a postgres:// URL`);
+  throw new Error(
+    `unsupported database ${JSON.stringify(scheme)}: --db takes a SQLite file path or a postgres:// URL`,
+  );
 }

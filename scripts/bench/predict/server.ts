@@ -4,7 +4,7 @@ import { startCollector } from '@neuralpower/collector';
 const [dbPath] = process.argv.slice(2);
 if (!dbPath) throw new Error('usage: server.ts DB_PATH');
 const collector = await startCollector({
-  dbPath,
+  db: dbPath,
   port: 0,
   fitEvery: 0,
   processMetrics: false,
@@ -13,7 +13,7 @@ const collector = await startCollector({
   // The benchmark measures predictions, not authentication: reads open, as on a laptop.
   publicRead: true,
 });
-const token = collector.context.tokens.create('bench', ['agent', 'admin']).token;
+const token = (await collector.context.tokens.create('bench', ['agent', 'admin'])).token;
 process.stdout.write(`${JSON.stringify({ url: collector.url, wsUrl: collector.wsUrl, token })}\n`);
 process.on('SIGTERM', () => {
   void collector.close().then(() => process.exit(0));

@@ -49,8 +49,8 @@ function parseArgs(argv: readonly string[]) {
 const args = parseArgs(process.argv.slice(2));
 const dir = mkdtempSync(path.join(tmpdir(), 'np-campaign-bench-'));
 const dbPath = path.join(dir, 'collector.db');
-const token = createToken(dbPath, 'bench', ['agent']);
-const admin = createToken(dbPath, 'bench-admin', ['admin']);
+const token = await createToken(dbPath, 'bench', ['agent']);
+const admin = await createToken(dbPath, 'bench-admin', ['admin']);
 const collector = await spawnCollector(dbPath, 0);
 try {
   const platform = await registerPlatform(collector.port, token, path.join(dir, 'setup'), admin);

@@ -33,7 +33,12 @@ interface CampaignRow {
 export class SqliteCampaignStore implements CampaignRepository {
   constructor(private readonly db: Db) {}
 
-  async create(id: string, platformId: string, options: CampaignOptions, items: readonly PlannedItem[]): Promise<void> {
+  async create(
+    id: string,
+    platformId: string,
+    options: CampaignOptions,
+    items: readonly PlannedItem[],
+  ): Promise<void> {
     const now = new Date().toISOString();
     const insertItem = this.db.prepare(
       `INSERT INTO campaign_items (campaign_id, kind, natural_key, config_json, copy, priority, state)

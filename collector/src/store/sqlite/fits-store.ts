@@ -46,7 +46,10 @@ export class SqliteFitStore implements FitRepository {
     return this.trainingStmt.all(platformId, kind);
   }
 
-  async proposalRows(platformId: string, kind: string): Promise<{ record_json: string; runtime_mean_ms: number }[]> {
+  async proposalRows(
+    platformId: string,
+    kind: string,
+  ): Promise<{ record_json: string; runtime_mean_ms: number }[]> {
     return this.proposalStmt.all(platformId, kind);
   }
 

@@ -61,7 +61,11 @@ export class SqliteStore implements Store {
     const started = performance.now();
     try {
       this.db.prepare('SELECT 1').get();
-      return { store: 'sqlite', ok: true, detail: `SELECT 1 in ${(performance.now() - started).toFixed(2)} ms` };
+      return {
+        store: 'sqlite',
+        ok: true,
+        detail: `SELECT 1 in ${(performance.now() - started).toFixed(2)} ms`,
+      };
     } catch (err) {
       return { store: 'sqlite', ok: false, detail: (err as Error).message };
     }

@@ -44,11 +44,11 @@ const say = (text = '') => process.stdout.write(`${text}\n`);
  */
 async function startLocalCollector(dbPath: string, port: number): Promise<RunningCollector> {
   try {
-    return await startCollector({ dbPath, host: '127.0.0.1', port, fitEvery: 0, publicRead: true });
+    return await startCollector({ db: dbPath, host: '127.0.0.1', port, fitEvery: 0, publicRead: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
     say(`port ${port} is in use; the collector takes a free port instead`);
-    return startCollector({ dbPath, host: '127.0.0.1', port: 0, fitEvery: 0, publicRead: true });
+    return startCollector({ db: dbPath, host: '127.0.0.1', port: 0, fitEvery: 0, publicRead: true });
   }
 }
 
@@ -163,7 +163,7 @@ async function run(args: QuickstartArgs): Promise<void> {
   try {
     say(`collector: ${collector.url} (database ${dbPath})`);
     // The local agent streams (agent) and the run fits (admin).
-    const { token } = collector.context.tokens.create(tokenName, ['agent', 'admin']);
+    const { token } = await collector.context.tokens.create(tokenName, ['agent', 'admin']);
     say(`token: ${tokenName} created for the local agent`);
 
     const { result, predictNetworks } = await measure(args, collector, token, stateDir);
@@ -205,7 +205,7 @@ query it:
         process.once('SIGTERM', resolve);
       });
     }
-    collector.context.tokens.revoke(tokenName);
+    await collector.context.tokens.revoke(tokenName);
     await collector.close();
   }
 }
