@@ -90,8 +90,6 @@ export interface ModelRepository {
   get(platformId: string, version: number): Promise<ModelVersionFull | null>;
   /** The models the current pointers name, by kind then target. */
   current(platformId: string): Promise<ModelVersionFull[]>;
-  /** For each (kind, target) the newest version ≤ `version`, by kind then target. */
-  snapshot(platformId: string, version: number): Promise<ModelVersionFull[]>;
   currentTrainingHash(platformId: string, kind: string, target: Target): Promise<string | null>;
   /**
    * Moves the (kind, target) pointer back: to `to` if given (an existing version of that kind and

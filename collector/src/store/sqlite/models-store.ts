@@ -58,7 +58,6 @@ export class SqliteModelStore implements ModelRepository {
   private readonly listStmt;
   private readonly oneStmt;
   private readonly currentStmt;
-  private readonly snapshotStmt;
   private readonly findVersion;
   private readonly trainingHashOfCurrent;
   private readonly currentPointersStmt;
@@ -103,12 +102,6 @@ export class SqliteModelStore implements ModelRepository {
       `SELECT ${SUMMARY_COLUMNS}, v.model_json FROM current_models c JOIN model_versions v
         ON v.platform_id = c.platform_id AND v.version = c.version WHERE c.platform_id = ? ORDER BY v.model_kind, v.target`,
     );
-    this.snapshotStmt = db.prepare<[string, number], VersionRow>(`
-      SELECT ${SUMMARY_COLUMNS}, v.model_json ${join}
-      WHERE v.platform_id = ?1 AND v.version = (
-        SELECT MAX(w.version) FROM model_versions w
-        WHERE w.platform_id = v.platform_id AND w.model_kind = v.model_kind AND w.target = v.target AND w.version <= ?2)
-      ORDER BY v.model_kind, v.target`);
     this.findVersion = db.prepare<[string, number], VersionRow>(
       `SELECT ${SUMMARY_COLUMNS} ${join} WHERE v.platform_id = ? AND v.version = ?`,
     );
@@ -225,13 +218,6 @@ export class SqliteModelStore implements ModelRepository {
   /** The models the current pointers name. */
   async current(platformId: string): Promise<ModelVersionFull[]> {
     return this.currentStmt.all(platformId).map((row) => ({ ...summary(row), modelJson: row.model_json! }));
-  }
-
-  /** For each (kind, target) the newest version ≤ `version`. */
-  async snapshot(platformId: string, version: number): Promise<ModelVersionFull[]> {
-    return this.snapshotStmt
-      .all(platformId, version)
-      .map((row) => ({ ...summary(row), modelJson: row.model_json! }));
   }
 
   async currentTrainingHash(platformId: string, kind: string, target: Target): Promise<string | null> {
