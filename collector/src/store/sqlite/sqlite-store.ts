@@ -22,13 +22,17 @@ import { SqliteTokenStore } from './token-store.js';
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly description: string;
-  readonly tokens: SqliteTokenStore;
-  readonly ingest: SqliteIngestStore;
-  readonly models: SqliteModelStore;
-  readonly queries: SqliteQueryStore;
-  readonly curation: SqliteCurationStore;
-  readonly campaigns: SqliteCampaignStore;
-  readonly fits: SqliteFitStore;
+  // Repositories are made (and their statements prepared) on first use: a fit worker that reads
+  // training rows prepares only those statements.
+  private readonly made: {
+    tokens?: SqliteTokenStore;
+    ingest?: SqliteIngestStore;
+    models?: SqliteModelStore;
+    queries?: SqliteQueryStore;
+    curation?: SqliteCurationStore;
+    campaigns?: SqliteCampaignStore;
+    fits?: SqliteFitStore;
+  } = {};
   private readonly listeners = new Set<(change: ModelVersionChange) => void>();
   private closed = false;
 
@@ -41,13 +45,35 @@ export class SqliteStore implements Store {
     private readonly lock: DbLock | null,
   ) {
     this.description = locator;
-    this.tokens = new SqliteTokenStore(db);
-    this.ingest = new SqliteIngestStore(db);
-    this.models = new SqliteModelStore(db, (platformId) => this.announce({ platformId }));
-    this.queries = new SqliteQueryStore(db);
-    this.curation = new SqliteCurationStore(db);
-    this.campaigns = new SqliteCampaignStore(db);
-    this.fits = new SqliteFitStore(db);
+  }
+
+  get tokens(): SqliteTokenStore {
+    this.made.tokens ??= new SqliteTokenStore(this.db);
+    return this.made.tokens;
+  }
+  get ingest(): SqliteIngestStore {
+    this.made.ingest ??= new SqliteIngestStore(this.db);
+    return this.made.ingest;
+  }
+  get models(): SqliteModelStore {
+    this.made.models ??= new SqliteModelStore(this.db, (platformId) => this.announce({ platformId }));
+    return this.made.models;
+  }
+  get queries(): SqliteQueryStore {
+    this.made.queries ??= new SqliteQueryStore(this.db);
+    return this.made.queries;
+  }
+  get curation(): SqliteCurationStore {
+    this.made.curation ??= new SqliteCurationStore(this.db);
+    return this.made.curation;
+  }
+  get campaigns(): SqliteCampaignStore {
+    this.made.campaigns ??= new SqliteCampaignStore(this.db);
+    return this.made.campaigns;
+  }
+  get fits(): SqliteFitStore {
+    this.made.fits ??= new SqliteFitStore(this.db);
+    return this.made.fits;
   }
 
   onModelVersionChange(listener: (change: ModelVersionChange) => void): () => void {
