@@ -8,7 +8,8 @@ import { spawnCli } from './support/processes.js';
 // The README's main job, shrunk: LeNet-5 instead of the three ImageNet networks, 8 configurations per kind.
 const ARGS = ['quickstart', '--port', '0', '--count', '8', '--networks', 'lenet5', '--validate', 'lenet5'];
 
-describe('neuralpower quickstart', () => {
+// ~35 s of measuring and 15 fits: over a minute on 2 busy cores, more than vitest's default 60 s.
+describe('neuralpower quickstart', { timeout: 240_000 }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'np-quickstart-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
