@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PgCluster, startPostgres } from '../../test/support/postgres.js';
-import { MIGRATIONS, SCHEMA_VERSION } from '../src/db/migrations.js';
-import { openDatabase } from '../src/db/open.js';
 import { migratePostgres, PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../src/store/postgres/migrations.js';
 import { createPool } from '../src/store/postgres/pool.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/sqlite/migrations.js';
+import { openDatabase } from '../src/store/sqlite/open.js';
 import { tempDir } from './helpers.js';
 
 let cluster: PgCluster;
