@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +8,6 @@ import { migratePostgres, PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../src/store/
 import { createPool } from '../src/store/postgres/pool.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/sqlite/migrations.js';
 import { openDatabase } from '../src/store/sqlite/open.js';
-import { tempDir } from './helpers.js';
 
 let cluster: PgCluster;
 const pools: pg.Pool[] = [];
@@ -36,7 +37,7 @@ describe('PostgreSQL migrations', () => {
   it('create every SQLite table with the same columns, nullability and primary keys', async () => {
     const p = await pool('same_schema');
     await migratePostgres(p);
-    const { dir, cleanup } = tempDir();
+    const dir = mkdtempSync(join(tmpdir(), 'np-pg-schema-'));
     const sqlite = openDatabase(join(dir, 'np.db'));
     try {
       const tables = sqlite
@@ -68,7 +69,7 @@ describe('PostgreSQL migrations', () => {
       }
     } finally {
       sqlite.close();
-      cleanup();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

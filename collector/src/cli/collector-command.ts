@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS, MIB } from '../limits.js';
 import { startCollector } from '../server.js';
 import { openStore } from '../store/registry.js';
 import { print, printJson, table } from './format.js';
+import { migrateStoreCommand } from './migrate-store-command.js';
 
 interface ServeArgs {
   db: string;
@@ -190,6 +191,7 @@ export const collectorCommand: CommandModule<object, ServeArgs> = {
   builder: (y: Argv) =>
     y
       .command(tokenCommand)
+      .command(migrateStoreCommand)
       .option('db', dbOption())
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on' })
       .option('port', {
