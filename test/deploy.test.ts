@@ -15,6 +15,7 @@ import { DockerfileParser } from 'dockerfile-ast';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
 import { Secret } from 'kubernetes-models/v1/Secret';
@@ -240,6 +241,89 @@ describe('Dockerfiles', () => {
   });
 });
 
+// ---------------------------------------------------------------- compose (local trial)
+
+const composeFile = path.join(deployDir, 'compose/compose.yaml');
+
+function requireDockerCompose(): void {
+  const probe = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new Error('docker-compose is missing: install Debian package "docker-compose" (see .ci/run)');
+  }
+}
+
+/** `docker-compose config`: validates against the Compose schema (no Docker engine needed), prints the resolved file. */
+function composeCheck(file: string): { ok: boolean; output: string } {
+  const run = spawnSync('docker-compose', ['-f', file, 'config'], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: scratch },
+  });
+  return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
+}
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  command?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  ports?: { target: number; published: string | number; host_ip?: string }[] | string[];
+}
+
+let resolvedCompose: { services: Record<string, ComposeService> } | null = null;
+function composeConfig(): { services: Record<string, ComposeService> } {
+  if (!resolvedCompose) {
+    requireDockerCompose();
+    const { ok, output } = composeCheck(composeFile);
+    if (!ok) throw new Error(`docker-compose config failed:\n${output}`);
+    resolvedCompose = parseAllDocuments(output)[0]!.toJS() as { services: Record<string, ComposeService> };
+  }
+  return resolvedCompose;
+}
+
+describe('compose file (PostgreSQL, two collectors, an agent)', () => {
+  it('passes docker-compose config, and a broken copy does not', () => {
+    requireDockerCompose();
+    expect(composeCheck(composeFile)).toMatchObject({ ok: true });
+    const broken = path.join(scratch, 'broken-compose.yaml');
+    writeFileSync(
+      broken,
+      readFileSync(composeFile, 'utf8').replace('image: postgres:15', 'imag: postgres:15'),
+    );
+    const result = composeCheck(broken);
+    expect(result.ok).toBe(false);
+    expect(result.output).toMatch(/Unsupported config option for services\.postgres: 'imag'/);
+  });
+
+  it('runs two collectors on the postgres service, started once it is healthy, and an agent on one of them', () => {
+    const { services } = composeConfig();
+    const postgres = services['postgres']!;
+    expect(postgres.image).toMatch(/^postgres:15/);
+    expect(postgres.healthcheck?.test).toContain('pg_isready');
+    const env = postgres.environment!;
+    const collectors = ['collector-a', 'collector-b'].map((name) => services[name]!);
+    for (const c of collectors) {
+      expect(c.depends_on?.['postgres']?.condition).toBe('service_healthy');
+      const url = new URL(c.environment!['NEURALPOWER_DB']!);
+      expect(url.protocol).toBe('postgres:');
+      expect([url.hostname, url.username, url.password, url.pathname]).toEqual([
+        'postgres',
+        env['POSTGRES_USER'],
+        env['POSTGRES_PASSWORD'],
+        `/${env['POSTGRES_DB']}`,
+      ]);
+      expect(c.command).not.toContain('--db'); // the URL comes from $NEURALPOWER_DB
+      expect(readFileSync(path.join(c.build!.context, c.build!.dockerfile), 'utf8')).toMatch(/^FROM /m);
+    }
+    const agent = services['agent']!;
+    const target = new URL(agent.command![agent.command!.indexOf('--collector') + 1]!);
+    expect(['collector-a', 'collector-b']).toContain(target.hostname);
+    expect(target.port).toBe('7070');
+    expect(Object.keys(agent.environment ?? {})).toContain('NEURALPOWER_TOKEN');
+  });
+});
+
 // ---------------------------------------------------------------- CLI options used by the deployment
 
 /** Options a `neuralpower <command> --help` lists; the command must exist (exit 0). */
@@ -282,15 +366,19 @@ describe('the deployment only uses options the CLI has', () => {
     /NEURALPOWER_SWEEP_ARGS\s*[=:]\s*(?:value:\s*)?(.*)/.exec(text)?.[1] ?? '';
   const k8sAgentSweep = sweepArgs(read('k8s/agent.yaml').replace(/\n\s+value:/g, ' value:'));
 
-  it('collector: systemd unit, Docker image and Kubernetes Deployment', () => {
+  it('collector: systemd unit, Docker image, Kubernetes Deployments and the compose file', () => {
     const known = help.collector;
-    const collectorArgs = loadManifests('collector.yaml', read('k8s/collector.yaml'))
-      .filter((d) => d.kind === 'Deployment')
-      .map((d) => JSON.stringify(d));
+    const collectorArgs = ['collector.yaml', 'collector-postgres.yaml'].flatMap((file) =>
+      loadManifests(file, read(`k8s/${file}`))
+        .filter((d) => d.kind === 'Deployment')
+        .map((d) => JSON.stringify(d)),
+    );
+    const compose = composeConfig();
     const used = [
       execStart('neuralpower-collector.service'),
       instructions(read('docker/collector.Dockerfile')).find((i) => i.keyword === 'CMD')!.args,
       ...collectorArgs,
+      ...['collector-a', 'collector-b'].map((name) => compose.services[name]!.command!.join(' ')),
     ].flatMap(flagsIn);
     expect(used).toEqual(expect.arrayContaining(['--db', '--host', '--port']));
     for (const flag of used) expect(known, `collector ${flag}`).toContain(flag);
@@ -299,13 +387,14 @@ describe('the deployment only uses options the CLI has', () => {
     expect(token).toContain('--name');
   });
 
-  it('agent sweep: systemd unit, its env file, the container entrypoint and the DaemonSet', () => {
+  it('agent sweep: systemd unit, its env file, the container entrypoint, the DaemonSet and compose', () => {
     const known = help.sweep;
     const used = [
       execStart('neuralpower-agent.service'),
       sweepArgs(read('systemd/agent.env.example')),
       withoutComments(read('docker/agent-entrypoint.sh')),
       k8sAgentSweep,
+      composeConfig().services['agent']!.command!.join(' '),
     ].flatMap(flagsIn);
     expect(used).toEqual(
       expect.arrayContaining(['--collector', '--gpu', '--state-dir', '--kinds', '--count']),
@@ -345,6 +434,11 @@ const kinds: Record<string, { validate: (doc: Manifest) => void; module: string;
     module: 'apps/v1/DaemonSet',
     type: 'IDaemonSet',
   },
+  PodDisruptionBudget: {
+    validate: (d) => new PodDisruptionBudget(d as never).validate(),
+    module: 'policy/v1/PodDisruptionBudget',
+    type: 'IPodDisruptionBudget',
+  },
 };
 
 const manifestFiles = [
@@ -352,6 +446,9 @@ const manifestFiles = [
   'collector.yaml',
   'agent.yaml',
   'agent-secret.example.yaml',
+  // the PostgreSQL alternative to collector.yaml, and its Secret
+  'collector-postgres.yaml',
+  'collector-db-secret.example.yaml',
 ] as const;
 
 function loadManifests(file: string, text: string): Manifest[] {
@@ -541,5 +638,74 @@ describe('Kubernetes manifests', () => {
     expect(url).toBe(
       `ws://neuralpower-collector.${collector.metadata.namespace}.svc:${service.spec.ports[0]!.port}`,
     );
+  });
+});
+
+describe('Kubernetes: the collector on PostgreSQL', () => {
+  const docs = manifests['collector-postgres.yaml'];
+  const ofKind = <T>(kind: string): T => docs.find((d) => d.kind === kind) as T;
+
+  it('runs two replicas, one at a time through upgrades, probed on /healthz, with no volume of its own', () => {
+    const deployment = ofKind<
+      Workload & {
+        spec: { replicas: number; strategy: { type: string; rollingUpdate: { maxUnavailable: number } } };
+      }
+    >('Deployment');
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.strategy.type).toBe('RollingUpdate');
+    expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+    const pod = deployment.spec.template.spec;
+    expect(pod.securityContext?.runAsNonRoot).toBe(true);
+    expect(pod.volumes?.some((v) => v.persistentVolumeClaim)).toBe(false);
+    const container = pod.containers[0]!;
+    expect(container.readinessProbe?.httpGet?.path).toBe('/healthz');
+    expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
+    expect(JSON.stringify(container)).not.toMatch(/--db/);
+  });
+
+  it('takes the database URL and the server CA from the Secret the example shows', () => {
+    const pod = ofKind<Workload>('Deployment').spec.template.spec;
+    const container = pod.containers[0]!;
+    const ref = container.env?.find((e) => e.name === 'NEURALPOWER_DB')?.valueFrom?.secretKeyRef;
+    const secret = manifests['collector-db-secret.example.yaml'][0] as Manifest & {
+      metadata: { name: string };
+      stringData: Record<string, string>;
+    };
+    expect(ref?.name).toBe(secret.metadata.name);
+    const url = new URL(secret.stringData[ref!.key]!);
+    expect(url.protocol).toBe('postgres:');
+    expect(url.searchParams.get('sslmode')).toBe('verify-full');
+    // sslrootcert names the file the Deployment mounts from the same Secret.
+    const ca = (
+      pod.volumes as {
+        name: string;
+        secret?: { secretName: string; items: { key: string; path: string }[] };
+      }[]
+    ).find((v) => v.secret?.secretName === secret.metadata.name)!;
+    const mount = container.volumeMounts!.find((m) => m.name === ca.name)!;
+    expect(url.searchParams.get('sslrootcert')).toBe(`${mount.mountPath}/${ca.secret!.items[0]!.path}`);
+    expect(Object.keys(secret.stringData)).toContain(ca.secret!.items[0]!.key);
+  });
+
+  it('is reached under the same Service name and port as the SQLite collector, and a PDB keeps one up', () => {
+    const deployment = ofKind<Workload & { metadata: { name: string } }>('Deployment');
+    const service = ofKind<{
+      metadata: { name: string };
+      spec: { selector: Record<string, string>; ports: { port: number; targetPort: string }[] };
+    }>('Service');
+    const sqliteService = manifests['collector.yaml'].find((d) => d.kind === 'Service') as typeof service;
+    expect(service.metadata.name).toBe(sqliteService.metadata.name);
+    expect(service.spec.ports).toEqual(sqliteService.spec.ports);
+    expect(deployment.metadata.name).toBe(
+      manifests['collector.yaml'].find((d) => d.kind === 'Deployment')!.metadata!.name,
+    );
+    expect(deployment.spec.template.metadata.labels).toMatchObject(service.spec.selector);
+    const ports = (deployment.spec.template.spec.containers[0]!.ports ?? []).map((p) => p.name);
+    for (const p of service.spec.ports) expect(ports).toContain(p.targetPort);
+    const pdb = ofKind<{ spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } }>(
+      'PodDisruptionBudget',
+    );
+    expect(pdb.spec.minAvailable).toBe(1);
+    expect(deployment.spec.template.metadata.labels).toMatchObject(pdb.spec.selector.matchLabels);
   });
 });
