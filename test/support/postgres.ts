@@ -3,8 +3,8 @@
  * loopback port (unix sockets in the same directory), stopped and removed by `stop()` — and by a
  * process `exit` hook, so a failed test or a crashed worker does not leave a postmaster behind.
  * initdb refuses to run as root: as root (this machine, CI) the cluster runs as `nobody`.
- * Durability is off (fsync, full_page_writes): a test cluster never outlives a crash, and it starts
- * in well under a second.
+ * Durability is off unless asked for (fsync, full_page_writes, synchronous_commit): a test cluster
+ * never outlives a crash.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +26,11 @@ export interface PgCluster {
   readonly dataDir: string;
   /** Creates an empty database and returns its URL. */
   createDatabase(name: string): Promise<string>;
+  /**
+   * `pg_amcheck` over every table and index of the database (heap and B-tree structure, as
+   * `PRAGMA integrity_check` does for SQLite): 'ok', or what it reported.
+   */
+  amcheck(database: string): Promise<string>;
   /** Stops the server (immediate) and removes its directory; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -70,7 +75,16 @@ function stopAllOnExit(): void {
   });
 }
 
-export async function startPostgres(): Promise<PgCluster> {
+export interface StartOptions {
+  /**
+   * Keep PostgreSQL's durability settings (fsync, full-page writes, synchronous commit), as a
+   * production server has them: for benchmarks that compare with SQLite's synchronous=full.
+   * Tests leave it off: a test cluster never outlives a crash.
+   */
+  readonly durable?: boolean;
+}
+
+export async function startPostgres(startOptions: StartOptions = {}): Promise<PgCluster> {
   const bin = postgresBinDir();
   const who = runAs();
   const dir = mkdtempSync(path.join(tmpdir(), 'np-pg-'));
@@ -128,9 +142,9 @@ export async function startPostgres(): Promise<PgCluster> {
         `-p ${port}`,
         '-c listen_addresses=127.0.0.1',
         `-k ${dir}`,
-        '-c fsync=off',
-        '-c full_page_writes=off',
-        '-c synchronous_commit=off',
+        ...(startOptions.durable
+          ? []
+          : ['-c fsync=off', '-c full_page_writes=off', '-c synchronous_commit=off']),
         '-c shared_buffers=32MB',
         '-c max_connections=200',
       ].join(' ');
@@ -168,6 +182,26 @@ export async function startPostgres(): Promise<PgCluster> {
           await client.end();
         }
         return `postgres://postgres@127.0.0.1:${port}/${name}`;
+      },
+      async amcheck(database: string): Promise<string> {
+        const args = [
+          '--install-missing',
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(port),
+          '-U',
+          'postgres',
+          '-d',
+          database,
+        ];
+        try {
+          await execFileAsync(path.join(bin, 'pg_amcheck'), args, { encoding: 'utf8', timeout: 120_000 });
+          return 'ok';
+        } catch (err) {
+          const e = err as { stdout?: string; stderr?: string; message: string };
+          return `${e.stdout ?? ''}${e.stderr ?? ''}`.trim() || e.message;
+        }
       },
       async stop(): Promise<void> {
         if (stopped) return;

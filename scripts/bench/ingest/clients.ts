@@ -4,7 +4,8 @@ import { PROTOCOL_VERSION, parseServerMessage } from '@neuralpower/protocol';
 import WebSocket from 'ws';
 import { benchPlatform, benchPlatformInput, benchRecord } from './records.js';
 
-const [wsUrl, token, agentsArg, durationArg, batchArg, windowArg] = process.argv.slice(2);
+// ID_PREFIX keeps agent ids apart when several load generators share one database (replicas).
+const [wsUrl, token, agentsArg, durationArg, batchArg, windowArg, idPrefix = 'bench'] = process.argv.slice(2);
 const agents = Number(agentsArg);
 const durationMs = Number(durationArg) * 1000;
 const batchSize = Number(batchArg);
@@ -45,7 +46,7 @@ function runAgent(index: number): Promise<void> {
         JSON.stringify({
           type: 'hello',
           protocolVersion: PROTOCOL_VERSION,
-          agentId: `bench-${index}`,
+          agentId: `${idPrefix}-${index}`,
           host: 'bench',
           platforms: [
             { id: benchPlatform.id, description: benchPlatform.description, input: benchPlatformInput },
@@ -113,5 +114,14 @@ await Promise.all(all);
 latencies.sort((a, b) => a - b);
 const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? null;
 process.stdout.write(
-  `${JSON.stringify({ acked, errors, elapsedMs, streamingAtStart, ackLatencyMs: { p50: q(0.5), p99: q(0.99) }, batches: latencies.length })}\n`,
+  `${JSON.stringify({
+    acked,
+    errors,
+    elapsedMs,
+    streamingAtStart,
+    ackLatencyMs: { p50: q(0.5), p99: q(0.99) },
+    batches: latencies.length,
+    // every batch's ack latency (ms, 0.01 ms steps): the orchestrator merges several generators
+    latenciesMs: latencies.map((l) => Math.round(l * 100) / 100),
+  })}\n`,
 );

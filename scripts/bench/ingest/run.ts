@@ -1,7 +1,11 @@
 // Ingest benchmark: K agents stream batches over real WebSockets to a collector in its own process,
 // for a fixed time; then, in the same run, the raw batched better-sqlite3 insert rate of the same rows.
 //   npx tsx scripts/bench/ingest/run.ts [--agents 50] [--seconds 10] [--batch 100] [--window 2] [--synchronous full]
-import { spawn } from 'node:child_process';
+//     [--db postgres://…] [--replicas 2] [--json]
+// --db: the store (default a fresh SQLite file); --replicas N: N collector processes on that one
+// database, the agents split evenly across them (one load generator each). The raw SQLite baseline
+// runs only for SQLite. --json prints one JSON object instead of the report.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,6 +23,8 @@ const seconds = Number(opt('seconds', '10'));
 const batch = Number(opt('batch', '100'));
 const window = Number(opt('window', '2'));
 const synchronous = opt('synchronous', 'full');
+const replicas = Number(opt('replicas', '1'));
+const json = args.includes('--json');
 
 function tsx(script: string, scriptArgs: string[]) {
   return spawn(process.execPath, ['--import', 'tsx', join(here, script), ...scriptArgs], {
@@ -26,10 +32,14 @@ function tsx(script: string, scriptArgs: string[]) {
   });
 }
 
-async function firstLine(child: ReturnType<typeof tsx>): Promise<string> {
-  const rl = createInterface({ input: child.stdout! });
-  for await (const line of rl) return line;
-  throw new Error('child exited without output');
+/** Lines of a child's stdout, one at a time. */
+function lineReader(child: ChildProcess): () => Promise<string> {
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  return async () => {
+    const r = await lines.next();
+    if (r.done) throw new Error('a benchmark process exited early');
+    return r.value as string;
+  };
 }
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc (Linux). */
@@ -39,64 +49,114 @@ function cpuMsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+interface ClientResult {
+  acked: number;
+  errors: number;
+  streamingAtStart: number;
+  elapsedMs: number;
+  latenciesMs: number[];
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'np-bench-ingest-'));
-const server = tsx('server.ts', [join(dir, 'collector.db'), synchronous]);
+const locator = opt('db', join(dir, 'collector.db'));
+const sqlite = !/^postgres(ql)?:\/\//i.test(locator);
+if (sqlite && replicas !== 1)
+  throw new Error('--replicas needs a postgres:// --db: SQLite has one collector per file');
+const servers: ChildProcess[] = [];
 try {
-  const { wsUrl, token } = JSON.parse(await firstLine(server)) as { wsUrl: string; token: string };
-  const clients = tsx('clients.ts', [
-    wsUrl,
-    token,
-    String(agents),
-    String(seconds),
-    String(batch),
-    String(window),
-  ]);
-  const lines0 = createInterface({ input: clients.stdout! })[Symbol.asyncIterator]();
-  const next = async () => {
-    const r = await lines0.next();
-    if (r.done) throw new Error('the load generator exited early');
-    return r.value as string;
-  };
-  await next(); // window-start
-  const serverCpu0 = cpuMsOf(server.pid!);
-  const clientsCpu0 = cpuMsOf(clients.pid!);
-  await next(); // window-end
-  const serverCpuMs = cpuMsOf(server.pid!) - serverCpu0;
-  const clientsCpuMs = cpuMsOf(clients.pid!) - clientsCpu0;
-  const result = JSON.parse(await next()) as {
-    acked: number;
-    errors: number;
-    streamingAtStart: number;
-    elapsedMs: number;
-    batches: number;
-    ackLatencyMs: { p50: number; p99: number };
-  };
-  await new Promise((r) => clients.once('exit', r));
-  server.kill('SIGTERM');
-  await new Promise((r) => server.once('exit', r));
+  for (let r = 0; r < replicas; r++) servers.push(tsx('server.ts', [locator, synchronous]));
+  const endpoints = (await Promise.all(servers.map((s) => lineReader(s)()))).map(
+    (line) => JSON.parse(line) as { wsUrl: string; token: string },
+  );
+  const clients = endpoints.map((e, r) => {
+    const share = Math.floor(agents / replicas) + (r < agents % replicas ? 1 : 0);
+    return tsx('clients.ts', [
+      e.wsUrl,
+      e.token,
+      String(share),
+      String(seconds),
+      String(batch),
+      String(window),
+      `bench-r${r}`,
+    ]);
+  });
+  const readers = clients.map(lineReader);
+  await Promise.all(readers.map((next) => next())); // window-start
+  const serverCpu0 = servers.map((s) => cpuMsOf(s.pid!));
+  await Promise.all(readers.map((next) => next())); // window-end
+  const serverCpuMs = servers.reduce((sum, s, r) => sum + cpuMsOf(s.pid!) - serverCpu0[r]!, 0);
+  const results = (await Promise.all(readers.map((next) => next()))).map(
+    (l) => JSON.parse(l) as ClientResult,
+  );
+  await Promise.all(
+    clients.map((c) => new Promise((r) => (c.exitCode === null ? c.once('exit', r) : r(null)))),
+  );
+  for (const s of servers) s.kill('SIGTERM');
+  await Promise.all(
+    servers.map((s) => new Promise((r) => (s.exitCode === null ? s.once('exit', r) : r(null)))),
+  );
+
+  const acked = results.reduce((n, r) => n + r.acked, 0);
+  const elapsedMs = Math.max(...results.map((r) => r.elapsedMs));
+  const errors = results.reduce((n, r) => n + r.errors, 0);
+  const streamingAtStart = results.reduce((n, r) => n + r.streamingAtStart, 0);
+  const latencies = results.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+  const q = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
+  const ingestRate = acked / (elapsedMs / 1000);
+  const ingestPerCpuS = acked / (serverCpuMs / 1000);
 
   // The baseline writes as many rows as the collector acked (at least 20 batches' worth).
-  const rawRows = Math.max(result.acked, batch * 20);
-  const raw = JSON.parse(
-    await firstLine(tsx('raw.ts', [join(dir, 'raw.db'), String(rawRows), String(batch), synchronous])),
-  ) as { rows: number; elapsedMs: number; cpuMs: number };
+  let raw: { rate: number; perCpuS: number } | null = null;
+  if (sqlite) {
+    const rawRows = Math.max(acked, batch * 20);
+    const r = JSON.parse(
+      await lineReader(tsx('raw.ts', [join(dir, 'raw.db'), String(rawRows), String(batch), synchronous]))(),
+    ) as { rows: number; elapsedMs: number; cpuMs: number };
+    raw = { rate: r.rows / (r.elapsedMs / 1000), perCpuS: r.rows / (r.cpuMs / 1000) };
+  }
 
-  const ingestRate = result.acked / (result.elapsedMs / 1000);
-  const rawRate = raw.rows / (raw.elapsedMs / 1000);
-  const ingestPerCpuS = result.acked / (serverCpuMs / 1000);
-  const rawPerCpuS = raw.rows / (raw.cpuMs / 1000);
-  const lines = [
-    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}, synchronous=${synchronous}`,
-    `ingest: ${agents} agents (${result.streamingAtStart} streaming when the window opened), batches of ${batch}, ${window} unacked batches per agent, ${seconds} s`,
-    `  acked records: ${result.acked} in ${(result.elapsedMs / 1000).toFixed(2)} s → ${Math.round(ingestRate)} records/s`,
-    `  ack latency per batch: p50 ${result.ackLatencyMs.p50?.toFixed(1)} ms, p99 ${result.ackLatencyMs.p99?.toFixed(1)} ms; errors ${result.errors}`,
-    `  collector CPU in the window: ${(serverCpuMs / 1000).toFixed(1)} s (${((serverCpuMs / result.elapsedMs) * 100).toFixed(0)} % of a core) → ${Math.round(ingestPerCpuS)} records per CPU-second; load generator CPU ${(clientsCpuMs / 1000).toFixed(1)} s`,
-    `raw better-sqlite3 (same rows, same schema, ${batch} rows per transaction): ${Math.round(rawRate)} records/s, ${Math.round(rawPerCpuS)} records per CPU-second`,
-    `ratio ingest/raw: ${((ingestRate / rawRate) * 100).toFixed(0)} % wall-clock rate, ${((ingestPerCpuS / rawPerCpuS) * 100).toFixed(0)} % per CPU-second`,
-    `targets: ≥ 20000 records/s → ${ingestRate >= 20_000 ? 'met' : 'NOT met'}; ≥ 50 % of raw → ${ingestRate >= rawRate / 2 ? 'met' : 'NOT met'}`,
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  const store = sqlite
+    ? `SQLite (synchronous=${synchronous})`
+    : `PostgreSQL, ${replicas} replica${replicas > 1 ? 's' : ''}`;
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        store,
+        agents,
+        replicas,
+        batch,
+        window,
+        seconds,
+        acked,
+        elapsedMs,
+        recordsPerS: ingestRate,
+        ackLatencyMs: { p50: q(0.5), p90: q(0.9), p99: q(0.99) },
+        errors,
+        streamingAtStart,
+        collectorCpuMs: serverCpuMs,
+        recordsPerCpuS: ingestPerCpuS,
+        raw,
+      })}\n`,
+    );
+  } else {
+    const lines = [
+      `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}; store: ${store}`,
+      `ingest: ${agents} agents (${streamingAtStart} streaming when the window opened), batches of ${batch}, ${window} unacked batches per agent, ${seconds} s`,
+      `  acked records: ${acked} in ${(elapsedMs / 1000).toFixed(2)} s → ${Math.round(ingestRate)} records/s`,
+      `  ack latency per batch: p50 ${q(0.5).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms; errors ${errors}`,
+      `  collector CPU in the window (all replicas): ${(serverCpuMs / 1000).toFixed(1)} s (${((serverCpuMs / elapsedMs) * 100).toFixed(0)} % of a core) → ${Math.round(ingestPerCpuS)} records per CPU-second`,
+    ];
+    if (raw) {
+      lines.push(
+        `raw better-sqlite3 (same rows, same schema, ${batch} rows per transaction): ${Math.round(raw.rate)} records/s, ${Math.round(raw.perCpuS)} records per CPU-second`,
+        `ratio ingest/raw: ${((ingestRate / raw.rate) * 100).toFixed(0)} % wall-clock rate, ${((ingestPerCpuS / raw.perCpuS) * 100).toFixed(0)} % per CPU-second`,
+        `targets: ≥ 20000 records/s → ${ingestRate >= 20_000 ? 'met' : 'NOT met'}; ≥ 50 % of raw → ${ingestRate >= raw.rate / 2 ? 'met' : 'NOT met'}`,
+      );
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
 } finally {
-  if (server.exitCode === null) server.kill('SIGKILL');
+  for (const s of servers) if (s.exitCode === null) s.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,6 +1,7 @@
 // Predict benchmark: p50/p99 latency of POST /v1/predict for VGG-16 against a collector in its own
 // process holding fitted conv/fc/pool/activation models; sequential requests over keep-alive HTTP.
-//   npx tsx scripts/bench/predict/run.ts [--requests 2000] [--batch 64]
+//   npx tsx scripts/bench/predict/run.ts [--requests 2000] [--batch 64] [--db postgres://…] [--json]
+// --db: the store (default a fresh SQLite file); --json prints one JSON object instead of the report.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -22,6 +23,8 @@ const opt = (name: string, fallback: number) => {
 };
 const requests = opt('requests', 2000);
 const batch = opt('batch', 64);
+const dbIndex = args.indexOf('--db');
+const json = args.includes('--json');
 
 function record(i: number, spec: LayerSpec, inputs: Shape[], b: number): LayerRecord {
   const meanMs = 0.2 + (i % 37) * 0.05;
@@ -119,7 +122,7 @@ function post(url: string, body: unknown): Promise<void> {
 const dir = mkdtempSync(join(tmpdir(), 'np-bench-predict-'));
 const server = spawn(
   process.execPath,
-  ['--import', 'tsx', join(here, 'server.ts'), join(dir, 'collector.db')],
+  ['--import', 'tsx', join(here, 'server.ts'), dbIndex >= 0 ? args[dbIndex + 1]! : join(dir, 'collector.db')],
   {
     stdio: ['ignore', 'pipe', 'inherit'],
   },
@@ -179,7 +182,16 @@ try {
       `≤ 1 ms: ${bucket('0.001')}, ≤ 2.5 ms: ${bucket('0.0025')}, ≤ 5 ms: ${bucket('0.005')}`,
     `target p99 < 5 ms → repeated: ${q(0.99) < 5 ? 'met' : 'NOT met'}; cold: ${q(0.99, cold) < 5 ? 'met' : 'NOT met'}`,
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        requests,
+        repeatedMs: { p50: q(0.5), p99: q(0.99) },
+        coldMs: { p50: q(0.5, cold), p99: q(0.99, cold) },
+        handlerMeanMs: (sum / count) * 1000,
+      })}\n`,
+    );
+  } else process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
