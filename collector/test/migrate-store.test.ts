@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PgCluster, startPostgres } from '../../test/support/postgres.js';
+import { spawnCli } from '../../test/support/processes.js';
 import { hello, platform, syntheticRecord } from '../../test/support/records.js';
 import { campaignCreateSchema, resolveOptions } from '../src/campaigns/options.js';
 import { planCampaign } from '../src/campaigns/plan.js';
@@ -256,4 +257,47 @@ describe('collector migrate-store (SQLite → PostgreSQL)', () => {
       /old\.db has schema version 1; .*start this version of the collector on it once/,
     );
   });
+});
+
+describe('neuralpower collector migrate-store (the command)', () => {
+  it('copies, prints the counts per table, reruns cleanly, and exits non-zero with the reason on a conflict', async () => {
+    const file = join(dir, 'cli.db');
+    const other = join(dir, 'cli-other.db');
+    for (const [path, agent] of [
+      [file, 6],
+      [other, 7],
+    ] as const) {
+      const store = await openSqliteStore(path);
+      await populate(store, agent, 3);
+      await store.close();
+    }
+    // Trust authentication ignores the password: it is there to show it is never printed.
+    const url = (await cluster.createDatabase('cli')).replace('postgres@', 'postgres:pa55word@');
+    const run = async (from: string, json = false) => {
+      const proc = spawnCli([
+        'collector',
+        'migrate-store',
+        '--from',
+        from,
+        '--to',
+        url,
+        ...(json ? ['--json'] : []),
+      ]);
+      return { exit: await proc.exited, proc };
+    };
+    const first = await run(file);
+    expect(first.exit.code, first.proc.stderr).toBe(0);
+    expect(first.proc.stdout).toMatch(/^table\s+sqlite\s+inserted\s+updated\s+unchanged\s+postgres$/m);
+    expect(first.proc.stdout).toMatch(/^measurements\s+9\s+9\s+0\s+0\s+9$/m);
+    expect(first.proc.stderr).toMatch(/every table's count matches/);
+    expect(first.proc.stderr).toContain('postgres://postgres:***@127.0.0.1');
+    expect(first.proc.stdout + first.proc.stderr).not.toContain('pa55word');
+    const again = await run(file, true);
+    expect(again.exit.code, again.proc.stderr).toBe(0);
+    const report = JSON.parse(again.proc.stdout) as { tables: { table: string; inserted: number }[] };
+    expect(report.tables.every((t) => t.inserted === 0)).toBe(true);
+    const conflict = await run(other);
+    expect(conflict.exit.code).not.toBe(0);
+    expect(conflict.proc.stderr).toMatch(/the target already has tokens id=1 with other data/);
+  }, 180_000);
 });
