@@ -147,8 +147,8 @@ describe('PostgreSQL store: several replicas on one database', () => {
     const { stores } = await replicas(2);
     const [a, b] = stores as [PostgresStore, PostgresStore];
     await a.ingest.registerAgent(hello('agent-n'), null);
-    const seenA: string[] = [];
-    const seenB: string[] = [];
+    const seenA: (string | null)[] = [];
+    const seenB: (string | null)[] = [];
     a.onModelVersionChange((c) => seenA.push(c.platformId));
     b.onModelVersionChange((c) => seenB.push(c.platformId));
     await a.models.addVersions([version('conv', 'runtime', 1)], 'fit: test');
@@ -169,11 +169,11 @@ describe('PostgreSQL store: several replicas on one database', () => {
     expect(seenA).toHaveLength(3);
   });
 
-  it('reconnects a dropped listener and then treats every platform as changed', async () => {
+  it('reconnects a dropped listener and then says any platform may have changed', async () => {
     const { url, stores } = await replicas(2);
     const [a, b] = stores as [PostgresStore, PostgresStore];
     await a.ingest.registerAgent(hello('agent-l'), null);
-    const seenB: string[] = [];
+    const seenB: (string | null)[] = [];
     b.onModelVersionChange((c) => seenB.push(c.platformId));
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
@@ -187,7 +187,8 @@ describe('PostgreSQL store: several replicas on one database', () => {
     } finally {
       await admin.end();
     }
-    await until('b resynced after reconnecting', () => seenB.includes(platform.id));
+    // Notifications may have been missed meanwhile: b is told that anything may have changed.
+    await until('b resynced after reconnecting', () => seenB.includes(null));
     expect(b.listener!.reconnects).toBe(1);
     seenB.length = 0;
     await a.models.addVersions([version('fc', 'runtime', 1)], 'fit: test');

@@ -19,7 +19,7 @@ export interface ListenerEvents {
   changed(platformId: string): void;
   /**
    * The connection was lost and is back: notifications sent meanwhile are gone, so every cached
-   * platform must be treated as changed.
+   * platform must be treated as changed (ModelVersionChange with platformId null).
    */
   resynced(): void;
   log(message: string): void;

@@ -83,12 +83,6 @@ export class PostgresStore implements Store {
     };
   }
 
-  /** After a lost listener connection: every platform may have changed meanwhile. */
-  async announceAll(): Promise<void> {
-    const rows = await this.db.rows<{ id: string }>('SELECT id FROM platforms');
-    for (const r of rows) this.announce({ platformId: r.id });
-  }
-
   announce(change: ModelVersionChange): void {
     for (const listener of [...this.listeners]) {
       try {
@@ -183,11 +177,8 @@ export async function openPostgresStore(
         { connectionString: locator, application_name: 'neuralpower-collector-listener' },
         {
           changed: (platformId) => store?.announce({ platformId }),
-          resynced: () => {
-            store
-              ?.announceAll()
-              .catch((err: Error) => log('resync after reconnect failed', { err: err.message }));
-          },
+          // Notifications sent while the connection was down are lost: anything may have changed.
+          resynced: () => store?.announce({ platformId: null }),
           log: (msg) => log(msg, { db: where }),
         },
       );
