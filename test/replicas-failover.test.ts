@@ -105,16 +105,36 @@ it('two replicas on one database: one SIGKILLed mid-stream, its agents fail over
   const rng = new Rng(13);
   const perAgent = 300;
   let killedWithPending = -1;
+  let committedUnacked = 0;
+  const admin2 = new pg.Client({ connectionString: url });
+  await admin2.connect();
+  const batchesOf = async (ids: readonly string[]) => {
+    const rows = await admin2.query<{ n: string }>(
+      'SELECT COUNT(*) AS n FROM batches WHERE agent_id = ANY($1)',
+      [ids],
+    );
+    return Number(rows.rows[0]!.n);
+  };
   try {
     for (const agent of agents) agent.start();
-    // Records trickle in; replica a is killed while its agents still have unacked records.
+    // Records trickle in. Once replica a has acked some batches, its replies stop reaching its
+    // agents (a network fault) while it keeps committing; then it is SIGKILLed. Its agents hold
+    // batches that are committed but were never acked: they must resend them to b, which must
+    // recognise them as stored.
     while (agents.some((x) => x.produced < perAgent)) {
       for (const agent of agents) agent.produce(Math.min(perAgent - agent.produced, rng.int(0, 25)));
       const ackedOnA = onA.reduce((s, x) => s + x.stream.acked, 0);
       const pendingOnA = onA.reduce((s, x) => s + x.outbox.pendingCount(), 0);
       if (killedWithPending < 0 && ackedOnA >= 10 && pendingOnA > 0) {
-        killedWithPending = pendingOnA;
+        proxies[0]!.holdReplies();
+        const before = await batchesOf(onA.map((x) => x.agentId));
+        for (let i = 0; i < 400 && committedUnacked === 0; i++) {
+          committedUnacked = (await batchesOf(onA.map((x) => x.agentId))) - before;
+          if (committedUnacked === 0) await sleep(50);
+        }
+        killedWithPending = onA.reduce((s, x) => s + x.outbox.pendingCount(), 0);
         await a.proc.kill();
+        proxies[0]!.releaseReplies();
       }
       await sleep(rng.int(0, 20));
     }
@@ -124,6 +144,7 @@ it('two replicas on one database: one SIGKILLed mid-stream, its agents fail over
       'every outbox drained on the surviving replica',
     );
     expect(killedWithPending).toBeGreaterThan(0);
+    expect(committedUnacked).toBeGreaterThan(0);
     // The agents of the dead replica reconnected, through the forwarder, to the other one.
     expect(proxies[0]!.forwarded.get(b.port) ?? 0).toBeGreaterThan(0);
 
@@ -139,9 +160,11 @@ it('two replicas on one database: one SIGKILLed mid-stream, its agents fail over
       }
     }
     const duplicateAcks = agents.reduce((s, x) => s + x.stream.duplicates, 0);
+    // The batches a committed without its ack arriving were resent to b and acked as duplicates.
+    expect(duplicateAcks).toBeGreaterThanOrEqual(committedUnacked);
     console.log(
       `replica failover: ${agents.length} agents, ${produced} produced, ${report.measurements} stored, ` +
-        `${killedWithPending} records unacked on the killed replica's agents, ${duplicateAcks} duplicate acks, ` +
+        `${killedWithPending} records unacked on the killed replica's agents (${committedUnacked} batches committed, ack lost), ${duplicateAcks} duplicate acks, ` +
         `connections via the forwarders: ${JSON.stringify(proxies.map((p) => Object.fromEntries(p.forwarded)))}`,
     );
     expect(report.measurements).toBe(produced);
@@ -157,6 +180,7 @@ it('two replicas on one database: one SIGKILLed mid-stream, its agents fail over
     );
     for (const h of health) expect(h['measurements']).toBe(produced);
   } finally {
+    await admin2.end();
     await Promise.all(agents.map((x) => x.stop()));
     await Promise.all(proxies.map((p) => p.close()));
     await Promise.all([a, b].map((r) => r.proc.stop()));
