@@ -7,10 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { predictViaCollector, requestFit, rollbackModel } from '@neuralpower/collector';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type PgCluster, startPostgres } from './support/postgres.js';
 import { type CollectorProc, type Proc, sleep, spawnCli, waitUntil } from './support/processes.js';
+import { platform } from './support/records.js';
 import { Rng } from './support/rng.js';
 import { StreamAgent } from './support/stream-agent.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
@@ -202,3 +204,65 @@ it('a replica refuses to start on a database whose schema is newer than its code
   );
   expect(proc.stderr).not.toMatch(/listening/);
 }, 120_000);
+
+it("fits and rollbacks on one replica reach the other replica's prediction cache (LISTEN/NOTIFY between processes)", async () => {
+  const url = await cluster.createDatabase('models');
+  const token = await cliOutput([
+    'collector',
+    'token',
+    'create',
+    '--db',
+    url,
+    '--name',
+    'ops',
+    '--scope',
+    'agent,admin',
+  ]);
+  const [a, b] = await Promise.all([startReplica(url), startReplica(url)]);
+  const agent = new StreamAgent({
+    index: 0,
+    stateDir: path.join(dir, 'models-agent'),
+    url: `ws://127.0.0.1:${a.port}`,
+    token,
+  });
+  const drained = () =>
+    waitUntil(() => (agent.outbox.pendingCount() === 0 ? true : undefined), 60_000, 'outbox drained');
+  /** The fc runtime version a replica's predictions use (its cached pointers), once it equals `want`. */
+  const predictsWith = async (replica: CollectorProc, want: number) => {
+    let seen = -1;
+    for (let i = 0; i < 100 && seen !== want; i++) {
+      const answer = await predictViaCollector(
+        replica.url,
+        { platform: platform.id, network: 'vgg16', batch: 1 },
+        { token },
+      );
+      seen = answer.models.find((m) => m.kind === 'fc' && m.target === 'runtime')?.version ?? -1;
+      if (seen !== want) await sleep(50);
+    }
+    return seen;
+  };
+  const fcRuntime = (fit: Awaited<ReturnType<typeof requestFit>>) =>
+    fit.fits.find((f) => f.kind === 'fc')!.versions.find((v) => v.target === 'runtime')!.version;
+  try {
+    agent.start();
+    agent.produce(120);
+    await drained();
+    const first = fcRuntime(await requestFit(b.url, platform.id, ['fc'], { token }));
+    // a learns the pointers and caches them ...
+    expect(await predictsWith(a, first)).toBe(first);
+    agent.produce(60);
+    await drained();
+    const second = fcRuntime(await requestFit(b.url, platform.id, ['fc'], { token }));
+    expect(second).toBeGreaterThan(first);
+    // ... and drops them when b's fit commits: a now predicts with the new version.
+    expect(await predictsWith(a, second)).toBe(second);
+    // A rollback on a reaches b's cache the same way.
+    expect(await predictsWith(b, second)).toBe(second);
+    const move = await rollbackModel(a.url, platform.id, { kind: 'fc', target: 'runtime' }, { token });
+    expect(move).toMatchObject({ fromVersion: second, toVersion: first });
+    expect(await predictsWith(b, first)).toBe(first);
+  } finally {
+    await agent.stop();
+    await Promise.all([a, b].map((r) => r.proc.stop()));
+  }
+}, 300_000);
