@@ -246,18 +246,6 @@ export class PgModelStore implements ModelRepository {
     return rows.map(full);
   }
 
-  async snapshot(platformId: string, version: number): Promise<ModelVersionFull[]> {
-    const rows = await this.db.rows<VersionRow>(
-      `SELECT ${SUMMARY_COLUMNS}, v.model_json ${JOIN}
-       WHERE v.platform_id = $1 AND v.version = (
-         SELECT MAX(w.version) FROM model_versions w
-         WHERE w.platform_id = v.platform_id AND w.model_kind = v.model_kind AND w.target = v.target AND w.version <= $2)
-       ORDER BY v.model_kind COLLATE "C", v.target`,
-      [platformId, version],
-    );
-    return rows.map(full);
-  }
-
   async currentTrainingHash(platformId: string, kind: string, target: Target): Promise<string | null> {
     const row = await this.db.one<{ training_set_hash: string }>(
       `SELECT v.training_set_hash FROM current_models c JOIN model_versions v
