@@ -2,6 +2,10 @@
  * What only a shared database has to get right: several stores ("replicas") on one PostgreSQL
  * database at once. The behaviour every store shares is in store-contract-postgres.test.ts.
  */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PROTOCOL_VERSION } from '@neuralpower/protocol';
 import pg from 'pg';
 import { Registry } from 'prom-client';
@@ -13,6 +17,7 @@ import { planCampaign } from '../src/campaigns/plan.js';
 import type { NewModelVersion } from '../src/store/models.js';
 import { openPostgresStore, type PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { openStore } from '../src/store/registry.js';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.js';
 
 let cluster: PgCluster;
 let dbCount = 0;
@@ -114,6 +119,38 @@ describe('PostgreSQL store: several replicas on one database', () => {
     const stored = [...l.outcomes, ...r.outcomes].filter((o) => o.status === 'stored').length;
     expect(stored).toBe(2);
     expect(await b.queries.totalMeasurements()).toBe(6);
+  });
+
+  it('decides a group of batches as SQLite does (several of one agent, repeats, seqs going back)', async () => {
+    const { stores } = await replicas(1);
+    const dir = mkdtempSync(join(tmpdir(), 'np-pg-group-'));
+    const sqlite = await openSqliteStore(join(dir, 'group.db'));
+    try {
+      const b = (agent: number, seq: number, i = seq) => ({
+        agentId: `agent-${agent}`,
+        seq,
+        records: [syntheticRecord(agent, i)],
+      });
+      const groups = [
+        [b(1, 5), b(2, 0), b(1, 3), b(1, 6), b(1, 6, 60), b(2, 1)],
+        [b(1, 6), b(1, 7), b(2, 0), b(3, 0), b(1, 4), b(3, 0, 9)],
+      ];
+      for (const store of [stores[0]!, sqlite])
+        for (const id of [1, 2, 3]) await store.ingest.registerAgent(hello(`agent-${id}`), null);
+      for (const group of groups) {
+        const [onPg, onSqlite] = await Promise.all([
+          stores[0]!.ingest.writeBatches(group),
+          sqlite.ingest.writeBatches(group),
+        ]);
+        expect(onPg.outcomes).toEqual(onSqlite.outcomes);
+        expect([...onPg.counts.entries()]).toEqual([...onSqlite.counts.entries()]);
+      }
+      expect(await stores[0]!.ingest.lastSeq('agent-1')).toBe(await sqlite.ingest.lastSeq('agent-1'));
+      expect(await stores[0]!.queries.totalMeasurements()).toBe(await sqlite.queries.totalMeasurements());
+    } finally {
+      await sqlite.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('allocates strictly increasing version numbers when replicas fit at once', async () => {

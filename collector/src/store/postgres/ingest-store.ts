@@ -9,7 +9,7 @@ import {
   type WrittenBatches,
 } from '../ingest.js';
 import { type MeasurementColumns, measurementColumns } from '../measurement-row.js';
-import type { PgDb, Sql } from './db.js';
+import type { PgDb } from './db.js';
 import { insertMeasurements } from './measurement-insert.js';
 
 /** Another replica bound the agent id to another token while this hello was in flight. */
@@ -97,21 +97,73 @@ export class PgIngestStore implements IngestRepository {
   }
 
   /**
-   * One transaction for the group. Batches are taken agent by agent (arrival order within an
-   * agent), so overlapping groups on two replicas lock batch keys in the same order; a deadlock
-   * that still happens is retried by `PgDb.tx`.
+   * One transaction and a fixed number of statements for the whole group, however many batches
+   * it holds (each statement is a round trip to the server):
+   * 1. what the database has committed for each (agent, seq) and each agent's highest seq;
+   * 2. the outcome of each batch in arrival order, as SQLite decides it (an earlier batch of the
+   *    group counts as stored);
+   * 3. the new batch rows in (agent, seq) order, ON CONFLICT DO NOTHING: a row another replica
+   *    committed meanwhile is not returned, and its batch is a duplicate;
+   * 4. the measurements of the batches inserted; 5. agents.last_seq, rows locked in id order.
+   * Keys are taken in one order on every replica, so overlapping groups wait rather than deadlock;
+   * a deadlock that still happens is retried by `PgDb.tx`.
    */
   async writeBatches(batches: readonly BatchToWrite[]): Promise<WrittenBatches> {
-    const order = batches.map((b, i) => ({ b, i })).sort((x, y) => byAgent(x.b, y.b));
+    if (batches.length === 0) return { outcomes: [], counts: new Map() };
     return this.db.tx(async (sql) => {
       const now = new Date().toISOString();
+      const committed = await sql.rows<{ i: number; present: boolean; last: number | null }>(
+        `SELECT q.i,
+           EXISTS (SELECT 1 FROM batches b WHERE b.agent_id = q.agent_id AND b.seq = q.seq) AS present,
+           (SELECT MAX(b.seq) FROM batches b WHERE b.agent_id = q.agent_id AND b.seq <= $3) AS last
+         FROM unnest($1::text[], $2::int8[]) WITH ORDINALITY AS q(agent_id, seq, i)`,
+        [batches.map((b) => b.agentId), batches.map((b) => b.seq), MAX_SEQ],
+      );
       const outcomes: BatchOutcome[] = new Array(batches.length);
+      const lastOf = new Map<string, number | null>();
+      const taken = new Set<string>();
+      const candidates: number[] = [];
+      for (const row of committed.sort((x, y) => x.i - y.i)) {
+        const index = row.i - 1;
+        const b = batches[index]!;
+        const key = `${b.agentId}\u0000${b.seq}`;
+        if (!lastOf.has(b.agentId)) lastOf.set(b.agentId, row.last);
+        const last = lastOf.get(b.agentId) ?? null;
+        if (row.present || taken.has(key)) outcomes[index] = { status: 'duplicate' };
+        else if (last !== null && b.seq < last) outcomes[index] = { status: 'backwards', lastSeq: last };
+        else {
+          taken.add(key);
+          candidates.push(index);
+          if (b.seq <= MAX_SEQ) lastOf.set(b.agentId, Math.max(last ?? -1, b.seq));
+        }
+      }
+      const ordered = [...candidates].sort(
+        (x, y) => byAgent(batches[x]!, batches[y]!) || batches[x]!.seq - batches[y]!.seq,
+      );
+      // Another replica may be committing the same batch right now: its key makes us wait, then conflict.
+      const inserted = await sql.rows<{ agent_id: string; seq: number }>(
+        `INSERT INTO batches (agent_id, seq, records, received_at)
+         SELECT agent_id, seq, records, $4 FROM unnest($1::text[], $2::int8[], $3::int4[]) AS t(agent_id, seq, records)
+         ON CONFLICT (agent_id, seq) DO NOTHING
+         RETURNING agent_id, seq`,
+        [
+          ordered.map((i) => batches[i]!.agentId),
+          ordered.map((i) => batches[i]!.seq),
+          ordered.map((i) => batches[i]!.records.length),
+          now,
+        ],
+      );
+      const stored = new Set(inserted.map((r) => `${r.agent_id}\u0000${r.seq}`));
       const counts: KindCounts = new Map();
       const rows: MeasurementColumns[] = [];
       const lastSeq = new Map<string, number>();
-      for (const { b, i } of order) {
-        outcomes[i] = await this.writeOne(sql, b, now);
-        if (outcomes[i]!.status !== 'stored') continue;
+      for (const index of candidates) {
+        const b = batches[index]!;
+        if (!stored.has(`${b.agentId}\u0000${b.seq}`)) {
+          outcomes[index] = { status: 'duplicate' };
+          continue;
+        }
+        outcomes[index] = { status: 'stored', stored: b.records.length };
         lastSeq.set(b.agentId, Math.max(lastSeq.get(b.agentId) ?? -1, b.seq));
         b.records.forEach((r, idx) => {
           const row = measurementColumns(r, b.agentId, b.seq, idx, now);
@@ -124,31 +176,17 @@ export class PgIngestStore implements IngestRepository {
         });
       }
       await insertMeasurements(sql, rows);
-      for (const [agentId, seq] of [...lastSeq].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      if (lastSeq.size > 0) {
+        const agents = [...lastSeq.keys()].sort();
         await sql.run(
-          'UPDATE agents SET last_seq = GREATEST(COALESCE(last_seq, -1), $1), last_seen_at = $2 WHERE id = $3',
-          [seq, now, agentId],
+          `WITH u AS (SELECT * FROM unnest($1::text[], $2::int8[]) AS u(id, seq)),
+             locked AS (SELECT a.id FROM agents a JOIN u ON u.id = a.id ORDER BY a.id FOR UPDATE OF a)
+           UPDATE agents a SET last_seq = GREATEST(COALESCE(a.last_seq, -1), u.seq), last_seen_at = $3
+           FROM u WHERE a.id = u.id AND a.id IN (SELECT id FROM locked)`,
+          [agents, agents.map((id) => lastSeq.get(id)!), now],
         );
       }
       return { outcomes, counts };
     });
-  }
-
-  private async writeOne(sql: Sql, batch: BatchToWrite, now: string): Promise<BatchOutcome> {
-    const seen = await sql.one<{ last: number | null; present: boolean }>(
-      `SELECT (SELECT MAX(seq) FROM batches WHERE agent_id = $1 AND seq <= $3) AS last,
-         EXISTS (SELECT 1 FROM batches WHERE agent_id = $1 AND seq = $2) AS present`,
-      [batch.agentId, batch.seq, MAX_SEQ],
-    );
-    if (seen?.present) return { status: 'duplicate' };
-    if (seen?.last != null && batch.seq < seen.last) return { status: 'backwards', lastSeq: seen.last };
-    // Another replica may be committing the same batch right now: its key makes us wait, then conflict.
-    const inserted = await sql.run(
-      `INSERT INTO batches (agent_id, seq, records, received_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (agent_id, seq) DO NOTHING`,
-      [batch.agentId, batch.seq, batch.records.length, now],
-    );
-    if (inserted === 0) return { status: 'duplicate' };
-    return { status: 'stored', stored: batch.records.length };
   }
 }
