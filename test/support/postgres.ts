@@ -7,7 +7,16 @@
  * never outlives a crash.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -82,6 +91,8 @@ export interface StartOptions {
    * Tests leave it off: a test cluster never outlives a crash.
    */
   readonly durable?: boolean;
+  /** PEM server certificate and key: the server then accepts TLS (ssl=on) besides plain TCP */
+  readonly tls?: { readonly certPem: string; readonly keyPem: string };
 }
 
 export async function startPostgres(startOptions: StartOptions = {}): Promise<PgCluster> {
@@ -122,6 +133,20 @@ export async function startPostgres(startOptions: StartOptions = {}): Promise<Pg
   live.add(stopSync);
   stopAllOnExit();
   try {
+    const tlsOptions: string[] = [];
+    if (startOptions.tls) {
+      // The server refuses a key readable by others; both files belong to the server's user.
+      for (const [name, pem] of [
+        ['server.crt', startOptions.tls.certPem],
+        ['server.key', startOptions.tls.keyPem],
+      ] as const) {
+        const file = path.join(dir, name);
+        writeFileSync(file, pem);
+        chmodSync(file, 0o600);
+        if (who.uid !== null) chownSync(file, who.uid, who.gid!);
+      }
+      tlsOptions.push('-c ssl=on', `-c ssl_cert_file=${dir}/server.crt`, `-c ssl_key_file=${dir}/server.key`);
+    }
     await run('initdb', [
       '-D',
       dataDir,
@@ -147,6 +172,7 @@ export async function startPostgres(startOptions: StartOptions = {}): Promise<Pg
           : ['-c fsync=off', '-c full_page_writes=off', '-c synchronous_commit=off']),
         '-c shared_buffers=32MB',
         '-c max_connections=200',
+        ...tlsOptions,
       ].join(' ');
       try {
         await run('pg_ctl', [
