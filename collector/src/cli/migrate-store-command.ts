@@ -1,6 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
-import { importSqlite } from '../store/postgres/import-sqlite.js';
-import { createPool, isPostgresUrl, redactUrl } from '../store/postgres/pool.js';
+import { isPostgresUrl, redactUrl } from '../store/postgres/url.js';
 import { print, printJson, table } from './format.js';
 
 interface MigrateStoreArgs {
@@ -33,6 +32,11 @@ export const migrateStoreCommand: CommandModule<object, MigrateStoreArgs> = {
         return true;
       }) as unknown as Argv<MigrateStoreArgs>,
   handler: async (args) => {
+    // Loaded on use, like the store itself: other commands do not pay for the PostgreSQL client.
+    const [{ importSqlite }, { createPool }] = await Promise.all([
+      import('../store/postgres/import-sqlite.js'),
+      import('../store/postgres/pool.js'),
+    ]);
     const pool = createPool(args.to, { max: 2, applicationName: 'neuralpower-migrate-store' });
     pool.on('error', () => undefined); // the copy's own query reports a lost connection
     const where = redactUrl(args.to);

@@ -1,4 +1,3 @@
-import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 import type { OpenStoreOptions, Store } from './store.js';
 
@@ -16,7 +15,13 @@ const ANY_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 /** Adding a store: its folder under store/ and one line here. */
 const IMPLEMENTATIONS: readonly StoreImplementation[] = [
   { name: 'sqlite', accepts: (locator) => !ANY_URL.test(locator), open: openSqliteStore },
-  { name: 'postgres', accepts: (locator) => POSTGRES_URL.test(locator), open: openPostgresStore },
+  // Loaded on use: a SQLite collector never loads the PostgreSQL client.
+  {
+    name: 'postgres',
+    accepts: (locator) => POSTGRES_URL.test(locator),
+    open: async (locator, options) =>
+      (await import('./postgres/postgres-store.js')).openPostgresStore(locator, options),
+  },
 ];
 
 /**

@@ -11,9 +11,10 @@ import { PgIngestStore } from './ingest-store.js';
 import { migratePostgres } from './migrations.js';
 import { PgModelStore } from './models-store.js';
 import { VERSION_CHANNEL, VersionListener } from './notify.js';
-import { createPool, redactUrl } from './pool.js';
+import { createPool } from './pool.js';
 import { PgQueryStore } from './query-store.js';
 import { PgTokenStore } from './token-store.js';
+import { redactUrl } from './url.js';
 
 const HEALTH_TIMEOUT_MS = 2000;
 
