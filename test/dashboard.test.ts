@@ -25,8 +25,11 @@ import {
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { DEFAULT_BLOCK_TIMING } from '../agent/src/bench/blocks.js';
+import { DEFAULT_MEASURE, measureWork } from '../agent/src/bench/measure.js';
 import type { PreparedWork } from '../agent/src/engine/engine.js';
 import { TfjsEngine } from '../agent/src/engine/tfjs/index.js';
+import { NoPowerSampler } from '../agent/src/power/none/index.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const paperData = path.join(root, '..', 'shared', 'reference', 'neuralpower-data');
@@ -183,6 +186,40 @@ async function measureOnCpu(engine: TfjsEngine, platform: string, configs: [numb
       energyMj: null,
       startedAt,
       endedAt: now(),
+    });
+  }
+  return layers;
+}
+
+/**
+ * The same, timed by the agent's block protocol (short budget): records carry `precision`, which
+ * the collector summarises per platform and the dashboard prints.
+ */
+async function measureBlocksOnCpu(engine: TfjsEngine, platform: string, configs: [number, number, number][]) {
+  const layers: MeasurementRecord[] = [];
+  for (const [size, cin, cout] of configs) {
+    const config = { spec: conv(cout), inputs: [[size, size, cin] as Shape], batch: 1 };
+    const work = await engine.prepare(config);
+    const m = await measureWork(work, new NoPowerSampler(), {
+      ...DEFAULT_MEASURE,
+      blocks: {
+        clock: engine.blockClock,
+        timing: { ...DEFAULT_BLOCK_TIMING, minBudgetMs: 100, budgetMs: 2000 },
+        syncOverheadMs: 0.005,
+      },
+    });
+    work.dispose();
+    const { runtime, precision, power, energyMj, startedAt, endedAt } = m;
+    layers.push({
+      type: 'layer',
+      platform,
+      ...config,
+      runtime,
+      ...(precision ? { precision } : {}),
+      power,
+      energyMj,
+      startedAt,
+      endedAt,
     });
   }
   return layers;
@@ -354,6 +391,15 @@ beforeAll(async () => {
     ]),
   );
   await api('POST', `/v1/platforms/${cpuId}/fit`, {});
+  // Block-timed CPU layers (after the fits: whether they reached their target must not change them).
+  await agent.send(
+    await measureBlocksOnCpu(engine, cpuId, [
+      [8, 4, 8],
+      [16, 8, 16],
+      [12, 4, 16],
+      [16, 4, 8],
+    ]),
+  );
   agent.close();
   await engine.dispose();
 
@@ -555,6 +601,40 @@ describe('dashboard', () => {
     await page.click('#predict-button');
     await page.waitForSelector('body[data-predicted="true"]');
     expect(await page.textContent('#network-error')).toMatch(/notes\.json is neither Paleo JSON/);
+  });
+
+  it('prints each platform’s measurement precision from the records’ intervals', async () => {
+    const summary = async () => (await page.textContent('#precision-summary')) ?? '';
+    // The GPU platform (the paper's figures) has no block-timed record.
+    expect((await api<{ precision: unknown }>('GET', `/v1/platforms/${gpuId}`)).precision).toBeNull();
+    expect(await summary()).toBe('Measurement precision: no record carries an interval (timed run by run).');
+
+    await page.selectOption('#platform-select', cpuId);
+    await page.waitForFunction(() =>
+      document.getElementById('precision-summary')?.textContent?.includes('clock'),
+    );
+    const { precision } = await api<{
+      precision: {
+        records: number;
+        targetReached: number;
+        blocks: number;
+        outlierBlocks: number;
+        clock: string;
+      };
+    }>('GET', `/v1/platforms/${cpuId}`);
+    // Four block-timed layers; the twelve others were timed run by run and carry no interval.
+    expect(precision.records).toBe(4);
+    expect(precision.clock).toBe('process-cpu');
+    expect(precision.blocks).toBeGreaterThanOrEqual(4 * 3);
+    const text = await summary();
+    expect(text).toContain('Measurement precision (process-cpu clock)');
+    expect(text).toContain(`target reached on ${precision.targetReached}/4`);
+    expect(text).toContain(`${precision.outlierBlocks} outlier block(s) of ${precision.blocks}`);
+    expect(text).toContain('sync overhead 5 µs');
+    expect(text).toMatch(/median interval ±[\d.]+ %, p90 ±[\d.]+ %/);
+
+    await page.selectOption('#platform-select', gpuId);
+    await page.waitForSelector('body[data-ready="true"]');
   });
 
   it('validates a measured network against every model version of its platform', async () => {

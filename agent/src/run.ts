@@ -138,7 +138,34 @@ export interface RunAgentResult {
   readonly syncOverhead?: SyncOverhead;
   /** block protocol only, when configurations were revisited */
   readonly drift?: DriftSummary;
+  /** block protocol only: configurations an earlier process of this sweep measured, measured again */
+  readonly processDrift?: DriftSummary;
   readonly notes: readonly string[];
+}
+
+/** `count` of `items`, evenly spread over them (the first always among them). */
+function chooseSpread<T>(items: readonly T[], count: number): T[] {
+  const n = Math.min(count, items.length);
+  const step = items.length / Math.max(1, n);
+  return Array.from({ length: n }, (_, i) => items[Math.floor(i * step)]!);
+}
+
+/**
+ * Revisits of an earlier process's configurations: the share's count, at least one (a resume is
+ * the only chance to compare two processes), none when revisits are off.
+ */
+function processRevisitCount(share: number, n: number): number {
+  return share > 0 && n > 0 ? Math.max(1, Math.floor(share * n + 1e-9)) : 0;
+}
+
+function driftSummary(drifts: readonly number[]): DriftSummary | undefined {
+  if (drifts.length === 0) return undefined;
+  const sorted = [...drifts].sort((a, b) => a - b);
+  return {
+    revisited: drifts.length,
+    medianAbsRel: sorted[sorted.length >> 1]!,
+    maxAbsRel: sorted[sorted.length - 1]!,
+  };
 }
 
 function selectGpu(probe: PlatformProbe, wanted: number | undefined): GpuInfo | undefined {
@@ -336,6 +363,10 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       ...(idlePowerW !== undefined ? { idleW: idlePowerW } : {}),
     };
     let drift: DriftSummary | undefined;
+    let processDrift: DriftSummary | undefined;
+    // This process, as the outbox remembers who measured what: a later process resuming the same
+    // sweep revisits some of it.
+    const runId = randomBytes(8).toString('hex');
 
     const activeEngine = engine;
     const activeSampler = sampler;
@@ -348,7 +379,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       item: SweepItem,
       tag: string,
       progressLog: false | { done: number; total: number },
-      revisit?: { outboxKey: string; firstMedianMs: number },
+      revisit?: { outboxKey: string; firstMedianMs: number; acrossProcesses: boolean },
     ): Promise<{ outcome: ItemOutcome; record?: MeasurementRecord }> => {
       const outboxKey = revisit?.outboxKey ?? item.key;
       let outcome: ItemOutcome = 'failed';
@@ -366,7 +397,14 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
           const driftRel = record.runtime.medianMs / revisit.firstMedianMs - 1;
           record = {
             ...record,
-            precision: { ...record.precision, revisit: { firstMedianMs: revisit.firstMedianMs, driftRel } },
+            precision: {
+              ...record.precision,
+              revisit: {
+                firstMedianMs: revisit.firstMedianMs,
+                driftRel,
+                ...(revisit.acrossProcesses ? { acrossProcesses: true } : {}),
+              },
+            },
           };
         }
         // Validate with the collector's own schema: a record it would refuse never enters the outbox.
@@ -375,7 +413,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
           const issue = valid.error.issues[0];
           throw new Error(`record would be refused: ${issue?.path.join('.')}: ${issue?.message}`);
         }
-        outbox.add(record, outboxKey, tag);
+        outbox.add(record, outboxKey, tag, runId);
         options.onRecord?.(record);
         if (options.outFile) appendFileSync(options.outFile, `${JSON.stringify(record)}\n`);
         stream?.notify();
@@ -448,12 +486,20 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       const firstMedians = new Map<string, number>();
       // The plan is drawn lazily: keep the items a revisit may need.
       const revisitable = new Map<string, SweepItem>();
+      // A resumed sweep: configurations an earlier process measured, chosen now (evenly spread over
+      // what it measured) so their items can be kept when the plan passes them.
+      const share = options.revisitShare ?? 0.05;
+      const byOthers = outbox.measuredByOtherRuns(plan.id, runId);
+      const earlier = chooseSpread(byOthers, processRevisitCount(share, byOthers.length));
+      const earlierMedians = new Map(earlier.map((e) => [e.key, e.medianMs]));
+      const earlierItems = new Map<string, SweepItem>();
       for (const item of plan.items) {
         // Skips cost no await: yield now and then so a signal is handled during a long resume.
         if (planned % 256 === 255) await new Promise((resolve) => setImmediate(resolve));
         if (options.signal?.aborted) break;
         planned++;
         if (outbox.hasMeasured(item.key) || known.has(item.key)) {
+          if (earlierMedians.has(item.key)) earlierItems.set(item.key, item);
           skipped++;
           metrics?.configuration('skipped');
           done++;
@@ -474,36 +520,48 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       }
       for (const why of plan.invalid.slice(invalidNoted))
         note(`left out of the sweep, invalid layer: ${why}`);
-      // Drift: a share of this run's configurations, spread over the sweep, measured again at its end.
-      const share = options.revisitShare ?? 0.05;
-      // One revisit per 1/share configurations (none in a sweep shorter than that).
-      const count = Math.min(firstMedians.size, Math.floor(share * firstMedians.size + 1e-9));
-      if (count > 0 && !options.signal?.aborted && !stoppedReason) {
-        const keys = [...firstMedians.keys()];
-        const step = keys.length / count;
+      /** Measures `keys` again under `suffix`ed outbox keys; the |drift| of each. */
+      const revisitAll = async (
+        keys: readonly string[],
+        items: ReadonlyMap<string, SweepItem>,
+        firsts: ReadonlyMap<string, number>,
+        suffix: string,
+        acrossProcesses: boolean,
+      ): Promise<number[]> => {
         const drifts: number[] = [];
-        for (let i = 0; i < count && !options.signal?.aborted; i++) {
-          const key = keys[Math.floor(i * step)]!;
-          const item = revisitable.get(key)!;
-          const revisitKey = `${key}#revisit`;
-          if (outbox.hasMeasured(revisitKey)) continue;
+        for (const key of keys) {
+          if (options.signal?.aborted || stoppedReason) break;
+          const item = items.get(key);
+          const revisitKey = `${key}${suffix}`;
+          if (item?.type !== 'layer' || outbox.hasMeasured(revisitKey)) continue;
           const { outcome, record } = await measureOne(item, plan.id, false, {
             outboxKey: revisitKey,
-            firstMedianMs: firstMedians.get(key)!,
+            firstMedianMs: firsts.get(key)!,
+            acrossProcesses,
           });
           if (outcome === 'crashed') break;
           const d = record?.precision?.revisit?.driftRel;
           if (d !== undefined) drifts.push(Math.abs(d));
         }
-        if (drifts.length > 0) {
-          const sorted = [...drifts].sort((a, b) => a - b);
-          drift = {
-            revisited: drifts.length,
-            medianAbsRel: sorted[sorted.length >> 1]!,
-            maxAbsRel: sorted[sorted.length - 1]!,
-          };
-          log.info(drift, 'drift between first measurements and revisits');
-        }
+        return drifts;
+      };
+      // Drift: a share of this run's configurations, spread over the sweep, measured again at its
+      // end; one revisit per 1/share configurations (none in a sweep shorter than that).
+      const count = Math.min(firstMedians.size, Math.floor(share * firstMedians.size + 1e-9));
+      const own = chooseSpread([...firstMedians.keys()], count);
+      if (!options.signal?.aborted && !stoppedReason) {
+        drift = driftSummary(await revisitAll(own, revisitable, firstMedians, '#revisit', false));
+        if (drift) log.info(drift, 'drift between first measurements and revisits');
+        processDrift = driftSummary(
+          await revisitAll(
+            earlier.map((e) => e.key),
+            earlierItems,
+            earlierMedians,
+            '#revisit-process',
+            true,
+          ),
+        );
+        if (processDrift) log.info(processDrift, 'drift against measurements of an earlier process');
       }
       bar?.finish(`sweep: ${measured} measured, ${skipped} skipped, ${failed} failed of ${planned}`);
       if (!options.signal?.aborted && !stoppedReason) outbox.finishSweep(plan.id);
@@ -572,6 +630,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunAgentResult
       ...(stoppedReason ? { stoppedReason } : {}),
       ...(syncOverhead ? { syncOverhead } : {}),
       ...(drift ? { drift } : {}),
+      ...(processDrift ? { processDrift } : {}),
       notes,
     };
   } finally {

@@ -5,6 +5,7 @@ import { conv } from '@neuralpower/core';
 import type { MeasurementRecord } from '@neuralpower/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BLOCK_TIMING, timeBlocks } from '../src/bench/blocks.js';
+import { bootstrapMedianInterval } from '../src/bench/median-bootstrap.js';
 import { medianInterval, outlierCount } from '../src/bench/median-ci.js';
 import { measureSyncOverhead } from '../src/bench/sync-overhead.js';
 import type { BlockTimingRequest, PreparedWork } from '../src/engine/engine.js';
@@ -45,6 +46,50 @@ describe('confidence interval of the median (order statistics)', () => {
     const steady = Array.from({ length: 40 }, (_, i) => 5 + (i % 5) * 0.01);
     expect(outlierCount(steady)).toBe(0);
     expect(outlierCount([...steady, 20, 21])).toBe(2);
+  });
+});
+
+describe('confidence interval of the median (bootstrap)', () => {
+  /** Seeded log-normal-ish sample: a skewed timing distribution whose median is `medianMs`. */
+  function sample(n: number, seed: number, medianMs = 1): number[] {
+    let s = seed;
+    const u = () => {
+      s = (s * 1103515245 + 12345) % 2 ** 31;
+      return (s + 0.5) / 2 ** 31;
+    };
+    return Array.from({ length: n }, () => {
+      const z = Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+      return medianMs * Math.exp(0.1 * z);
+    });
+  }
+
+  it('is deterministic, brackets the median, and ignores how far an outlier lies', () => {
+    const values = sample(40, 7);
+    const a = bootstrapMedianInterval(values);
+    expect(bootstrapMedianInterval(values)).toEqual(a);
+    expect(a.lowMs).toBeLessThanOrEqual(a.medianMs);
+    expect(a.highMs).toBeGreaterThanOrEqual(a.medianMs);
+    expect(a.medianMs).toBe(medianInterval(values).medianMs);
+    const b = bootstrapMedianInterval([...values.slice(1), 1e6]);
+    expect(b.halfWidthRel).toBeLessThan(2 * a.halfWidthRel + 0.01);
+  });
+
+  it('covers the true median about as often as asked, and is no wider than order statistics', () => {
+    let covered = 0;
+    let widthBoot = 0;
+    let widthOrder = 0;
+    const trials = 300;
+    for (let t = 0; t < trials; t++) {
+      const values = sample(30, 1000 + t);
+      const boot = bootstrapMedianInterval(values, 0.95, 500);
+      const order = medianInterval(values, 0.95);
+      if (boot.lowMs <= 1 && boot.highMs >= 1) covered++;
+      widthBoot += boot.highMs - boot.lowMs;
+      widthOrder += order.highMs - order.lowMs;
+    }
+    // Nominal 95 %; a percentile bootstrap of a median undercovers a little at n = 30.
+    expect(covered / trials).toBeGreaterThan(0.88);
+    expect(widthBoot).toBeLessThanOrEqual(widthOrder * 1.05);
   });
 });
 
@@ -132,6 +177,14 @@ describe('the block protocol', () => {
     });
     afterAll(async () => {
       await engine.dispose();
+    });
+
+    it('runs wasm on one thread, so the platform id is the single-threaded one and CPU time is the clock', async () => {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      expect(wasm.getThreadsCount()).toBe(1);
+      // One thread adds no setting: platform ids from before the thread count was recorded stay.
+      expect(engine.identity.settings).toBeUndefined();
+      expect(engine.blockClock).toBe('process-cpu');
     });
 
     it('times a real layer on the process CPU clock within its budget', async () => {
@@ -237,5 +290,67 @@ describe('a sweep with the block protocol', () => {
     expect(old.measured).toBe(4);
     expect(old.syncOverhead).toBeUndefined();
     expect(old.drift).toBeUndefined();
+  });
+
+  it('a resumed sweep revisits what the earlier process measured, and records the drift between processes', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'np-blocks-resume-'));
+    const out = path.join(dir, 'records.jsonl');
+    const common = {
+      backend: 'wasm' as const,
+      power: 'none' as const,
+      idleMs: 0,
+      logger: silentLogger(),
+      progress: false,
+      stateDir: path.join(dir, 'state'),
+      outFile: out,
+      revisitShare: 0.05,
+      blockTiming: { ciMethod: 'bootstrap' as const },
+      sweep: { kinds: ['fc', 'pool'] as const, count: 2, preset: 'tiny' as const },
+    };
+    // The first run is interrupted after two configurations (as a killed agent would be).
+    const stop = new AbortController();
+    let seen = 0;
+    const first = await runAgent({
+      ...common,
+      sweep: { ...common.sweep, kinds: [...common.sweep.kinds] },
+      signal: stop.signal,
+      onRecord: () => {
+        if (++seen === 2) stop.abort();
+      },
+    });
+    expect(first.measured).toBe(2);
+    expect(first.processDrift).toBeUndefined();
+    const firstRecords = readFileSync(out, 'utf8').trim().split('\n');
+    expect(firstRecords).toHaveLength(2);
+
+    const resumed = await runAgent({ ...common, sweep: { ...common.sweep, kinds: [...common.sweep.kinds] } });
+    expect(resumed.measured).toBe(2);
+    expect(resumed.skipped).toBe(2);
+    // Two of this run's own: 5 % gives none; one of the earlier process's (at least one when resuming).
+    expect(resumed.drift).toBeUndefined();
+    expect(resumed.processDrift?.revisited).toBe(1);
+    const records = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as MeasurementRecord);
+    expect(records).toHaveLength(5);
+    const revisit = records[4]!;
+    expect(revisit.precision?.ciMethod).toBe('bootstrap');
+    expect(revisit.precision?.revisit?.acrossProcesses).toBe(true);
+    const earlier = JSON.parse(firstRecords[0]!) as MeasurementRecord;
+    expect(revisit.type === 'layer' && earlier.type === 'layer').toBe(true);
+    if (revisit.type !== 'layer' || earlier.type !== 'layer') return;
+    expect([revisit.spec, revisit.inputs, revisit.batch]).toEqual([
+      earlier.spec,
+      earlier.inputs,
+      earlier.batch,
+    ]);
+    expect(revisit.precision!.revisit!.firstMedianMs).toBe(earlier.runtime.medianMs);
+    expect(Math.abs(revisit.precision!.revisit!.driftRel)).toBeCloseTo(resumed.processDrift!.maxAbsRel, 12);
+
+    // A third run of the finished sweep measures nothing new and does not revisit again.
+    const again = await runAgent({ ...common, sweep: { ...common.sweep, kinds: [...common.sweep.kinds] } });
+    expect(again.measured).toBe(0);
+    expect(again.processDrift?.revisited ?? 0).toBe(0);
   });
 });

@@ -87,6 +87,10 @@ const SWEEP_ARGS = [
   '3',
   '--idle-ms',
   '0',
+  // Delivery tests expect each configuration once: no drift revisits (a resumed sweep would
+  // measure one of the killed process's configurations again, under the same natural key).
+  '--revisit-pct',
+  '0',
   // slows each configuration down so the kill lands mid-sweep
   '--cooldown-ms',
   '150',

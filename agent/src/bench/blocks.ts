@@ -1,7 +1,8 @@
 import { nowMs } from '../clock.js';
 import type { BlockTimingRequest, BlockTimingResult, PreparedWork } from '../engine/engine.js';
 import { timeBlocksInProcess } from './in-process-blocks.js';
-import { medianInterval, outlierCount } from './median-ci.js';
+import { bootstrapMedianInterval } from './median-bootstrap.js';
+import { type MedianInterval, medianInterval, outlierCount } from './median-ci.js';
 import type { RuntimeSummary } from './stats.js';
 
 /**
@@ -20,6 +21,8 @@ export interface BlockTimingOptions {
   readonly targetRel: number;
   /** Confidence of the interval. Default 0.95. */
   readonly confidence: number;
+  /** How the interval is computed: exact order statistics (default) or a seeded percentile bootstrap. */
+  readonly ciMethod: CiMethod;
   /** Blocks before the interval is first checked (10 gives the order-statistics interval [x₂, x₉]). */
   readonly minBlocks: number;
   /** Blocks at most, target reached or not. Default 200. */
@@ -46,6 +49,7 @@ export const DEFAULT_BLOCK_TIMING: BlockTimingOptions = {
   blockMs: 5,
   targetRel: 0.02,
   confidence: 0.95,
+  ciMethod: 'order-statistics',
   minBlocks: 10,
   maxBlocks: 200,
   budgetRuns: 60,
@@ -56,6 +60,14 @@ export const DEFAULT_BLOCK_TIMING: BlockTimingOptions = {
 };
 
 export type BlockClock = 'wall' | 'process-cpu';
+export const CI_METHODS = ['order-statistics', 'bootstrap'] as const;
+export type CiMethod = (typeof CI_METHODS)[number];
+
+function interval(values: readonly number[], confidence: number, method: CiMethod): MedianInterval {
+  return method === 'bootstrap'
+    ? bootstrapMedianInterval(values, confidence)
+    : medianInterval(values, confidence);
+}
 
 /** What the protocol found, as records carry it (runtime figures are per run). */
 export interface BlockProtocolResult extends RuntimeSummary {
@@ -67,6 +79,7 @@ export interface BlockProtocolResult extends RuntimeSummary {
   readonly ciHighMs: number;
   readonly ciHalfWidthRel: number;
   readonly confidence: number;
+  readonly ciMethod: CiMethod;
   readonly targetRel: number;
   readonly targetReached: boolean;
   readonly outlierBlocks: number;
@@ -149,7 +162,7 @@ export async function timeBlocks(
     values.push(...blocks.values);
     walls.push(...blocks.walls);
     if (values.length >= options.minBlocks) {
-      const ci = medianInterval(values, options.confidence);
+      const ci = interval(values, options.confidence, options.ciMethod);
       if (ci.coverage >= options.confidence && ci.halfWidthRel <= options.targetRel) {
         reached = true;
         break;
@@ -161,7 +174,7 @@ export async function timeBlocks(
       break;
     }
   }
-  const ci = medianInterval(values, options.confidence);
+  const ci = interval(values, options.confidence, options.ciMethod);
   const { meanMs, stdMs } = summarise(values);
   return {
     meanMs,
@@ -176,6 +189,7 @@ export async function timeBlocks(
     ciHighMs: ci.highMs,
     ciHalfWidthRel: ci.halfWidthRel,
     confidence: options.confidence,
+    ciMethod: options.ciMethod,
     targetRel: options.targetRel,
     targetReached: reached,
     outlierBlocks: outlierCount(values),

@@ -89,6 +89,7 @@ export async function measureWork(
       ciLowMs: b.ciLowMs,
       ciHighMs: b.ciHighMs,
       confidence: b.confidence,
+      ciMethod: b.ciMethod,
       targetRel: b.targetRel,
       targetReached: b.targetReached,
       outlierBlocks: b.outlierBlocks,

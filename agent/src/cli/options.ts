@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type ModelKind, RANGE_PRESET_NAMES, type RangePreset, SAMPLE_KINDS } from '@neuralpower/core';
 import type { Argv } from 'yargs';
+import { CI_METHODS, type CiMethod } from '../bench/blocks.js';
 import { ENGINE_CHOICES, type EngineChoice, TORCH_DEVICES, TORCH_PRECISIONS } from '../engine/choices.js';
 import { POWER_CHOICES, type PowerChoice } from '../power/registry.js';
 import { type RunAgentOptions, TIMING_PROTOCOLS, type TimingProtocolName } from '../run.js';
@@ -26,6 +27,7 @@ export interface AgentArgs {
   timing: TimingProtocolName;
   'target-pct': number;
   'block-ms': number;
+  ci: CiMethod;
   'revisit-pct': number;
   'power-window-ms'?: number;
   'min-samples': number;
@@ -121,6 +123,12 @@ export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
       type: 'number',
       default: 5,
       describe: 'blocks: K is chosen so a block lasts at least this long',
+    })
+    .option('ci', {
+      choices: CI_METHODS,
+      default: 'order-statistics' as const,
+      describe:
+        'blocks: how the median’s interval is computed (exact order statistics, or a seeded bootstrap)',
     })
     .option('revisit-pct', {
       type: 'number',
@@ -293,6 +301,7 @@ export function runOptionsFromArgs(a: AgentArgs, withSweep: boolean): Omit<RunAg
     blockTiming: {
       targetRel: percent('target-pct', a['target-pct'], false) / 100,
       blockMs: positiveNumber('block-ms', a['block-ms']),
+      ciMethod: a.ci,
     },
     revisitShare: percent('revisit-pct', a['revisit-pct'], true) / 100,
     measure: {

@@ -62,7 +62,20 @@ export class Outbox {
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
       INSERT OR IGNORE INTO meta (k, v) VALUES ('next_seq', '1');
     `);
+    this.addMeasuredColumns();
     this.repairSeqs();
+  }
+
+  /**
+   * State dirs from before cross-process revisits lack the first median and the process that
+   * measured it; their rows stay without them (and are never revisited).
+   */
+  private addMeasuredColumns(): void {
+    const cols = new Set(
+      (this.db.prepare('PRAGMA table_info(measured)').all() as { name: string }[]).map((c) => c.name),
+    );
+    if (!cols.has('median_ms')) this.db.exec('ALTER TABLE measured ADD COLUMN median_ms REAL');
+    if (!cols.has('run_id')) this.db.exec('ALTER TABLE measured ADD COLUMN run_id TEXT');
   }
 
   /**
@@ -97,11 +110,16 @@ export class Outbox {
     return seq;
   }
 
-  /** Stores a record (and marks its configuration measured) in one transaction. */
-  add(record: MeasurementRecord, key: string, sweepId?: string): void {
+  /**
+   * Stores a record (and marks its configuration measured) in one transaction. `runId` names the
+   * process that measured it: a later process of the same sweep may measure it again (drift).
+   */
+  add(record: MeasurementRecord, key: string, sweepId?: string, runId?: string): void {
     const tx = this.db.transaction(() => {
       this.db.prepare('INSERT INTO outbox (key, body) VALUES (?, ?)').run(key, JSON.stringify(record));
-      this.db.prepare('INSERT OR REPLACE INTO measured (key, sweep) VALUES (?, ?)').run(key, sweepId ?? null);
+      this.db
+        .prepare('INSERT OR REPLACE INTO measured (key, sweep, median_ms, run_id) VALUES (?, ?, ?, ?)')
+        .run(key, sweepId ?? null, record.precision ? record.runtime.medianMs : null, runId ?? null);
     });
     tx.immediate();
   }
@@ -109,6 +127,20 @@ export class Outbox {
   /** Marks a configuration done without a record (it failed to run; the sweep must not retry forever). */
   markMeasured(key: string, sweepId?: string): void {
     this.db.prepare('INSERT OR REPLACE INTO measured (key, sweep) VALUES (?, ?)').run(key, sweepId ?? null);
+  }
+
+  /**
+   * Configurations of `sweepId` measured with the block protocol by processes other than `runId`,
+   * with their median, in the order they were measured (revisits themselves left out).
+   */
+  measuredByOtherRuns(sweepId: string, runId: string): { key: string; medianMs: number }[] {
+    return this.db
+      .prepare(
+        `SELECT key, median_ms AS medianMs FROM measured
+         WHERE sweep = ? AND median_ms IS NOT NULL AND run_id IS NOT NULL AND run_id != ?
+           AND key NOT LIKE '%#revisit%' ORDER BY rowid`,
+      )
+      .all(sweepId, runId) as { key: string; medianMs: number }[];
   }
 
   hasMeasured(key: string): boolean {

@@ -15,10 +15,12 @@ export const precisionSchema = z
     runsPerBlock: positiveInt,
     blocks: positiveInt,
     warmupRuns: z.number().int().nonnegative(),
-    /** confidence interval of the median per-run time (order statistics) */
+    /** confidence interval of the median per-run time */
     ciLowMs: positive,
     ciHighMs: positive,
     confidence: z.number().gt(0).lt(1),
+    /** how the interval was computed; absent: order statistics (older agents had only that) */
+    ciMethod: z.enum(['order-statistics', 'bootstrap']).optional(),
     targetRel: positive,
     /** false when the budget or the block limit ended timing before the interval was within target */
     targetReached: z.boolean(),
@@ -28,8 +30,18 @@ export const precisionSchema = z
     wallMedianMs: positive,
     /** one synchronisation's cost on this platform (measured once per run); per-run times contain it ÷ K */
     syncOverheadMs: nonNegative.optional(),
-    /** set on a configuration measured again later in the same sweep to detect drift */
-    revisit: z.object({ firstMedianMs: positive, driftRel: z.number().min(-1).max(1000) }).optional(),
+    /**
+     * set on a configuration measured again later in the same sweep to detect drift; `acrossProcesses`
+     * when the first measurement was made by an earlier process (a resumed sweep), so the drift
+     * includes what differs between processes (heap layout, JIT, the machine's load then and now)
+     */
+    revisit: z
+      .object({
+        firstMedianMs: positive,
+        driftRel: z.number().min(-1).max(1000),
+        acrossProcesses: z.boolean().optional(),
+      })
+      .optional(),
   })
   .refine((p) => p.ciLowMs <= p.ciHighMs, { message: 'ciLowMs must not exceed ciHighMs', path: ['ciLowMs'] });
 export type Precision = z.output<typeof precisionSchema>;

@@ -10,6 +10,8 @@ export interface SelectedBackend {
   readonly device: 'gpu' | 'cpu';
   /** e.g. `tfjs-node-gpu` or `tfjs-node`: which package provided the `tensorflow` backend. */
   readonly provider: string;
+  /** wasm: the threads its kernels use (1 under Node, see tryWasm); absent for other backends */
+  readonly threads?: number;
   readonly notes: string[];
 }
 
@@ -107,11 +109,18 @@ async function tryWasm(notes: string[]): Promise<SelectedBackend | undefined> {
     return undefined;
   }
   (setWasmPaths as (p: string) => void)(wasmDistDir());
+  // One thread, asked for explicitly: a pthread pool larger than the free cores makes timings
+  // depend on the neighbours, and the process CPU clock would add the workers' time. (tfjs 4.x
+  // never starts the threaded build under Node anyway; a future one might.)
+  const setThreads = wasm?.['setThreadsCount'];
+  if (typeof setThreads === 'function') (setThreads as (n: number) => void)(1);
   if (!(await tf.setBackend('wasm').catch(() => false))) {
     notes.push('the wasm backend did not start');
     return undefined;
   }
-  return { backend: 'wasm', device: 'cpu', provider: 'tfjs-backend-wasm', notes };
+  const getThreads = wasm?.['getThreadsCount'];
+  const threads = typeof getThreads === 'function' ? Number((getThreads as () => number)()) : 1;
+  return { backend: 'wasm', device: 'cpu', provider: 'tfjs-backend-wasm', threads, notes };
 }
 
 async function tryCpu(notes: string[]): Promise<SelectedBackend | undefined> {

@@ -31,13 +31,27 @@ export class TfjsEngine implements Engine {
    * their blocks are timed by process CPU time. Native TensorFlow and GPU backends use wall time.
    */
   get blockClock(): 'wall' | 'process-cpu' {
-    return this.identity.backend === 'wasm' || this.identity.backend === 'cpu' ? 'process-cpu' : 'wall';
+    const singleThreaded =
+      this.identity.backend === 'cpu' ||
+      (this.identity.backend === 'wasm' && !this.identity.settings?.['threads']);
+    return singleThreaded ? 'process-cpu' : 'wall';
   }
 
   static async create(backend: TfjsBackendChoice = 'auto'): Promise<TfjsEngine> {
     const selected = await selectBackend(backend);
+    // Models are per thread count: a wasm build on more than one thread is another platform (one
+    // thread, the only case under Node today, adds nothing, so existing platform ids stay).
+    const threads =
+      selected.threads !== undefined && selected.threads !== 1
+        ? { threads: String(selected.threads) }
+        : undefined;
     return new TfjsEngine(
-      { name: 'tfjs', backend: selected.backend, version: tf.version.tfjs },
+      {
+        name: 'tfjs',
+        backend: selected.backend,
+        version: tf.version.tfjs,
+        ...(threads ? { settings: threads } : {}),
+      },
       selected.device,
       selected.notes,
     );
