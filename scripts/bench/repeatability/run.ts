@@ -6,7 +6,10 @@
  * and smaller ones apart — and the sweeps' wall times. Goals: median ≤ 2 %, p90 ≤ 5 % (≥ 0.1 ms);
  * block sweeps at most 1.5× the wall time of run-by-run ones. Asserts nothing.
  *
- *   npx tsx scripts/bench/repeatability/run.ts [--count 10] [--seed 3] [--backend wasm] [--kinds conv,fc,pool]
+ * Run it under `nice -n -20` on a shared machine (the sweeps inherit it): the scheduler then gives
+ * them a core whenever they are runnable; the header prints the nice value and every sweep its load.
+ *
+ *   nice -n -20 npx tsx scripts/bench/repeatability/run.ts [--count 10] [--seed 3] [--backend wasm] [--kinds conv,fc,pool]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -110,7 +113,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'np-repeat-'));
 try {
   console.log(
     `repeatability: agent sweep --backend ${args.backend} --power none --kinds ${args.kinds} --count ${args.count} --seed ${args.seed}, ` +
-      `${os.cpus().length} cores, load at start ${os
+      `${os.cpus().length} cores, nice ${os.getPriority()}, load at start ${os
         .loadavg()
         .map((v) => v.toFixed(2))
         .join(' ')}`,
