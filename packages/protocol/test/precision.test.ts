@@ -53,6 +53,13 @@ describe('precision on records', () => {
   it('accepts a block-timed record with its interval, counts and revisit drift, and one without', () => {
     expect(parse(precision).ok).toBe(true);
     expect(parse({ ...precision, revisit: { firstMedianMs: 0.4, driftRel: 0.05 } }).ok).toBe(true);
+    expect(
+      parse({
+        ...precision,
+        ciMethod: 'bootstrap',
+        revisit: { firstMedianMs: 0.4, driftRel: -0.1, acrossProcesses: true },
+      }).ok,
+    ).toBe(true);
     expect(parse(undefined).ok).toBe(true);
     expect(PROTOCOL_VERSION).toBeGreaterThan(0);
   });
@@ -65,6 +72,11 @@ describe('precision on records', () => {
       [{ ...precision, outlierBlocks: -1 }, 'records[0].precision.outlierBlocks'],
       [{ ...precision, confidence: 1 }, 'records[0].precision.confidence'],
       [{ ...precision, targetReached: undefined }, 'records[0].precision.targetReached'],
+      [{ ...precision, ciMethod: 'jackknife' }, 'records[0].precision.ciMethod'],
+      [
+        { ...precision, revisit: { firstMedianMs: 0.4, driftRel: 0.1, acrossProcesses: 'yes' } },
+        'records[0].precision.revisit.acrossProcesses',
+      ],
     ];
     for (const [p, field] of bad) {
       const r = parse(p);
