@@ -1,17 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import {
   committeeDisagreement,
+  configPoint,
   conv,
+  expectedErrorScores,
   fitCommittee,
   type LayerConfig,
   layerSignature,
+  nearbyMean,
   RANGE_PRESETS,
   Rng,
   realNetworkWeights,
+  relativeDensity,
   sampleConfig,
   selectCandidates,
+  selectDiverse,
+  standardise,
   type TrainingRow,
-  uncertaintyScores,
 } from '../src/index.js';
 
 describe('selectCandidates', () => {
@@ -38,10 +43,81 @@ describe('selectCandidates', () => {
       [1, 0, 2],
     );
   });
+});
 
-  it('multiplies disagreement by weight, and refuses mismatched lengths', () => {
-    expect(uncertaintyScores([1, 2], [0.5, 1])).toEqual([0.5, 2]);
-    expect(() => uncertaintyScores([1], [1, 2])).toThrow(/1 disagreements but 2 weights/);
+describe('selectDiverse', () => {
+  // Two clusters: the best scores all sit in the first, one almost as good in the second.
+  const points = [
+    [0, 0],
+    [0.01, 0],
+    [0, 0.01],
+    [0.02, 0.01],
+    [5, 5],
+    [5.01, 5],
+  ];
+  const scores = [1, 0.99, 0.98, 0.97, 0.9, 0.1];
+
+  it('spreads the scored picks instead of taking near-identical top candidates', () => {
+    expect(selectCandidates(scores, { count: 2, randomShare: 0 })).toEqual([0, 1]);
+    expect(selectDiverse(scores, { count: 2, randomShare: 0, points })).toEqual([0, 4]);
+  });
+
+  it('counts measured points as taken, keeps the random share, and is deterministic', () => {
+    expect(selectDiverse(scores, { count: 1, randomShare: 0, points, measured: [[0, 0]] })).toEqual([4]);
+    const a = selectDiverse(scores, { count: 4, randomShare: 0.5, seed: 9, points });
+    expect(new Set(a).size).toBe(4);
+    expect(a.slice(0, 2)).toEqual(
+      selectCandidates(
+        scores.map(() => 0),
+        { count: 2, randomShare: 1, seed: 9 },
+      ),
+    );
+    expect(selectDiverse(scores, { count: 4, randomShare: 0.5, seed: 9, points })).toEqual(a);
+    expect(() => selectDiverse([1], { count: 1, points: [] })).toThrow(/1 scores but 0 points/);
+  });
+});
+
+describe('sampling space', () => {
+  it('standardises columns, reads density relative to the densest point and nearby values by distance', () => {
+    const pts = standardise([
+      [0, 10],
+      [2, 10],
+      [4, 10],
+    ]);
+    expect(pts.map((p) => p[1])).toEqual([10, 10, 10]);
+    expect(pts[2]![0]! - pts[0]![0]!).toBeCloseTo(4 / Math.sqrt(8 / 3), 10);
+    const d = relativeDensity([[0], [0.1], [9]], [[0], [0.1], [0.2], [9]], 0.5);
+    expect(Math.max(...d)).toBe(1);
+    expect(d[2]!).toBeLessThan(0.5);
+    const near = nearbyMean([[0], [10]], [[0.1], [9.9], [50]], [1, 3, Number.NaN], {
+      k: 1,
+      bandwidth: 1,
+      fallback: 7,
+    });
+    expect(near).toEqual([1, 3]);
+    expect(nearbyMean([[0]], [[1]], [Number.NaN], { k: 2, bandwidth: 1, fallback: 7 })).toEqual([7]);
+  });
+
+  it('puts a bigger batch of the same layer further out on every size axis', () => {
+    const one = configPoint({ spec: conv(8, 3), inputs: [[8, 8, 4]], batch: 1 });
+    const four = configPoint({ spec: conv(8, 3), inputs: [[8, 8, 4]], batch: 4 });
+    expect(four[4]! - one[4]!).toBe(2);
+    expect(four[0]!).toBeGreaterThan(one[0]!);
+    expect(four[3]).toBe(one[3]);
+  });
+
+  it('adds variance and nearby error, weighted by density and real-network weight', () => {
+    expect(
+      expectedErrorScores({
+        disagreement: [3, 0],
+        nearbyError: [4, 1],
+        density: [1, 0.5],
+        weights: [0.5, 1],
+      }),
+    ).toEqual([12.5, 0.5]);
+    expect(() =>
+      expectedErrorScores({ disagreement: [1], nearbyError: [1, 2], density: [1], weights: [1] }),
+    ).toThrow(/nearbyError/);
   });
 });
 
@@ -79,12 +155,24 @@ describe('committee', () => {
 
   it('is deterministic given a seed and disagrees more far outside the training data', () => {
     const committee = fitCommittee('conv', 'runtime', rows, { members: 4, seed: 2 });
-    expect(committee.length).toBeGreaterThanOrEqual(2);
+    expect(committee.members.length).toBeGreaterThanOrEqual(2);
     const again = fitCommittee('conv', 'runtime', rows, { members: 4, seed: 2 });
-    expect(again.map((m) => m.coefficients)).toEqual(committee.map((m) => m.coefficients));
+    expect(again.members.map((m) => m.coefficients)).toEqual(committee.members.map((m) => m.coefficients));
+    expect(again.outOfBagLogError).toEqual(committee.outOfBagLogError);
     const inside: LayerConfig = rows[0]!.config;
     const outside: LayerConfig = { spec: conv(512, 3), inputs: [[224, 224, 256]], batch: 64 };
-    const [dIn, dOut] = committeeDisagreement(committee, [inside, outside]);
+    const [dIn, dOut] = committeeDisagreement(committee.members, [inside, outside]);
     expect(dOut!).toBeGreaterThan(dIn!);
+  });
+
+  it('scores each row by the members that left it out: a row the model cannot fit reads as wrong', () => {
+    // One row 20× off the trend: out of bag, the members predict the trend there.
+    const bent = rows.map((r, i) => (i === 5 ? { ...r, value: r.value * 20 } : r));
+    const { outOfBagLogError: oob } = fitCommittee('conv', 'runtime', bent, { members: 8, seed: 3 });
+    expect(oob).toHaveLength(rows.length);
+    const seen = oob.filter(Number.isFinite);
+    expect(seen.length).toBeGreaterThan(rows.length / 2);
+    const sorted = [...seen].sort((a, b) => a - b);
+    expect(oob[5]!).toBeGreaterThan(sorted[Math.floor(sorted.length / 2)]! * 3);
   });
 });

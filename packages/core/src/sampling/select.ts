@@ -1,4 +1,5 @@
 import { mulberry32 } from '../fit/prng.js';
+import { squaredDistance } from './space.js';
 
 export interface SelectOptions {
   /** Candidates to pick. */
@@ -38,10 +39,62 @@ function rankScore(s: number | undefined): number {
   return s !== undefined && Number.isFinite(s) ? s : Number.NEGATIVE_INFINITY;
 }
 
-/** Score of each candidate: committee disagreement × how common such layers are in real networks. */
-export function uncertaintyScores(disagreement: readonly number[], weights: readonly number[]): number[] {
-  if (disagreement.length !== weights.length) {
-    throw new RangeError(`${disagreement.length} disagreements but ${weights.length} weights`);
+export interface DiverseSelectOptions extends SelectOptions {
+  /** Standardised position of each candidate (`configPoint` then `standardise`). */
+  readonly points: readonly (readonly number[])[];
+  /** Positions already measured: a pick next to one of them is worth less. */
+  readonly measured?: readonly (readonly number[])[];
+  /** Distance (points' units) within which a second pick counts as a near-duplicate (default 0.5). */
+  readonly radius?: number;
+}
+
+/**
+ * Like `selectCandidates`, but the scored part of the batch is spread out: greedily the candidate
+ * with the highest score × (1 − exp(−d²/2r²)), d its distance to the nearest pick so far or measured
+ * row. Without it a batch is the top `count` of one smooth score — near-identical layers around one
+ * peak that teach the model the same thing. Pure and deterministic.
+ */
+export function selectDiverse(scores: readonly number[], options: DiverseSelectOptions): number[] {
+  const n = scores.length;
+  if (options.points.length !== n) {
+    throw new RangeError(`${n} scores but ${options.points.length} points`);
   }
-  return disagreement.map((d, i) => d * weights[i]!);
+  const count = Math.min(Math.max(0, Math.floor(options.count)), n);
+  const randomPicks = selectCandidates(
+    scores.map(() => 0),
+    {
+      count: Math.round(count * Math.min(1, Math.max(0, options.randomShare ?? 0.25))),
+      randomShare: 1,
+      seed: options.seed,
+    },
+  );
+  const twoR2 = 2 * (options.radius ?? 0.5) ** 2;
+  const nearest = new Array<number>(n).fill(Number.POSITIVE_INFINITY);
+  const cover = (p: readonly number[]) => {
+    for (let i = 0; i < n; i++) nearest[i] = Math.min(nearest[i]!, squaredDistance(options.points[i]!, p));
+  };
+  for (const p of options.measured ?? []) cover(p);
+  const taken = new Set<number>();
+  const picks: number[] = [];
+  const take = (i: number) => {
+    taken.add(i);
+    picks.push(i);
+    cover(options.points[i]!);
+  };
+  for (const i of randomPicks) take(i);
+  while (picks.length < count) {
+    let best = -1;
+    let bestValue = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      if (taken.has(i)) continue;
+      const s = rankScore(scores[i]);
+      const value = s === Number.NEGATIVE_INFINITY ? s : s * (1 - Math.exp(-nearest[i]! / twoR2));
+      if (best < 0 || value > bestValue) {
+        best = i;
+        bestValue = value;
+      }
+    }
+    take(best);
+  }
+  return picks;
 }
