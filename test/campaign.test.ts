@@ -38,8 +38,9 @@ it('two agents on one platform measure disjoint configurations and the campaign 
     kinds: ['fc', 'pool'],
     ranges: 'tiny',
     strategy: 'adaptive',
-    // Generous target: reached at the first refit with enough rows, well before the budget.
-    targetRmspe: 5,
+    // Tiny wasm layers on a loaded 2-core machine are mostly timing noise: their CV RMSPE reads
+    // ≈ 50 % under a full test run's load, so 150 % is reached at an early refit, well before the budget.
+    targetRmspe: 1.5,
     budget: 80,
     minRows: 10,
     refitEvery: 10,
@@ -60,7 +61,7 @@ it('two agents on one platform measure disjoint configurations and the campaign 
   expect(view.reason).toMatch(/target reached/);
   expect(view.progress.measured).toBeLessThan(80);
   expect(view.progress.leased).toBe(0);
-  for (const kind of ['fc', 'pool']) expect(view.errors[kind]!.runtime).toBeLessThanOrEqual(5);
+  for (const kind of ['fc', 'pool']) expect(view.errors[kind]!.runtime).toBeLessThanOrEqual(1.5);
   const stored = storedKeys(dbPath, id);
   expect(stored.duplicates).toBe(0);
   // Both agents did part of the work.
