@@ -337,6 +337,7 @@ let gpuId: string;
 let cpuId: string;
 let token: string;
 let paperCount: number;
+let campaignId: string;
 
 async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
   const res = await fetch(`${collector.url}${url}`, {
@@ -402,6 +403,23 @@ beforeAll(async () => {
   );
   agent.close();
   await engine.dispose();
+  // A campaign on the GPU platform with part of its plan leased: the panel shows its progress.
+  campaignId = (
+    await api<{ id: string }>('POST', '/v1/campaigns', {
+      platform: gpuId,
+      kinds: ['conv', 'fc'],
+      ranges: 'tiny',
+      strategy: 'random',
+      targetRmspe: 0.2,
+      budget: 30,
+    })
+  ).id;
+  await api('POST', `/v1/campaigns/${campaignId}/leases`, {
+    agentId: 'dashboard-test-agent',
+    platform: gpuId,
+    max: 4,
+    requestId: 'dashboard-lease-1',
+  });
 
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -665,6 +683,32 @@ describe('dashboard', () => {
     networks[0]!.predictions.forEach((p, i) => {
       expect(chart.datasets[i + 1]!.data[0]).toBeCloseTo(p.runtimeMs, 9);
     });
+  });
+
+  it("lists the platform's campaign with its progress, budget and target", async () => {
+    const c = await api<{
+      progress: { measured: number; leased: number; left: number };
+    }>('GET', `/v1/campaigns/${campaignId}`);
+    expect(c.progress).toMatchObject({ measured: 0, leased: 4 });
+    // A tab of its own on the GPU platform (earlier tests select the CPU one).
+    const tab = await browser.newPage();
+    await tab.goto(`${collector.url}/?platform=${gpuId}`);
+    await tab.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    const rows = await tableRows(tab, 'campaigns-table');
+    await tab.close();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toEqual([
+      campaignId,
+      'running',
+      'random',
+      '0',
+      '4',
+      String(c.progress.left),
+      '30',
+      '20.0 %',
+      'conv —, fc —',
+    ]);
+    expect(c.progress.left).toBeGreaterThan(0);
   });
 
   it("asks for a read token when the collector's reads are closed, and loads with it", async () => {
