@@ -231,14 +231,14 @@ function summarise(results: readonly RunResult[]): void {
   // Not reached counts as one step past where the arm stopped (B, or B/2 for adaptive), so the median stays defined.
   const steps = (r: RunResult, x: number | null, stop: number) => x ?? stop + Math.round(r.budget / 10);
   console.log(
-    '\n| dataset | runs | median random RMSPE @B | median measurements to target: random | adaptive | runs ≤ ½ | runs where random also reaches it by B/2 (floor) |',
+    '\n| dataset | runs | median random RMSPE @B | median measurements to target: random | adaptive | median adaptive / random RMSPE @B/2 | runs ≤ ½ | runs where random also reaches it by B/2 (floor) |',
   );
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|');
   const files = [...new Set(results.map((r) => r.file))];
   for (const f of files) {
     const rs = results.filter((r) => r.file === f);
     console.log(
-      `| ${f} | ${rs.length} | ${pct(median(rs.map((r) => r.randomFinal)))} | ${median(rs.map((r) => steps(r, r.randomToTarget, r.budget)))} | ${median(rs.map((r) => steps(r, r.adaptiveToTarget, r.budget / 2)))} | ${rs.filter(met).length}/${rs.length} | ${rs.filter(floor).length}/${rs.length} |`,
+      `| ${f} | ${rs.length} | ${pct(median(rs.map((r) => r.randomFinal)))} | ${median(rs.map((r) => steps(r, r.randomToTarget, r.budget)))} | ${median(rs.map((r) => steps(r, r.adaptiveToTarget, r.budget / 2)))} | ${median(rs.map((r) => r.adaptiveHalf / r.randomHalf)).toFixed(2)} | ${rs.filter(met).length}/${rs.length} | ${rs.filter(floor).length}/${rs.length} |`,
     );
   }
   const beaten = results.filter((r) => met(r) && !floor(r)).length;
