@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { TokenStore } from './auth/tokens.js';
 import { CampaignService } from './campaigns/service.js';
 import type { FitOptions } from './fit/fit-job.js';
+import { watchNetworkCorrection } from './fit/network-correction-watch.js';
 import { FitScheduler } from './fit/scheduler.js';
 import type { CollectorContext } from './http/context.js';
 import { ROUTE_MOUNTS, type RouteMount } from './http/mounts.js';
@@ -107,6 +108,11 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   });
   const modelCache = new ModelCache(store.models);
   const unsubscribe = store.onModelVersionChange(modelCache.invalidate);
+  watchNetworkCorrection(fits, {
+    models: store.models,
+    cache: modelCache,
+    networkRecords: (id) => store.queries.networkRecords(id),
+  });
   const predict = new PredictService(
     store.models,
     modelCache,

@@ -1,5 +1,6 @@
 import { type LayerConfig, parseModel } from '@neuralpower/core';
 import type { LayerRecord } from '@neuralpower/protocol';
+import { NETWORK_CORRECTION_KIND } from '../fit/network-correction-job.js';
 import type { ModelRepository, Target } from '../store/models.js';
 import type { LayerPointRow, QueryRepository } from '../store/queries.js';
 
@@ -46,6 +47,7 @@ export class FitPoints {
     const pointers = await this.models.currentPointers(platformId);
     const rowsByKind = new Map<string, LayerPointRow[]>();
     for (const pointer of pointers) {
+      if (pointer.kind === NETWORK_CORRECTION_KIND) continue; // not a layer model: no scatter
       const model = await this.model(platformId, pointer.version);
       if (!model) continue;
       let rows = rowsByKind.get(pointer.kind);

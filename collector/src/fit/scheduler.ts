@@ -38,6 +38,8 @@ export class FitScheduler {
   private readonly queue: Job[] = [];
   private running: { job: Job; worker: Worker | null; done: Promise<void> | null } | null = null;
   private closed = false;
+  /** Awaited once a platform has no fit left queued (the network correction refits here). */
+  private readonly settledListeners: ((platformId: string) => Promise<void>)[] = [];
 
   constructor(
     private readonly store: Store,
@@ -95,6 +97,10 @@ export class FitScheduler {
     return Promise.all(wanted.map((kind) => this.enqueue(platformId, kind, 'requested', false)));
   }
 
+  onPlatformSettled(listener: (platformId: string) => Promise<void>): void {
+    this.settledListeners.push(listener);
+  }
+
   /** Pending or running jobs, for `/healthz` and the dashboard. */
   status(): { running: { platformId: string; kind: string } | null; queued: number } {
     return {
@@ -136,7 +142,11 @@ export class FitScheduler {
       .catch((err: unknown) =>
         failed(job.platformId, job.kind, (err as Error).message, performance.now() - started),
       )
-      .then((outcome) => {
+      .then(async (outcome) => {
+        // Before the waiters: a fit request answers with the correction already refitted.
+        if (!this.closed && !this.queue.some((j) => j.platformId === job.platformId)) {
+          for (const listener of this.settledListeners) await listener(job.platformId);
+        }
         this.running = null;
         this.metrics.fitSeconds.observe(
           { kind: job.kind, outcome: outcome.error ? 'error' : 'ok' },

@@ -1,4 +1,12 @@
-import { createModelSet, type LayerModel, type ModelSet, parseModel } from '@neuralpower/core';
+import {
+  createModelSet,
+  type LayerModel,
+  type ModelSet,
+  type NetworkCorrection,
+  parseModel,
+  parseNetworkCorrection,
+} from '@neuralpower/core';
+import { NETWORK_CORRECTION_KIND } from '../fit/network-correction-job.js';
 import type { ModelRepository, ModelVersionChange, VersionPointer } from '../store/models.js';
 
 /**
@@ -8,7 +16,7 @@ import type { ModelRepository, ModelVersionChange, VersionPointer } from '../sto
  * a shared database reaches every replica).
  */
 export class ModelCache {
-  private readonly models = new Map<string, LayerModel>();
+  private readonly models = new Map<string, LayerModel | NetworkCorrection>();
   private readonly sets = new Map<string, ModelSet>();
   private readonly current = new Map<string, VersionPointer[]>();
   private readonly snapshots = new Map<string, VersionPointer[]>();
@@ -48,23 +56,40 @@ export class ModelCache {
     return pointers;
   }
 
-  /** The model set the pointers name, built once per distinct pointer set. */
+  /** The model set the pointers name (the network correction among them), built once per pointer set. */
   async modelSet(platformId: string, pointers: readonly VersionPointer[]): Promise<ModelSet> {
     const setKey = `${platformId}#${pointers.map((p) => p.version).join(',')}`;
     const cached = this.sets.get(setKey);
     if (cached) return cached;
-    const set = createModelSet(await Promise.all(pointers.map((p) => this.model(platformId, p.version))));
+    const layers = pointers.filter((p) => p.kind !== NETWORK_CORRECTION_KIND);
+    const correction = pointers.find((p) => p.kind === NETWORK_CORRECTION_KIND);
+    const set = createModelSet(
+      await Promise.all(layers.map((p) => this.model(platformId, p.version))),
+      correction ? await this.correction(platformId, correction.version) : null,
+    );
     this.remember(this.sets, setKey, set);
     return set;
   }
 
-  async model(platformId: string, version: number): Promise<LayerModel> {
+  model(platformId: string, version: number): Promise<LayerModel> {
+    return this.parsed(platformId, version, parseModel);
+  }
+
+  correction(platformId: string, version: number): Promise<NetworkCorrection> {
+    return this.parsed(platformId, version, parseNetworkCorrection);
+  }
+
+  private async parsed<T extends LayerModel | NetworkCorrection>(
+    platformId: string,
+    version: number,
+    parse: (json: unknown) => T,
+  ): Promise<T> {
     const key = `${platformId}#${version}`;
     const cached = this.models.get(key);
-    if (cached) return cached;
+    if (cached) return cached as T;
     const text = await this.store.modelJson(platformId, version);
     if (text === null) throw new Error(`platform ${platformId} has no model version ${version}`);
-    const model = parseModel(JSON.parse(text));
+    const model = parse(JSON.parse(text));
     this.remember(this.models, key, model);
     return model;
   }

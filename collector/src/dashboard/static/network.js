@@ -16,8 +16,15 @@ function perLayerByKind(layers, value) {
   }));
 }
 
-function shareByKind(layers, totals) {
+function shareByKind(layers) {
   const kinds = [...new Set(layers.map((l) => l.modelKind ?? l.kind))];
+  // Shares of the layers' own sums: a network correction adds time no layer owns.
+  const totals = {
+    runtimeMs: layers.reduce((sum, l) => sum + (l.runtimeMs ?? 0), 0),
+    energyMj: layers.some((l) => l.energyMj !== null)
+      ? layers.reduce((sum, l) => sum + (l.energyMj ?? 0), 0)
+      : null,
+  };
   return kinds.map((kind, i) => {
     const of = (pick, total) =>
       total
@@ -46,9 +53,27 @@ export function totalsText(p) {
   return parts.join(' · ');
 }
 
+const pct = (fraction) => `${(fraction * 100).toFixed(1)} %`;
+
+/** What the platform's network correction did, and how many networks it learned from. */
+export function correctionText(p) {
+  const c = p.totals.correction;
+  if (!c)
+    return 'No network correction: this platform has no network measured end to end (the runtime is the sum of the layers).';
+  const learned = `learned from ${c.networks} network${c.networks === 1 ? '' : 's'} measured end to end`;
+  const cv = `leave-one-network-out error ${pct(c.cvRmspe)}, plain sum ${pct(c.identityCvRmspe)}`;
+  if (c.form === 'identity') return `Network correction: none beat the plain sum (${learned}; ${cv}).`;
+  if (!c.applied)
+    return `Network correction (${c.form}, ${learned}) gives no positive total here: the plain sum is shown.`;
+  return `Network correction (${c.form}, ${learned}): sum of layers ${sig(c.uncorrectedRuntimeMs)} ms → ${sig(c.runtimeMs)} ms (${cv})${
+    c.extrapolating ? '; this network lies outside the networks it learned from' : ''
+  }.`;
+}
+
 export function renderPrediction(prediction) {
   document.getElementById('network-result').hidden = false;
   document.getElementById('totals').textContent = totalsText(prediction);
+  document.getElementById('correction').textContent = correctionText(prediction);
   const uncovered = prediction.uncovered ?? [];
   document.getElementById('uncovered').textContent =
     uncovered.length === 0
@@ -77,7 +102,7 @@ export function renderPrediction(prediction) {
   });
   barChart(document.getElementById('share-chart'), {
     labels: ['runtime', 'energy'],
-    datasets: shareByKind(layers, prediction.totals),
+    datasets: shareByKind(layers),
     stacked: true,
     horizontal: true,
     valueTitle: '% of total',

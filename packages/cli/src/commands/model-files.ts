@@ -2,14 +2,17 @@ import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createModelSet,
+  isNetworkCorrectionJson,
   type LayerModel,
   type ModelSet,
+  type NetworkCorrection,
   parseModel,
+  parseNetworkCorrection,
   serializeModel,
 } from '@neuralpower/core';
 
-/** Reads and validates one model file; errors name the file. */
-export async function readModelFile(file: string): Promise<LayerModel> {
+/** Reads and validates one model file (a layer model or a network correction); errors name the file. */
+export async function readModelFile(file: string): Promise<LayerModel | NetworkCorrection> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -25,7 +28,7 @@ export async function readModelFile(file: string): Promise<LayerModel> {
     throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
   }
   try {
-    return parseModel(json);
+    return isNetworkCorrectionJson(json) ? parseNetworkCorrection(json) : parseModel(json);
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`);
   }
@@ -33,7 +36,11 @@ export async function readModelFile(file: string): Promise<LayerModel> {
 
 export interface ModelFile {
   readonly file: string;
-  readonly model: LayerModel;
+  readonly model: LayerModel | NetworkCorrection;
+}
+
+function isCorrection(m: LayerModel | NetworkCorrection): m is NetworkCorrection {
+  return isNetworkCorrectionJson(m);
 }
 
 /** Models from files and directories (every `*.json` in a directory, in name order). */
@@ -59,16 +66,23 @@ export async function readModels(refs: readonly string[]): Promise<ModelFile[]> 
   return models;
 }
 
-/** The platform's model set; two files with the same kind and target are an error naming both. */
+/**
+ * The platform's model set, with its network correction when a file holds one; two files with the
+ * same kind and target (or two corrections) are an error naming both.
+ */
 export function modelSetOf(files: readonly ModelFile[]): ModelSet {
   const seen = new Map<string, string>();
+  const layers: LayerModel[] = [];
+  let correction: NetworkCorrection | null = null;
   for (const { file, model } of files) {
-    const key = `${model.kind} ${model.target}`;
+    const key = isCorrection(model) ? 'network correction' : `${model.kind} ${model.target} model`;
     const other = seen.get(key);
-    if (other !== undefined) throw new Error(`${file}: a second ${key} model (the first is ${other})`);
+    if (other !== undefined) throw new Error(`${file}: a second ${key} (the first is ${other})`);
     seen.set(key, file);
+    if (isCorrection(model)) correction = model;
+    else layers.push(model);
   }
-  return createModelSet(files.map((f) => f.model));
+  return createModelSet(layers, correction);
 }
 
 /** Writes the model file whole or not at all: a temporary file renamed over the target. */

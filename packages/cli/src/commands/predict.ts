@@ -22,6 +22,19 @@ const opt = (v: number | null, f: (x: number) => string = fmt) => (v === null ? 
 const range = (r: { low: number; high: number } | null | undefined) =>
   r === null || r === undefined ? '-' : `${fmt(r.low)}–${fmt(r.high)}`;
 
+/** One line on the network correction: what it learned from and what it did to the sum of layers. */
+export function correctionText(c: NonNullable<NetworkPrediction['totals']['correction']>): string {
+  const learned = `learned from ${c.networks} network${c.networks === 1 ? '' : 's'} (${c.records} end-to-end record${c.records === 1 ? '' : 's'})`;
+  const cv = `leave-one-network-out error ${pct(c.cvRmspe)} (plain sum ${pct(c.identityCvRmspe)})`;
+  if (c.form === 'identity') return `network correction: none beat the plain sum, ${learned}; ${cv}`;
+  if (!c.applied) {
+    return `network correction (${c.form}, ${learned}) gives no positive total here: the plain sum ${fmt(c.uncorrectedRuntimeMs)} ms is shown`;
+  }
+  return `network correction (${c.form}, ${learned}): Σ layers ${fmt(c.uncorrectedRuntimeMs)} ms → ${fmt(c.runtimeMs)} ms; ${cv}${
+    c.extrapolating ? '; this network lies outside the networks it learned from' : ''
+  }`;
+}
+
 export function predictionText(p: NetworkPrediction): string {
   const rows = p.layers.map((l) => [
     l.name,
@@ -46,8 +59,11 @@ export function predictionText(p: NetworkPrediction): string {
       t.energyMj === null ? 'unavailable' : `${fmt(t.energyMj)} mJ`
     } per batch of ${p.batch}`,
   ];
+  const c = t.correction;
+  if (c) lines.push(correctionText(c));
   if (t.runtimeRangeMs) {
-    lines.push(`90 % interval of the runtime: ${range(t.runtimeRangeMs)} ms (the layers' bounds added up)`);
+    const from = c?.applied ? `the network correction's left-out networks` : `the layers' bounds added up`;
+    lines.push(`90 % interval of the runtime: ${range(t.runtimeRangeMs)} ms (${from})`);
   }
   if (!t.powerAvailable)
     lines.push('no power models: runtime-only prediction (power and energy unavailable)');

@@ -2,8 +2,34 @@ import type { Target } from '../features/kind.js';
 import type { ModelKind } from '../layers/describe.js';
 import type { LayerKind } from '../layers/spec.js';
 import type { Network } from '../network/graph.js';
+import { networkFeatures } from '../network-correction/correction.js';
+import type { CorrectionForm, NetworkCorrection } from '../network-correction/types.js';
 import type { ModelSet } from './model-set.js';
 import { type PredictionRange, type PredictOptions, predictInstance, resolveFloor } from './predict-layer.js';
+
+export interface PredictNetworkOptions extends PredictOptions {
+  /** The network correction to apply; default the model set's; null: the plain sum of layers. */
+  readonly correction?: NetworkCorrection | null;
+}
+
+/** What the platform's network correction made of the sum of layers. */
+export interface AppliedCorrection {
+  readonly form: CorrectionForm;
+  /** Networks (and their end-to-end records) the correction learned from. */
+  readonly networks: number;
+  readonly records: number;
+  /** ΣT of the layers, before the correction. */
+  readonly uncorrectedRuntimeMs: number;
+  /** The corrected total (= totals.runtimeMs when applied). */
+  readonly runtimeMs: number;
+  /** Leave-one-network-out RMSPE of the chosen form and of the plain sum (fractions). */
+  readonly cvRmspe: number;
+  readonly identityCvRmspe: number;
+  /** False when the form gives no positive total here (the sum is used). */
+  readonly applied: boolean;
+  /** The layer count or sum lies outside what the correction learned from. */
+  readonly extrapolating: boolean;
+}
 
 export interface LayerPredictionRow {
   readonly name: string;
@@ -32,17 +58,24 @@ export interface UncoveredLayer {
 }
 
 export interface PredictionTotals {
-  /** ΣT over the layers with a runtime prediction. */
+  /** The network's runtime: ΣT over the layers with a runtime prediction, corrected when a correction applies. */
   readonly runtimeMs: number;
+  /** ΣT over the layers with a runtime prediction, uncorrected. */
+  readonly uncorrectedRuntimeMs: number;
   /**
-   * Σ of the layers' interval bounds: errors of one platform's layers move together (same GPU,
-   * same framework), so the bounds add rather than shrink like independent errors would. Null
-   * unless every layer with a runtime has an interval.
+   * With a correction: its interval from the left-out networks' residuals around the corrected
+   * total. Without: Σ of the layers' interval bounds (errors of one platform's layers move together,
+   * so the bounds add rather than shrink like independent errors would). Null when neither exists.
    */
   readonly runtimeRangeMs: PredictionRange | null;
+  /** The network correction and what it did; null when the platform has none. */
+  readonly correction: AppliedCorrection | null;
   /** Σ(P·T) / ΣT over the layers with both predictions; null when none has power. */
   readonly powerW: number | null;
-  /** Σ(P·T) over the layers with both predictions; null when none has power. */
+  /**
+   * Σ(P·T) over the layers with both predictions; null when none has power. With a correction, scaled
+   * by corrected / uncorrected runtime: the time the sum misses is taken at the layers' mean power.
+   */
   readonly energyMj: number | null;
   /** True when every layer has a runtime prediction. */
   readonly runtimeComplete: boolean;
@@ -70,7 +103,7 @@ export interface NetworkPrediction {
 export function predictNetwork(
   network: Network,
   models: ModelSet,
-  options: PredictOptions = {},
+  options: PredictNetworkOptions = {},
 ): NetworkPrediction {
   const floorMs = resolveFloor(options);
   const predictions = network.layers.map((layer) => ({ layer, p: predictInstance(layer, models, floorMs) }));
@@ -119,13 +152,17 @@ export function predictNetwork(
   });
   const runtimeComplete = predictions.every(({ p }) => p.runtimeMs !== null);
   const timed = predictions.filter(({ p }) => p.runtimeMs !== null);
-  const runtimeRangeMs =
+  const layersRangeMs =
     timed.length > 0 && timed.every(({ p }) => p.runtimeRangeMs !== null)
       ? timed.reduce(
           (acc, { p }) => ({ low: acc.low + p.runtimeRangeMs!.low, high: acc.high + p.runtimeRangeMs!.high }),
           { low: 0, high: 0 },
         )
       : null;
+  const correction = options.correction === undefined ? models.networkCorrection : options.correction;
+  const applied = correction && runtimeMs > 0 ? applyCorrection(correction, network, runtimeMs) : null;
+  const corrected = applied?.correction.applied ? applied : null;
+  const scale = corrected ? corrected.correction.runtimeMs / runtimeMs : 1;
   return {
     network: network.name,
     batch: network.batch,
@@ -133,15 +170,45 @@ export function predictNetwork(
     layers,
     uncovered,
     totals: {
-      runtimeMs,
-      runtimeRangeMs,
+      runtimeMs: corrected ? corrected.correction.runtimeMs : runtimeMs,
+      uncorrectedRuntimeMs: runtimeMs,
+      runtimeRangeMs: corrected ? (corrected.rangeMs ?? layersRangeMs) : layersRangeMs,
+      correction: applied?.correction ?? null,
       powerW: withPower > 0 && runtimeWithPowerMs > 0 ? energyMj / runtimeWithPowerMs : null,
-      energyMj: withPower > 0 ? energyMj : null,
+      energyMj: withPower > 0 ? energyMj * scale : null,
       runtimeComplete,
       energyComplete: powerAvailable && withPower === predictions.length,
       powerAvailable,
       layers: predictions.length,
       coveredLayers: predictions.filter(({ p }) => p.missing.length === 0).length,
     },
+  };
+}
+
+function applyCorrection(
+  c: NetworkCorrection,
+  network: Network,
+  sumMs: number,
+): { correction: AppliedCorrection; rangeMs: PredictionRange | null } {
+  const features = networkFeatures(network, sumMs);
+  const total = c.correct(features);
+  const { sumMs: trainedSum, layers: trainedLayers } = c.training;
+  return {
+    correction: {
+      form: c.form,
+      networks: c.networks,
+      records: c.records,
+      uncorrectedRuntimeMs: sumMs,
+      runtimeMs: total.runtimeMs ?? sumMs,
+      cvRmspe: c.cvRmspe[c.form] ?? Number.NaN,
+      identityCvRmspe: c.cvRmspe.identity ?? Number.NaN,
+      applied: total.runtimeMs !== null,
+      extrapolating:
+        sumMs < trainedSum.min ||
+        sumMs > trainedSum.max ||
+        features.layers < trainedLayers.min ||
+        features.layers > trainedLayers.max,
+    },
+    rangeMs: total.runtimeRangeMs,
   };
 }
