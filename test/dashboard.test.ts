@@ -588,6 +588,8 @@ describe('dashboard', () => {
     );
     expect(totals).toContain(`energy ${Number(expected.totals.energyMj!.toPrecision(3))} mJ`);
     expect(totals).toContain(`${expected.totals.coveredLayers}/${expected.totals.layers} layers covered`);
+    // The paper's GPU data has no network measured end to end: no correction, and the page says so.
+    expect(await page.textContent('#correction')).toMatch(/^No network correction: /);
     if (expected.totals.coveredLayers < expected.totals.layers) {
       expect(await page.textContent('#uncovered')).toMatch(/^Not counted in the totals: /);
     }
@@ -667,7 +669,8 @@ describe('dashboard', () => {
     }>('GET', `/v1/platforms/${cpuId}/validation`);
     expect(networks).toHaveLength(1);
     const versions = networks[0]!.predictions.map((p) => p.version);
-    expect(versions.length).toBe(2);
+    // Two fits, each followed by the network correction's refit (kind `network`): four versions.
+    expect(versions.length).toBe(4);
 
     const table = await tableRows(page, 'validation-table');
     expect(table.map((r) => r[2])).toEqual(versions.map((v) => `v${v}`));

@@ -1,6 +1,7 @@
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { isNetworkCorrectionJson } from '@neuralpower/core';
 import { checkJsonDepth, detectFormat } from '@neuralpower/networks';
 import type { Argv, CommandModule } from 'yargs';
 import {
@@ -14,6 +15,7 @@ import {
   rollbackModel,
 } from '../client/index.js';
 import type { NetworkInput } from '../predict/network-input.js';
+import { networkCorrectionText } from './network-correction-format.js';
 import {
   collectorOption,
   fmt,
@@ -152,6 +154,7 @@ const modelsShow: CommandModule<object, ModelsArgs & { version: number; out?: st
       process.stderr.write(`wrote ${args.out}\n`);
     }
     if (args.json) return printJson(v);
+    if (isNetworkCorrectionJson(v['model'])) return print(networkCorrectionText(v));
     const model = v['model'] as { terms: string[]; coefficients: number[]; intercept: number; unit: string };
     const report = v['report'] as Record<string, number | string>;
     print(

@@ -136,8 +136,24 @@ export const openApiDocument = {
           totals: {
             type: 'object',
             properties: {
-              runtimeMs: { type: 'number' },
+              runtimeMs: { type: 'number', description: 'the sum of layers, corrected when correction.applied' },
+              uncorrectedRuntimeMs: { type: 'number', description: 'the sum of the predicted layers' },
               runtimeRangeMs: range,
+              correction: {
+                type: ['object', 'null'],
+                description: "the platform's network correction (model kind `network`); null when it has none",
+                properties: {
+                  form: { type: 'string' },
+                  networks: { type: 'integer', description: 'networks it learned from' },
+                  records: { type: 'integer' },
+                  uncorrectedRuntimeMs: { type: 'number' },
+                  runtimeMs: { type: 'number' },
+                  cvRmspe: { type: 'number', description: 'leave-one-network-out RMSPE (fraction)' },
+                  identityCvRmspe: { type: 'number', description: 'the same for the plain sum' },
+                  applied: { type: 'boolean' },
+                  extrapolating: { type: 'boolean' },
+                },
+              },
               powerW: { type: ['number', 'null'] },
               energyMj: { type: ['number', 'null'] },
               runtimeComplete: { type: 'boolean' },
