@@ -80,7 +80,11 @@ describe('network correction', () => {
         'GET',
         `/v1/platforms/${platform!.id}/models/${pointer!.version}`,
       );
-      expect(stored.model).toMatchObject({ format: 'neuralpower.network-correction/1', networks: 3, records: 3 });
+      expect(stored.model).toMatchObject({
+        format: 'neuralpower.network-correction/1',
+        networks: 3,
+        records: 3,
+      });
       const correction = parseNetworkCorrection(stored.model);
 
       // Predicting one of the measured networks applies the stored correction to its layers' sum.

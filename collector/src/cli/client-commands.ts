@@ -15,7 +15,6 @@ import {
   rollbackModel,
 } from '../client/index.js';
 import type { NetworkInput } from '../predict/network-input.js';
-import { networkCorrectionText } from './network-correction-format.js';
 import {
   collectorOption,
   fmt,
@@ -28,6 +27,7 @@ import {
   tokenFrom,
   tokenOption,
 } from './format.js';
+import { networkCorrectionText } from './network-correction-format.js';
 
 const jsonOption = { type: 'boolean' as const, default: false, describe: 'Print JSON' };
 const platformOption = {

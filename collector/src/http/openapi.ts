@@ -136,12 +136,16 @@ export const openApiDocument = {
           totals: {
             type: 'object',
             properties: {
-              runtimeMs: { type: 'number', description: 'the sum of layers, corrected when correction.applied' },
+              runtimeMs: {
+                type: 'number',
+                description: 'the sum of layers, corrected when correction.applied',
+              },
               uncorrectedRuntimeMs: { type: 'number', description: 'the sum of the predicted layers' },
               runtimeRangeMs: range,
               correction: {
                 type: ['object', 'null'],
-                description: "the platform's network correction (model kind `network`); null when it has none",
+                description:
+                  "the platform's network correction (model kind `network`); null when it has none",
                 properties: {
                   form: { type: 'string' },
                   networks: { type: 'integer', description: 'networks it learned from' },

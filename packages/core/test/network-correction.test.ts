@@ -66,12 +66,13 @@ describe('fitNetworkCorrection', () => {
   });
 
   it('never predicts a network from its own records (leave one network out)', () => {
-    // Three networks, the scale form: with the others' records a network gets b = Σ(s/y) / Σ(s/y)².
+    // Four networks, the scale form: with the others' records a network gets b = Σ(s/y) / Σ(s/y)².
     const obs: NetworkObservation[] = [
       { name: 'a', sumMs: 10, layers: 5, activationMb: 1, measuredMs: 11 },
       { name: 'a', sumMs: 10, layers: 5, activationMb: 1, measuredMs: 13 },
       { name: 'b', sumMs: 20, layers: 7, activationMb: 2, measuredMs: 22 },
       { name: 'c', sumMs: 40, layers: 9, activationMb: 3, measuredMs: 48 },
+      { name: 'd', sumMs: 30, layers: 8, activationMb: 3, measuredMs: 31 },
     ];
     const c = fitNetworkCorrection(obs, { forms: ['scale'] });
     const scaleWithout = (name: string) => {
@@ -82,8 +83,15 @@ describe('fitNetworkCorrection', () => {
     const errors = obs.map((o) => (scaleWithout(o.name) * o.sumMs - o.measuredMs) / o.measuredMs);
     const expected = Math.sqrt(errors.reduce((x, e) => x + e * e, 0) / errors.length);
     expect(c.cvRmspe.scale).toBeCloseTo(expected, 12);
-    expect(c.networks).toBe(3);
-    expect(c.records).toBe(4);
+    expect(c.networks).toBe(4);
+    expect(c.records).toBe(5);
+    // Three networks are too few for a coefficient (four per coefficient): the plain sum only.
+    const three = fitNetworkCorrection(
+      obs.filter((o) => o.name !== 'd'),
+      { forms: ['scale'] },
+    );
+    expect(three.cvRmspe.scale).toBeUndefined();
+    expect(three.form).toBe('identity');
   });
 
   it('names bad input', () => {

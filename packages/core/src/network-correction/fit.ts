@@ -118,6 +118,15 @@ function leaveOneNetworkOut(form: CorrectionForm, rows: readonly NetworkObservat
   return out;
 }
 
+/**
+ * Networks a form with p coefficients needs: four per coefficient. With fewer, leave-one-out picks
+ * among forms by the noise of a handful of networks (on 6 wasm networks a 2-coefficient form won
+ * inside one fold and missed the left-out network by 49 %).
+ */
+export function minNetworks(coefficients: number): number {
+  return Math.max(coefficients + 2, 4 * coefficients);
+}
+
 export interface NetworkCorrectionOptions {
   /** Forms to consider (default all); identity is always one of them. */
   readonly forms?: readonly CorrectionForm[];
@@ -126,7 +135,7 @@ export interface NetworkCorrectionOptions {
 /**
  * Learns what the sum of predicted layer runtimes misses on one platform, from networks measured end
  * to end. Each candidate form is scored by leave-one-network-out RMSPE (a network's own records never
- * predict it); a form with p coefficients is tried only with at least p + 2 networks. The plain sum
+ * predict it); a form with p coefficients is tried only with at least `minNetworks(p)` = 4p networks. The plain sum
  * (identity) stays unless a form beats it. The interval is the central 90 % of measured /
  * left-out-predicted totals of the chosen form.
  */
@@ -152,7 +161,7 @@ export function fitNetworkCorrection(
   };
   cvRmspe.identity = rmspe(measured, best.loo);
   for (const form of forms) {
-    if (form === 'identity' || names.size < CORRECTION_FORMS[form].terms.length + 2) continue;
+    if (form === 'identity' || names.size < minNetworks(CORRECTION_FORMS[form].terms.length)) continue;
     const loo = leaveOneNetworkOut(form, observations);
     const coefficients = loo && fitForm(form, observations);
     if (!loo || !coefficients) continue;

@@ -1,4 +1,4 @@
 export { formTotal, makeNetworkCorrection, networkFeatures } from './correction.js';
-export { fitNetworkCorrection, type NetworkCorrectionOptions } from './fit.js';
+export { fitNetworkCorrection, minNetworks, type NetworkCorrectionOptions } from './fit.js';
 export { isNetworkCorrectionJson, parseNetworkCorrection, serializeNetworkCorrection } from './serialize.js';
 export * from './types.js';
