@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { conv, parseModel } from '@neuralpower/core';
+import { conv, fitNetworkCorrection, parseModel, serializeNetworkCorrection } from '@neuralpower/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -146,6 +146,36 @@ describe('neuralpower predict', () => {
     ],
   };
 
+  it('applies a network correction file given with the models', async () => {
+    const file = join(dir, 'tiny.json');
+    await writeFile(file, JSON.stringify(tiny));
+    // Eight networks, each 0.5 ms per layer slower than its layers' sum: the `overhead` form.
+    const observations = [3, 5, 8, 12, 20, 30, 45, 60].map((layers, i) => {
+      const sumMs = 2 + 3 * i;
+      return { name: `n${i}`, sumMs, layers, activationMb: 1, measuredMs: sumMs + 0.5 * layers };
+    });
+    const correction = join(dir, 'network-correction.json');
+    await writeFile(
+      correction,
+      JSON.stringify(serializeNetworkCorrection(fitNetworkCorrection(observations))),
+    );
+    const runtime = join(models, 'conv-runtime.json');
+    const [text, json] = await Promise.all([
+      cli('predict', '--models', runtime, correction, '--network', file),
+      cli('predict', '--models', runtime, correction, '--network', file, '--json'),
+    ]);
+    expect(text.stderr).toBe('');
+    const p = JSON.parse(json.stdout);
+    expect(p.totals.correction).toMatchObject({ form: 'overhead', networks: 8, records: 8, applied: true });
+    expect(p.totals.runtimeMs).toBeCloseTo(p.totals.uncorrectedRuntimeMs + 0.5 * 3, 9);
+    expect(text.stdout).toMatch(
+      /\nnetwork correction \(overhead, learned from 8 networks \(8 end-to-end records\)\): Σ layers [\d.]+ ms → [\d.]+ ms; leave-one-network-out error [\d.]+ % \(plain sum [\d.]+ %\)/,
+    );
+    expect(text.stdout).toMatch(
+      /\n90 % interval of the runtime: [\d.]+–[\d.]+ ms \(the network correction's left-out networks\)/,
+    );
+  });
+
   it('predicts a network file with the fitted models: per-layer table, totals, uncovered layers', async () => {
     const file = join(dir, 'tiny.json');
     await writeFile(file, JSON.stringify(tiny));
@@ -166,9 +196,9 @@ describe('neuralpower predict', () => {
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^tiny-cifar: batch 10, 3 layers, 2 fully covered/);
-    // runtime, its 90 % interval (low–high), power, energy
-    expect(text.stdout).toMatch(/\nconv1 +conv +[\d.]+\*? +[\d.]+–[\d.]+ +[\d.]+ +[\d.]+ /);
-    expect(text.stdout).toMatch(/\nrelu1 +activation +- +- +- +- /);
+    // runtime, its 90 % interval (low–high), power, its 90 % interval, energy
+    expect(text.stdout).toMatch(/\nconv1 +conv +[\d.]+\*? +[\d.]+–[\d.]+ +[\d.]+ +[\d.]+–[\d.]+ +[\d.]+ /);
+    expect(text.stdout).toMatch(/\nrelu1 +activation +- +- +- +- +- /);
     expect(text.stdout).toMatch(/\n90 % interval of the runtime: [\d.]+–[\d.]+ ms/);
     expect(text.stdout).toMatch(/relu1: no runtime or power model for activation/);
     expect(json.code).toBe(0);

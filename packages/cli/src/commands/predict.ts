@@ -42,18 +42,39 @@ export function predictionText(p: NetworkPrediction): string {
     l.runtimeMs === null ? '-' : `${fmt(l.runtimeMs)}${l.runtimeFloored ? '*' : ''}`,
     range(l.runtimeRangeMs),
     opt(l.powerW),
+    range(l.powerRangeW),
     opt(l.energyMj),
     opt(l.runtimeShare, (s) => pct(s)),
     opt(l.energyShare, (s) => pct(s)),
   ]);
   const t = p.totals;
-  rows.push(['total', '', fmt(t.runtimeMs), range(t.runtimeRangeMs), opt(t.powerW), opt(t.energyMj), '', '']);
+  rows.push([
+    'total',
+    '',
+    fmt(t.runtimeMs),
+    range(t.runtimeRangeMs),
+    opt(t.powerW),
+    '',
+    opt(t.energyMj),
+    '',
+    '',
+  ]);
   const lines = [
     `${p.network}: batch ${p.batch}, ${t.layers} layers, ${t.coveredLayers} fully covered`,
     table(
-      ['layer', 'kind', 'runtime ms', '90 % interval', 'power W', 'energy mJ', 'runtime', 'energy'],
+      [
+        'layer',
+        'kind',
+        'runtime ms',
+        '90 % interval',
+        'power W',
+        'power 90 %',
+        'energy mJ',
+        'runtime',
+        'energy',
+      ],
       rows,
-      new Set([2, 3, 4, 5, 6, 7]),
+      new Set([2, 3, 4, 5, 6, 7, 8]),
     ),
     `runtime ${fmt(t.runtimeMs)} ms, power ${t.powerW === null ? 'unavailable' : `${fmt(t.powerW)} W`}, energy ${
       t.energyMj === null ? 'unavailable' : `${fmt(t.energyMj)} mJ`
