@@ -549,7 +549,13 @@ describe('dashboard', () => {
 
     const expected = await api<{
       network: string;
-      layers: { name: string; runtimeMs: number | null; energyMj: number | null }[];
+      layers: {
+        name: string;
+        runtimeMs: number | null;
+        energyMj: number | null;
+        runtimeRangeMs: { low: number; high: number } | null;
+        powerRangeW: { low: number; high: number } | null;
+      }[];
       totals: {
         runtimeMs: number;
         runtimeRangeMs: { low: number; high: number } | null;
@@ -588,6 +594,21 @@ describe('dashboard', () => {
     );
     expect(totals).toContain(`energy ${Number(expected.totals.energyMj!.toPrecision(3))} mJ`);
     expect(totals).toContain(`${expected.totals.coveredLayers}/${expected.totals.layers} layers covered`);
+    // Every layer in the table with its runtime and power intervals, as the API gives them.
+    const layerRows = await tableRows(page, 'layer-table');
+    expect(layerRows.map((r) => r[0])).toEqual(expected.layers.map((l) => l.name));
+    // The page's sig(): 3 significant digits, exponent notation outside 0.001–1e6.
+    const sig3 = (v: number) =>
+      v !== 0 && (Math.abs(v) < 0.001 || Math.abs(v) >= 1e6)
+        ? v.toExponential(2)
+        : String(Number(v.toPrecision(3)));
+    expected.layers.forEach((l, i) => {
+      const r = l.runtimeRangeMs;
+      expect(layerRows[i]![3]).toBe(r ? `${sig3(r.low)}–${sig3(r.high)}` : '-');
+      const w = l.powerRangeW;
+      expect(layerRows[i]![5]).toBe(w ? `${sig3(w.low)}–${sig3(w.high)}` : '-');
+    });
+    expect(layerRows.some((r) => r[3] !== '-' && r[5] !== '-')).toBe(true);
     // The paper's GPU data has no network measured end to end: no correction, and the page says so.
     expect(await page.textContent('#correction')).toMatch(/^No network correction: /);
     if (expected.totals.coveredLayers < expected.totals.layers) {

@@ -1,6 +1,6 @@
 // Per-layer prediction of one network on the selected platform, with totals and EPR.
 import { barChart, colour } from './charts.js';
-import { sig } from './format.js';
+import { el, fillTable, sig } from './format.js';
 
 /** Energy-precision ratio (the paper's selection metric): error^α × energy per inference (mJ). */
 export function energyPrecisionRatio(error, energyMj, alpha) {
@@ -70,6 +70,26 @@ export function correctionText(p) {
   }.`;
 }
 
+const rangeText = (r) => (r ? `${sig(r.low)}–${sig(r.high)}` : '-');
+
+/** Every layer with its prediction intervals (the models' out-of-fold 90 % bands). */
+function renderLayerTable(layers) {
+  const rows = layers.map((l) =>
+    el(
+      'tr',
+      { 'data-layer': l.name },
+      el('td', {}, l.name),
+      el('td', {}, l.modelKind ?? l.kind),
+      el('td', { class: 'num' }, l.runtimeMs === null ? '-' : sig(l.runtimeMs)),
+      el('td', { class: 'num' }, rangeText(l.runtimeRangeMs)),
+      el('td', { class: 'num' }, l.powerW === null ? '-' : sig(l.powerW)),
+      el('td', { class: 'num' }, rangeText(l.powerRangeW)),
+      el('td', { class: 'num' }, l.energyMj === null ? '-' : sig(l.energyMj)),
+    ),
+  );
+  fillTable(document.getElementById('layer-table'), rows, 'The network has no layers.', 7);
+}
+
 export function renderPrediction(prediction) {
   document.getElementById('network-result').hidden = false;
   document.getElementById('totals').textContent = totalsText(prediction);
@@ -81,6 +101,7 @@ export function renderPrediction(prediction) {
       : `Not counted in the totals: ${uncovered.map((u) => `${u.name} (${u.reason})`).join('; ')}`;
 
   const layers = prediction.layers;
+  renderLayerTable(layers);
   const labels = layers.map((l) => l.name);
   barChart(document.getElementById('runtime-chart'), {
     labels,
