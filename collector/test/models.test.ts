@@ -1,4 +1,10 @@
-import { createModelSet, parseModel, predictNetwork } from '@neuralpower/core';
+import {
+  createModelSet,
+  isNetworkCorrectionJson,
+  parseModel,
+  parseNetworkCorrection,
+  predictNetwork,
+} from '@neuralpower/core';
 import { zooNetwork } from '@neuralpower/networks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -69,8 +75,10 @@ describe('model versions, predictions and exports', () => {
     expect(again.fits[0]!.skipped[0]!.reason).toMatch(/unchanged/);
 
     const listing = await listModels(collector.url, platform.id);
-    expect(listing.versions.map((v) => v.version)).toEqual([1, 2, 3, 4]);
-    expect(listing.current).toHaveLength(4);
+    // conv and fc runtime and power, then the network correction (the AlexNet record) as version 5.
+    expect(listing.versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(listing.versions[4]).toMatchObject({ kind: 'network', target: 'runtime', trainingRows: 1 });
+    expect(listing.current).toHaveLength(5);
     expect(listing.versions.every((v) => v.current && v.parentVersion === null)).toBe(true);
     const fcRuntime = listing.versions.find((v) => v.kind === 'fc' && v.target === 'runtime')!;
     expect(fcRuntime.trainingRows).toBe(30);
@@ -101,10 +109,12 @@ describe('model versions, predictions and exports', () => {
       version: number;
       parentVersion: number;
     }[];
-    expect(runtime!.version).toBe(5);
-    expect(power!.version).toBe(6);
+    expect(runtime!.version).toBe(6);
+    expect(power!.version).toBe(7);
     const before = await listModels(collector.url, platform.id);
-    const fcRuntime = before.versions.find((v) => v.version === 5)!;
+    // A new fc runtime model changes the sum of layers: the network correction is refitted (8).
+    expect(before.versions.find((v) => v.version === 8)).toMatchObject({ kind: 'network', parentVersion: 5 });
+    const fcRuntime = before.versions.find((v) => v.version === 6)!;
     expect(fcRuntime.parentVersion).toBe(
       before.versions.find((v) => v.kind === 'fc' && v.target === 'runtime')!.version,
     );
@@ -116,18 +126,18 @@ describe('model versions, predictions and exports', () => {
       { kind: 'fc', target: 'runtime' },
       { token },
     );
-    expect(move).toMatchObject({ fromVersion: 5, toVersion: fcRuntime.parentVersion });
+    expect(move).toMatchObject({ fromVersion: 6, toVersion: fcRuntime.parentVersion });
     const after = await listModels(collector.url, platform.id);
     expect(after.current.find((p) => p.kind === 'fc' && p.target === 'runtime')!.version).toBe(
       fcRuntime.parentVersion,
     );
     // Older versions stay queryable and the rolled-back one is still stored.
-    expect(after.versions).toHaveLength(6);
-    expect(after.versions.find((v) => v.version === 5)!.current).toBe(false);
+    expect(after.versions).toHaveLength(8);
+    expect(after.versions.find((v) => v.version === 6)!.current).toBe(false);
     // Roll forward to an explicit version; a version of another kind is refused.
-    await rollbackModel(collector.url, platform.id, { kind: 'fc', target: 'runtime', to: 5 }, { token });
+    await rollbackModel(collector.url, platform.id, { kind: 'fc', target: 'runtime', to: 6 }, { token });
     await expect(
-      rollbackModel(collector.url, platform.id, { kind: 'fc', target: 'runtime', to: 6 }, { token }),
+      rollbackModel(collector.url, platform.id, { kind: 'fc', target: 'runtime', to: 7 }, { token }),
     ).rejects.toThrow(/power/);
   });
 
@@ -138,12 +148,15 @@ describe('model versions, predictions and exports', () => {
       batch: 4,
     });
     const listing = await listModels(collector.url, platform.id);
-    const models = await Promise.all(
-      listing.current.map(async (p) =>
-        parseModel((await getModelVersion(collector.url, platform.id, p.version))['model']),
+    const stored = await Promise.all(
+      listing.current.map(
+        async (p) => (await getModelVersion(collector.url, platform.id, p.version))['model'],
       ),
     );
-    const expected = predictNetwork(zooNetwork('vgg16', { batch: 4 }), createModelSet(models));
+    const models = stored.filter((m) => !isNetworkCorrectionJson(m)).map(parseModel);
+    const correction = parseNetworkCorrection(stored.find(isNetworkCorrectionJson));
+    const expected = predictNetwork(zooNetwork('vgg16', { batch: 4 }), createModelSet(models, correction));
+    expect(response.totals.correction).toMatchObject({ networks: 1, records: 1, form: 'identity' });
     expect(response.layers).toEqual(expected.layers);
     expect(response.totals).toEqual(expected.totals);
     expect(response.uncovered).toEqual(expected.uncovered);
@@ -178,7 +191,7 @@ describe('model versions, predictions and exports', () => {
     };
     expect(v.networks).toHaveLength(1);
     expect(v.networks[0]!.network).toBe('AlexNet');
-    expect(v.networks[0]!.predictions.map((p) => p.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(v.networks[0]!.predictions.map((p) => p.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(Number.isFinite(v.networks[0]!.predictions[0]!.runtimeErrorPct)).toBe(true);
   });
 
