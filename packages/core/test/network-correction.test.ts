@@ -163,9 +163,19 @@ describe('predictNetwork with a correction', () => {
     });
     expect(p.totals.correction!.cvRmspe).toBeLessThan(p.totals.correction!.identityCvRmspe);
     // The interval comes from the correction's residuals (exact data: a point interval).
+    expect(p.totals.correction!.calibratesInterval).toBe(true);
     expect(p.totals.runtimeRangeMs!.low).toBeCloseTo(p.totals.runtimeMs, 6);
     // Layer rows and their shares are the layers' own.
     expect(p.layers.map((l) => l.runtimeMs)).toEqual(plain.layers.map((l) => l.runtimeMs));
+  });
+
+  it("keeps the layers' interval when learned from one network (no left-out error)", () => {
+    const one = fitNetworkCorrection(obs.slice(0, 1));
+    expect(one.interval).toBeNull();
+    const p = predictNetwork(network, createModelSet([model], one));
+    expect(p.totals.correction).toMatchObject({ form: 'identity', networks: 1, calibratesInterval: false });
+    expect(p.totals.runtimeRangeMs).toEqual(plain.totals.runtimeRangeMs);
+    expect(p.totals.runtimeMs).toBe(plain.totals.runtimeMs);
   });
 
   it('is off with correction: null, and absent from plain model sets', () => {

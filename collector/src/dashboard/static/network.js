@@ -62,7 +62,11 @@ export function correctionText(p) {
     return 'No network correction: this platform has no network measured end to end (the runtime is the sum of the layers).';
   const learned = `learned from ${c.networks} network${c.networks === 1 ? '' : 's'} measured end to end`;
   const cv = `leave-one-network-out error ${pct(c.cvRmspe)}, plain sum ${pct(c.identityCvRmspe)}`;
-  if (c.form === 'identity') return `Network correction: none beat the plain sum (${learned}; ${cv}).`;
+  if (c.form === 'identity') {
+    return c.networks < 4
+      ? `Network correction: none, the plain sum (${learned}; it misses them by ${pct(c.identityCvRmspe)} RMS; a correction needs at least 4 networks).`
+      : `Network correction: none beat the plain sum (${learned}; ${cv}).`;
+  }
   if (!c.applied)
     return `Network correction (${c.form}, ${learned}) gives no positive total here: the plain sum is shown.`;
   return `Network correction (${c.form}, ${learned}): sum of layers ${sig(c.uncorrectedRuntimeMs)} ms → ${sig(c.runtimeMs)} ms (${cv})${

@@ -1,5 +1,10 @@
 import { fmt, pct, table } from '@neuralpower/collector/format';
-import { DEFAULT_RUNTIME_FLOOR_MS, type NetworkPrediction, predictNetwork } from '@neuralpower/core';
+import {
+  DEFAULT_RUNTIME_FLOOR_MS,
+  minNetworks,
+  type NetworkPrediction,
+  predictNetwork,
+} from '@neuralpower/core';
 import { loadNetwork } from '@neuralpower/networks';
 import type { Argv, CommandModule } from 'yargs';
 import { modelSetOf, readModels } from './model-files.js';
@@ -26,7 +31,11 @@ const range = (r: { low: number; high: number } | null | undefined) =>
 export function correctionText(c: NonNullable<NetworkPrediction['totals']['correction']>): string {
   const learned = `learned from ${c.networks} network${c.networks === 1 ? '' : 's'} (${c.records} end-to-end record${c.records === 1 ? '' : 's'})`;
   const cv = `leave-one-network-out error ${pct(c.cvRmspe)} (plain sum ${pct(c.identityCvRmspe)})`;
-  if (c.form === 'identity') return `network correction: none beat the plain sum, ${learned}; ${cv}`;
+  if (c.form === 'identity') {
+    return c.networks < minNetworks(1)
+      ? `network correction: none (the plain sum), ${learned}; the plain sum misses them by ${pct(c.identityCvRmspe)} (RMS); a correction needs at least ${minNetworks(1)} networks`
+      : `network correction: none beat the plain sum, ${learned}; ${cv}`;
+  }
   if (!c.applied) {
     return `network correction (${c.form}, ${learned}) gives no positive total here: the plain sum ${fmt(c.uncorrectedRuntimeMs)} ms is shown`;
   }
@@ -83,7 +92,9 @@ export function predictionText(p: NetworkPrediction): string {
   const c = t.correction;
   if (c) lines.push(correctionText(c));
   if (t.runtimeRangeMs) {
-    const from = c?.applied ? `the network correction's left-out networks` : `the layers' bounds added up`;
+    const from = c?.calibratesInterval
+      ? `the network correction's left-out networks`
+      : `the layers' bounds added up`;
     lines.push(`90 % interval of the runtime: ${range(t.runtimeRangeMs)} ms (${from})`);
   }
   if (!t.powerAvailable)

@@ -29,6 +29,8 @@ export interface AppliedCorrection {
   readonly applied: boolean;
   /** The layer count or sum lies outside what the correction learned from. */
   readonly extrapolating: boolean;
+  /** Whether totals.runtimeRangeMs is the correction's interval (else the layers' bounds added up). */
+  readonly calibratesInterval: boolean;
 }
 
 export interface LayerPredictionRow {
@@ -203,6 +205,7 @@ function applyCorrection(
       cvRmspe: c.cvRmspe[c.form] ?? Number.NaN,
       identityCvRmspe: c.cvRmspe.identity ?? Number.NaN,
       applied: total.runtimeMs !== null,
+      calibratesInterval: total.runtimeRangeMs !== null,
       extrapolating:
         sumMs < trainedSum.min ||
         sumMs > trainedSum.max ||
