@@ -40,8 +40,8 @@ function writeNetwork(name: string, specs: LayerSpec[]): string {
 describe('network correction', () => {
   it('is fitted from measured networks and applied by predict', async () => {
     const dbPath = path.join(dir, 'collector.db');
-    const agentToken = createToken(dbPath, 'agent');
-    const admin = createToken(dbPath, 'admin', ['admin']);
+    const agentToken = await createToken(dbPath, 'agent');
+    const admin = await createToken(dbPath, 'admin', ['admin']);
     const collector = await spawnCollector(dbPath, 0, { collector: { fitEvery: 0 } });
     try {
       const files = Object.entries(NETWORKS).map(([name, specs]) => writeNetwork(name, specs));
