@@ -77,7 +77,7 @@ export function predictionText(p: NetworkPrediction): string {
         'runtime ms',
         '90 % interval',
         'power W',
-        'power 90 %',
+        'power interval',
         'energy mJ',
         'runtime',
         'energy',
