@@ -151,3 +151,26 @@ export function precisionSummary(rows: readonly PrecisionRow[]): PrecisionSummar
           },
   };
 }
+
+/** A `platforms` row with its measurement count, as both stores read it. */
+export interface PlatformRow {
+  id: string;
+  description: string;
+  input_json: string;
+  details_json: string | null;
+  first_seen_at: string;
+  last_seen_at: string;
+  measurements: number;
+}
+
+export function platformSummary(row: PlatformRow): PlatformSummary {
+  return {
+    id: row.id,
+    description: row.description,
+    input: JSON.parse(row.input_json),
+    details: row.details_json === null ? null : JSON.parse(row.details_json),
+    firstSeenAt: row.first_seen_at,
+    lastSeenAt: row.last_seen_at,
+    measurements: row.measurements,
+  };
+}

@@ -35,3 +35,26 @@ export interface TokenRepository {
   /** Whether token `id` exists and is not revoked. */
   isActive(id: number): Promise<boolean>;
 }
+
+/** A `tokens` row as both stores read it (same column names and types). */
+export interface TokenRow {
+  id: number;
+  name: string;
+  hash: string;
+  scopes: string;
+  created_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export function tokenFromRow(row: TokenRow): TokenRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    hash: row.hash,
+    scopes: row.scopes,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
+  };
+}

@@ -4,34 +4,14 @@ import {
   type LayerPointRow,
   type MeasurementRow,
   type PlatformDetail,
+  type PlatformRow,
   type PlatformSummary,
   type PrecisionRow,
+  platformSummary,
   precisionSummary,
   type QueryRepository,
 } from '../queries.js';
 import type { PgDb } from './db.js';
-
-interface PlatformRow {
-  id: string;
-  description: string;
-  input_json: string;
-  details_json: string | null;
-  first_seen_at: string;
-  last_seen_at: string;
-  measurements: number;
-}
-
-function platformSummary(row: PlatformRow): PlatformSummary {
-  return {
-    id: row.id,
-    description: row.description,
-    input: JSON.parse(row.input_json),
-    details: row.details_json === null ? null : JSON.parse(row.details_json),
-    firstSeenAt: row.first_seen_at,
-    lastSeenAt: row.last_seen_at,
-    measurements: row.measurements,
-  };
-}
 
 const PLATFORM_SELECT = `SELECT p.*, (SELECT COUNT(*) FROM measurements m WHERE m.platform_id = p.id) AS measurements
   FROM platforms p`;

@@ -1,27 +1,11 @@
-import type { NewToken, TokenRecord, TokenRepository } from '../tokens.js';
+import {
+  type NewToken,
+  type TokenRecord,
+  type TokenRepository,
+  type TokenRow,
+  tokenFromRow,
+} from '../tokens.js';
 import type { PgDb } from './db.js';
-
-interface TokenRow {
-  id: number;
-  name: string;
-  hash: string;
-  scopes: string;
-  created_at: string;
-  revoked_at: string | null;
-  last_used_at: string | null;
-}
-
-function record(row: TokenRow): TokenRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    hash: row.hash,
-    scopes: row.scopes,
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at,
-    lastUsedAt: row.last_used_at,
-  };
-}
 
 export class PgTokenStore implements TokenRepository {
   constructor(private readonly db: PgDb) {}
@@ -36,11 +20,11 @@ export class PgTokenStore implements TokenRepository {
 
   async byHash(hash: string): Promise<TokenRecord | null> {
     const row = await this.db.one<TokenRow>('SELECT * FROM tokens WHERE hash = $1', [hash]);
-    return row ? record(row) : null;
+    return row ? tokenFromRow(row) : null;
   }
 
   async list(): Promise<TokenRecord[]> {
-    return (await this.db.rows<TokenRow>('SELECT * FROM tokens ORDER BY id')).map(record);
+    return (await this.db.rows<TokenRow>('SELECT * FROM tokens ORDER BY id')).map(tokenFromRow);
   }
 
   async revoke(ref: string, revokedAt: string): Promise<number> {

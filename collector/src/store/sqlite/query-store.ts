@@ -3,34 +3,14 @@ import {
   type LayerPointRow,
   type MeasurementRow,
   type PlatformDetail,
+  type PlatformRow,
   type PlatformSummary,
   type PrecisionRow,
+  platformSummary,
   precisionSummary,
   type QueryRepository,
 } from '../queries.js';
 import type { Db } from './open.js';
-
-interface PlatformRow {
-  id: string;
-  description: string;
-  input_json: string;
-  details_json: string | null;
-  first_seen_at: string;
-  last_seen_at: string;
-  measurements: number;
-}
-
-function platformSummary(row: PlatformRow): PlatformSummary {
-  return {
-    id: row.id,
-    description: row.description,
-    input: JSON.parse(row.input_json),
-    details: row.details_json === null ? null : JSON.parse(row.details_json),
-    firstSeenAt: row.first_seen_at,
-    lastSeenAt: row.last_seen_at,
-    measurements: row.measurements,
-  };
-}
 
 /** Read-only queries behind the HTTP API. */
 export class SqliteQueryStore implements QueryRepository {

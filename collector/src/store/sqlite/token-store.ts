@@ -1,27 +1,11 @@
-import type { NewToken, TokenRecord, TokenRepository } from '../tokens.js';
+import {
+  type NewToken,
+  type TokenRecord,
+  type TokenRepository,
+  type TokenRow,
+  tokenFromRow,
+} from '../tokens.js';
 import type { Db } from './open.js';
-
-interface TokenRow {
-  id: number;
-  name: string;
-  hash: string;
-  scopes: string;
-  created_at: string;
-  revoked_at: string | null;
-  last_used_at: string | null;
-}
-
-function record(row: TokenRow): TokenRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    hash: row.hash,
-    scopes: row.scopes,
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at,
-    lastUsedAt: row.last_used_at,
-  };
-}
 
 export class SqliteTokenStore implements TokenRepository {
   private readonly insertStmt;
@@ -49,11 +33,11 @@ export class SqliteTokenStore implements TokenRepository {
 
   async byHash(hash: string): Promise<TokenRecord | null> {
     const row = this.byHashStmt.get(hash);
-    return row ? record(row) : null;
+    return row ? tokenFromRow(row) : null;
   }
 
   async list(): Promise<TokenRecord[]> {
-    return this.allStmt.all().map(record);
+    return this.allStmt.all().map(tokenFromRow);
   }
 
   async revoke(ref: string, revokedAt: string): Promise<number> {
