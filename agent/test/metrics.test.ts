@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseClientMessage } from '@neuralpower/protocol';
 import { describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -12,6 +10,7 @@ import { silentLogger } from '../src/log.js';
 import { AgentMetrics } from '../src/metrics/metrics.js';
 import type { MetricsAddress } from '../src/metrics/server.js';
 import { type RunAgentOptions, type RunAgentResult, runAgent } from '../src/run.js';
+import { runCli } from './helpers/cli.js';
 
 const TOKEN = 'metrics-secret';
 
@@ -241,22 +240,7 @@ describe('agent metrics endpoint', () => {
   });
 });
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/neuralpower.js'), ...args], { cwd: ROOT });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(args);
 
 describe('neuralpower agent --metrics-port', () => {
   it('serves metrics during a CLI sweep and refuses a bad port', async () => {

@@ -107,3 +107,15 @@ export interface CampaignRepository {
   /** Raises the given pool items (in order, first highest) above everything else in the campaign. */
   prioritise(id: string, itemIds: readonly number[]): Promise<void>;
 }
+
+/** A `campaigns` row as both stores read it. */
+export interface CampaignRow {
+  id: string;
+  platform_id: string;
+  options_json: string;
+  state: CampaignState;
+  reason: string | null;
+  errors_json: string;
+  created_at: string;
+  updated_at: string;
+}

@@ -4,9 +4,10 @@ import { type MeasurementRecord, type Precision, recordKey } from '@neuralpower/
 /**
  * The `measurements` columns of one record, as every store writes them (migrations 1, 3 and 4;
  * `id` and `excluded_at` are the store's). Booleans are 0/1 like SQLite's; times are canonical
- * UTC ISO text so time filters compare as text.
+ * UTC ISO text so time filters compare as text. These are migration 1's, what every export reads;
+ * `MeasurementColumns` adds the precision columns of migration 4.
  */
-export interface MeasurementColumns {
+export interface MeasurementBaseColumns {
   readonly platform_id: string;
   readonly agent_id: string;
   readonly seq: number;
@@ -26,6 +27,10 @@ export interface MeasurementColumns {
   readonly ended_at: string;
   readonly received_at: string;
   readonly record_json: string;
+}
+
+/** Every column a store inserts. */
+export interface MeasurementColumns extends MeasurementBaseColumns {
   readonly precision_clock: string | null;
   readonly runtime_ci_low_ms: number | null;
   readonly runtime_ci_high_ms: number | null;

@@ -123,3 +123,48 @@ export function assertStorable(versions: readonly NewModelVersion[]): void {
     }
   }
 }
+
+/** A `model_versions` row joined to its pointer, as both stores read it (`current`: 0/1 or boolean). */
+export interface VersionRow {
+  platform_id: string;
+  model_kind: string;
+  target: Target;
+  version: number;
+  parent_version: number | null;
+  created_at: string;
+  training_rows: number;
+  training_set_hash: string;
+  report_json: string;
+  model_json?: string;
+  current: number | boolean;
+}
+
+/** The columns of a `VersionRow` (`v` = model_versions, `c` = current_models). */
+export const VERSION_SUMMARY_COLUMNS = `v.platform_id, v.model_kind, v.target, v.version, v.parent_version, v.created_at,
+  v.training_rows, v.training_set_hash, v.report_json,
+  (c.version IS NOT NULL AND c.version = v.version) AS current`;
+
+/** Every version with its pointer: `SELECT ${VERSION_SUMMARY_COLUMNS} ${VERSION_JOIN} WHERE …`. */
+export const VERSION_JOIN = `FROM model_versions v LEFT JOIN current_models c
+  ON c.platform_id = v.platform_id AND c.model_kind = v.model_kind AND c.target = v.target`;
+
+export function versionSummary(row: VersionRow): ModelVersionSummary {
+  return {
+    platformId: row.platform_id,
+    kind: row.model_kind,
+    target: row.target,
+    version: row.version,
+    parentVersion: row.parent_version,
+    createdAt: row.created_at,
+    trainingRows: row.training_rows,
+    trainingSetHash: row.training_set_hash,
+    report: JSON.parse(row.report_json),
+    current: row.current === true || row.current === 1,
+  };
+}
+
+/** A row read with `v.model_json`. */
+export const versionFull = (row: VersionRow): ModelVersionFull => ({
+  ...versionSummary(row),
+  modelJson: row.model_json!,
+});

@@ -1,3 +1,4 @@
+import type { MeasurementBaseColumns } from './measurement-row.js';
 export interface PlatformSummary {
   readonly id: string;
   readonly description: string;
@@ -69,27 +70,8 @@ export interface ExportFilter {
 }
 
 /** A `measurements` row as the API exports it (migration 1's columns; numbers as JS numbers). */
-export interface MeasurementRow {
+export interface MeasurementRow extends MeasurementBaseColumns {
   readonly id: number;
-  readonly platform_id: string;
-  readonly agent_id: string;
-  readonly seq: number;
-  readonly idx: number;
-  readonly type: 'layer' | 'network';
-  readonly model_kind: string | null;
-  readonly network_name: string | null;
-  readonly natural_key: string;
-  readonly batch: number;
-  readonly runtime_mean_ms: number;
-  readonly runtime_median_ms: number;
-  readonly runtime_std_ms: number;
-  readonly runtime_n: number;
-  readonly power_mean_w: number | null;
-  readonly energy_mj: number | null;
-  readonly started_at: string;
-  readonly ended_at: string;
-  readonly received_at: string;
-  readonly record_json: string;
 }
 
 /** A layer measurement as the dashboard's fit scatter reads it. */

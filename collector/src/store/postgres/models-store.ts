@@ -7,7 +7,12 @@ import {
   type NewModelVersion,
   type PointerMove,
   type Target,
+  VERSION_JOIN,
+  VERSION_SUMMARY_COLUMNS,
   type VersionPointer,
+  type VersionRow,
+  versionFull,
+  versionSummary,
 } from '../models.js';
 import type { PgDb, Sql } from './db.js';
 import { VERSION_LOCK } from './locks.js';
@@ -19,43 +24,6 @@ export interface VersionEvents {
   /** after the commit, to this process's own listeners at once */
   committed(platformId: string): void;
 }
-
-interface VersionRow {
-  platform_id: string;
-  model_kind: string;
-  target: Target;
-  version: number;
-  parent_version: number | null;
-  created_at: string;
-  training_rows: number;
-  training_set_hash: string;
-  report_json: string;
-  model_json?: string;
-  current: boolean;
-}
-
-const SUMMARY_COLUMNS = `v.platform_id, v.model_kind, v.target, v.version, v.parent_version, v.created_at,
-  v.training_rows, v.training_set_hash, v.report_json,
-  (c.version IS NOT NULL AND c.version = v.version) AS current`;
-const JOIN = `FROM model_versions v LEFT JOIN current_models c
-  ON c.platform_id = v.platform_id AND c.model_kind = v.model_kind AND c.target = v.target`;
-
-function summary(row: VersionRow): ModelVersionSummary {
-  return {
-    platformId: row.platform_id,
-    kind: row.model_kind,
-    target: row.target,
-    version: row.version,
-    parentVersion: row.parent_version,
-    createdAt: row.created_at,
-    trainingRows: row.training_rows,
-    trainingSetHash: row.training_set_hash,
-    report: JSON.parse(row.report_json),
-    current: row.current,
-  };
-}
-
-const full = (row: VersionRow): ModelVersionFull => ({ ...summary(row), modelJson: row.model_json! });
 
 /**
  * Model versions in PostgreSQL. Every write of a platform's versions or pointers first takes the
@@ -222,28 +190,28 @@ export class PgModelStore implements ModelRepository {
 
   async list(platformId: string): Promise<ModelVersionSummary[]> {
     const rows = await this.db.rows<VersionRow>(
-      `SELECT ${SUMMARY_COLUMNS} ${JOIN} WHERE v.platform_id = $1 ORDER BY v.version`,
+      `SELECT ${VERSION_SUMMARY_COLUMNS} ${VERSION_JOIN} WHERE v.platform_id = $1 ORDER BY v.version`,
       [platformId],
     );
-    return rows.map(summary);
+    return rows.map(versionSummary);
   }
 
   async get(platformId: string, version: number): Promise<ModelVersionFull | null> {
     const row = await this.db.one<VersionRow>(
-      `SELECT ${SUMMARY_COLUMNS}, v.model_json ${JOIN} WHERE v.platform_id = $1 AND v.version = $2`,
+      `SELECT ${VERSION_SUMMARY_COLUMNS}, v.model_json ${VERSION_JOIN} WHERE v.platform_id = $1 AND v.version = $2`,
       [platformId, version],
     );
-    return row ? full(row) : null;
+    return row ? versionFull(row) : null;
   }
 
   async current(platformId: string): Promise<ModelVersionFull[]> {
     const rows = await this.db.rows<VersionRow>(
-      `SELECT ${SUMMARY_COLUMNS}, v.model_json FROM current_models c JOIN model_versions v
+      `SELECT ${VERSION_SUMMARY_COLUMNS}, v.model_json FROM current_models c JOIN model_versions v
          ON v.platform_id = c.platform_id AND v.version = c.version
        WHERE c.platform_id = $1 ORDER BY v.model_kind COLLATE "C", v.target`,
       [platformId],
     );
-    return rows.map(full);
+    return rows.map(versionFull);
   }
 
   async currentTrainingHash(platformId: string, kind: string, target: Target): Promise<string | null> {

@@ -6,6 +6,7 @@ import type { PlannedItem } from '../../campaigns/plan.js';
 import type {
   CampaignDetail,
   CampaignRepository,
+  CampaignRow,
   CampaignSummary,
   KindErrors,
   LeasedItem,
@@ -14,17 +15,6 @@ import type {
   Progress,
 } from '../campaigns.js';
 import type { Db } from './open.js';
-
-interface CampaignRow {
-  id: string;
-  platform_id: string;
-  options_json: string;
-  state: CampaignState;
-  reason: string | null;
-  errors_json: string;
-  created_at: string;
-  updated_at: string;
-}
 
 /**
  * Campaigns in SQLite (see store/campaigns.ts). Every lease decision is one IMMEDIATE transaction,

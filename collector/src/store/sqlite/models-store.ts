@@ -7,42 +7,14 @@ import {
   type NewModelVersion,
   type PointerMove,
   type Target,
+  VERSION_JOIN,
+  VERSION_SUMMARY_COLUMNS,
   type VersionPointer,
+  type VersionRow,
+  versionFull,
+  versionSummary,
 } from '../models.js';
 import type { Db } from './open.js';
-
-interface VersionRow {
-  platform_id: string;
-  model_kind: string;
-  target: Target;
-  version: number;
-  parent_version: number | null;
-  created_at: string;
-  training_rows: number;
-  training_set_hash: string;
-  report_json: string;
-  model_json?: string;
-  current: number;
-}
-
-const SUMMARY_COLUMNS = `v.platform_id, v.model_kind, v.target, v.version, v.parent_version, v.created_at,
-  v.training_rows, v.training_set_hash, v.report_json,
-  (c.version IS NOT NULL AND c.version = v.version) AS current`;
-
-function summary(row: VersionRow): ModelVersionSummary {
-  return {
-    platformId: row.platform_id,
-    kind: row.model_kind,
-    target: row.target,
-    version: row.version,
-    parentVersion: row.parent_version,
-    createdAt: row.created_at,
-    trainingRows: row.training_rows,
-    trainingSetHash: row.training_set_hash,
-    report: JSON.parse(row.report_json),
-    current: row.current === 1,
-  };
-}
 
 /**
  * Model versions in SQLite (see store/models.ts). One collector per file and IMMEDIATE
@@ -90,20 +62,18 @@ export class SqliteModelStore implements ModelRepository {
     this.insertMove = db.prepare(`
       INSERT INTO pointer_moves (platform_id, model_kind, target, from_version, to_version, reason, moved_at)
       VALUES (?, ?, ?, ?, ?, ?, ?)`);
-    const join = `FROM model_versions v LEFT JOIN current_models c
-      ON c.platform_id = v.platform_id AND c.model_kind = v.model_kind AND c.target = v.target`;
     this.listStmt = db.prepare<[string], VersionRow>(
-      `SELECT ${SUMMARY_COLUMNS} ${join} WHERE v.platform_id = ? ORDER BY v.version`,
+      `SELECT ${VERSION_SUMMARY_COLUMNS} ${VERSION_JOIN} WHERE v.platform_id = ? ORDER BY v.version`,
     );
     this.oneStmt = db.prepare<[string, number], VersionRow>(
-      `SELECT ${SUMMARY_COLUMNS}, v.model_json ${join} WHERE v.platform_id = ? AND v.version = ?`,
+      `SELECT ${VERSION_SUMMARY_COLUMNS}, v.model_json ${VERSION_JOIN} WHERE v.platform_id = ? AND v.version = ?`,
     );
     this.currentStmt = db.prepare<[string], VersionRow>(
-      `SELECT ${SUMMARY_COLUMNS}, v.model_json FROM current_models c JOIN model_versions v
+      `SELECT ${VERSION_SUMMARY_COLUMNS}, v.model_json FROM current_models c JOIN model_versions v
         ON v.platform_id = c.platform_id AND v.version = c.version WHERE c.platform_id = ? ORDER BY v.model_kind, v.target`,
     );
     this.findVersion = db.prepare<[string, number], VersionRow>(
-      `SELECT ${SUMMARY_COLUMNS} ${join} WHERE v.platform_id = ? AND v.version = ?`,
+      `SELECT ${VERSION_SUMMARY_COLUMNS} ${VERSION_JOIN} WHERE v.platform_id = ? AND v.version = ?`,
     );
     this.trainingHashOfCurrent = db
       .prepare(`SELECT v.training_set_hash FROM current_models c JOIN model_versions v
@@ -207,17 +177,17 @@ export class SqliteModelStore implements ModelRepository {
   }
 
   async list(platformId: string): Promise<ModelVersionSummary[]> {
-    return this.listStmt.all(platformId).map(summary);
+    return this.listStmt.all(platformId).map(versionSummary);
   }
 
   async get(platformId: string, version: number): Promise<ModelVersionFull | null> {
     const row = this.oneStmt.get(platformId, version);
-    return row ? { ...summary(row), modelJson: row.model_json! } : null;
+    return row ? versionFull(row) : null;
   }
 
   /** The models the current pointers name. */
   async current(platformId: string): Promise<ModelVersionFull[]> {
-    return this.currentStmt.all(platformId).map((row) => ({ ...summary(row), modelJson: row.model_json! }));
+    return this.currentStmt.all(platformId).map((row) => versionFull(row));
   }
 
   async currentTrainingHash(platformId: string, kind: string, target: Target): Promise<string | null> {
