@@ -100,7 +100,12 @@ export const openApiDocument = {
             maxItems: 2,
             description: '[H, W]',
           },
-          runtimeFloorMs: { type: 'number', minimum: 0 },
+          runtimeFloorMs: {
+            type: 'number',
+            minimum: 0,
+            description:
+              "floor of every layer's predicted runtime (0 disables; the paper's is 0.105); default: each model's fastest training runtime",
+          },
         },
       },
       PredictResponse: {
@@ -111,7 +116,10 @@ export const openApiDocument = {
           models: { type: 'array', items: { $ref: '#/components/schemas/VersionPointer' } },
           network: { type: 'string' },
           batch: { type: 'integer' },
-          runtimeFloorMs: { type: 'number' },
+          runtimeFloorMs: {
+            type: ['number', 'null'],
+            description: "the floor asked for; null: each runtime model's fastest training runtime",
+          },
           layers: {
             type: 'array',
             items: {

@@ -3,9 +3,9 @@ import {
   buildNetwork,
   conv,
   createModelSet,
-  DEFAULT_RUNTIME_FLOOR_MS,
   energyPrecisionRatio,
   fc,
+  PAPER_RUNTIME_FLOOR_MS,
   PredictionError,
   pool,
   predictLayer,
@@ -28,7 +28,8 @@ const network = buildNetwork({
   ],
 });
 
-// conv: T = 0.5·N + 1 = 2 ms, P = 100 W; pool: T = 0.5 ms, no power model; fc: T = 0.01 ms (floored), P = 80 W.
+// conv: T = 0.5·N + 1 = 2 ms, P = 100 W; pool: T = 0.5 ms, no power model; fc: T = 0.01 ms, P = 80 W,
+// floored at its model's fastest training runtime (0.1 ms in handModel).
 const convRuntime = handModel('conv', 'runtime', ['N', 'Cin'], [0.5, 0], 1);
 const convPower = handModel('conv', 'power', ['log2(N)'], [0], 100);
 const poolRuntime = handModel('pool', 'runtime', ['N'], [0], 0.5);
@@ -39,16 +40,17 @@ describe('predictNetwork', () => {
   const models = createModelSet([convRuntime, convPower, poolRuntime, fcRuntime, fcPower]);
   const prediction = predictNetwork(network, models);
 
-  it('predicts per layer, with energy = P·T and the runtime floor', () => {
+  it('predicts per layer, with energy = P·T, floored at the model’s fastest training runtime', () => {
     const byName = Object.fromEntries(prediction.layers.map((l) => [l.name, l]));
+    expect(prediction.runtimeFloorMs).toBeNull();
     expect(byName['conv1']).toMatchObject({ runtimeMs: 2, powerW: 100, energyMj: 200, modelKind: 'conv' });
     expect(byName['pool1']).toMatchObject({ runtimeMs: 0.5, powerW: null, energyMj: null });
     expect(byName['fc1']).toMatchObject({
-      runtimeMs: DEFAULT_RUNTIME_FLOOR_MS,
+      runtimeMs: fcRuntime.training.target.min,
       powerW: 80,
       runtimeFloored: true,
     });
-    expect(byName['fc1']!.energyMj).toBeCloseTo(80 * 0.105, 12);
+    expect(byName['fc1']!.energyMj).toBeCloseTo(80 * 0.1, 12);
     expect(byName['relu1']).toMatchObject({
       runtimeMs: null,
       powerW: null,
@@ -59,17 +61,17 @@ describe('predictNetwork', () => {
 
   it('aggregates runtime = ΣT, energy = Σ(P·T), power = Σ(P·T)/ΣT over the layers that have both', () => {
     const t = prediction.totals;
-    expect(t.runtimeMs).toBeCloseTo(2 + 0.5 + 0.105, 12);
-    expect(t.energyMj).toBeCloseTo(200 + 8.4, 12);
-    expect(t.powerW).toBeCloseTo((200 + 8.4) / (2 + 0.105), 12);
+    expect(t.runtimeMs).toBeCloseTo(2 + 0.5 + 0.1, 12);
+    expect(t.energyMj).toBeCloseTo(200 + 8, 12);
+    expect(t.powerW).toBeCloseTo((200 + 8) / (2 + 0.1), 12);
     expect(t.runtimeComplete).toBe(false);
     expect(t.energyComplete).toBe(false);
     expect(t.powerAvailable).toBe(true);
     expect(t.layers).toBe(6);
     expect(t.coveredLayers).toBe(2);
     const conv1 = prediction.layers[0]!;
-    expect(conv1.runtimeShare).toBeCloseTo(2 / 2.605, 12);
-    expect(conv1.energyShare).toBeCloseTo(200 / 208.4, 12);
+    expect(conv1.runtimeShare).toBeCloseTo(2 / 2.6, 12);
+    expect(conv1.energyShare).toBeCloseTo(200 / 208, 12);
     const shares = prediction.layers.reduce((s, l) => s + (l.runtimeShare ?? 0), 0);
     expect(shares).toBeCloseTo(1, 12);
   });
@@ -107,7 +109,7 @@ describe('predictNetwork', () => {
     expect(p.totals.powerAvailable).toBe(false);
     expect(p.totals.powerW).toBeNull();
     expect(p.totals.energyMj).toBeNull();
-    expect(p.totals.runtimeMs).toBeCloseTo(2.605, 12);
+    expect(p.totals.runtimeMs).toBeCloseTo(2.6, 12);
     expect(p.layers.every((l) => l.powerW === null && l.energyMj === null)).toBe(true);
     expect(p.uncovered.map((u) => [u.name, u.missing])).toEqual([
       ['relu1', ['runtime']],
@@ -121,6 +123,9 @@ describe('predictNetwork', () => {
     expect(p.layers[4]!.runtimeMs).toBeCloseTo(0.01, 12);
     expect(p.layers[4]!.runtimeFloored).toBe(false);
     expect(predictNetwork(network, models, { runtimeFloorMs: 3 }).layers[0]!.runtimeMs).toBe(3);
+    const paper = predictNetwork(network, models, { runtimeFloorMs: PAPER_RUNTIME_FLOOR_MS });
+    expect(paper.runtimeFloorMs).toBe(0.105);
+    expect(paper.layers[4]).toMatchObject({ runtimeMs: 0.105, runtimeFloored: true });
     expect(() => predictNetwork(network, models, { runtimeFloorMs: -1 })).toThrow(PredictionError);
     expect(() => predictNetwork(network, models, { runtimeFloorMs: Number.NaN })).toThrow(/runtimeFloorMs/);
   });

@@ -1,8 +1,8 @@
 import { fmt, pct, table } from '@neuralpower/collector/format';
 import {
-  DEFAULT_RUNTIME_FLOOR_MS,
   minNetworks,
   type NetworkPrediction,
+  PAPER_RUNTIME_FLOOR_MS,
   predictNetwork,
 } from '@neuralpower/core';
 import { loadNetwork } from '@neuralpower/networks';
@@ -18,7 +18,7 @@ interface PredictArgs {
   network: string;
   batch?: number;
   input?: string;
-  runtimeFloorMs: number;
+  runtimeFloorMs?: number;
   json: boolean;
 }
 
@@ -100,7 +100,11 @@ export function predictionText(p: NetworkPrediction): string {
   if (!t.powerAvailable)
     lines.push('no power models: runtime-only prediction (power and energy unavailable)');
   if (p.layers.some((l) => l.runtimeFloored)) {
-    lines.push(`* raised to the runtime floor of ${p.runtimeFloorMs} ms`);
+    lines.push(
+      p.runtimeFloorMs === null
+        ? '* raised to the fastest layer of its kind measured on this platform (the model’s training minimum)'
+        : `* raised to the runtime floor of ${p.runtimeFloorMs} ms`,
+    );
   }
   if (p.uncovered.length > 0) {
     const energyPartial = t.powerAvailable && !t.energyComplete;
@@ -137,7 +141,7 @@ async function predictRemote(args: PredictArgs, collector: string): Promise<void
     {
       platform: args.platform,
       network: networkInputFromRef(args.network),
-      runtimeFloorMs: args.runtimeFloorMs,
+      ...(args.runtimeFloorMs !== undefined ? { runtimeFloorMs: args.runtimeFloorMs } : {}),
       ...(args.version !== undefined ? { version: args.version } : {}),
       ...(args.batch !== undefined ? { batch: args.batch } : {}),
       ...(args.input !== undefined ? { input: parseInputSize(args.input) } : {}),
@@ -183,7 +187,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       .option('input', { type: 'string', describe: 'Input height x width, e.g. 224x224' })
       .option('runtime-floor-ms', {
         type: 'number',
-        default: DEFAULT_RUNTIME_FLOOR_MS,
+        default: PAPER_RUNTIME_FLOOR_MS,
         describe: 'Minimum predicted runtime per layer (the paper floors at 0.105 ms; 0 disables)',
       })
       .option('json', {
@@ -195,7 +199,10 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     if (args.batch !== undefined && (!Number.isInteger(args.batch) || args.batch <= 0)) {
       throw new Error(`--batch must be a positive integer (got ${args.batch})`);
     }
-    if (!Number.isFinite(args.runtimeFloorMs) || args.runtimeFloorMs < 0) {
+    if (
+      args.runtimeFloorMs !== undefined &&
+      (!Number.isFinite(args.runtimeFloorMs) || args.runtimeFloorMs < 0)
+    ) {
       throw new Error(`--runtime-floor-ms must be a number ≥ 0 (got ${args.runtimeFloorMs})`);
     }
     if (args.collector !== undefined) {
@@ -209,7 +216,11 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       ...(args.batch !== undefined ? { batch: args.batch } : {}),
       ...(args.input !== undefined ? { input: parseInputSize(args.input) } : {}),
     });
-    const prediction = predictNetwork(network, models, { runtimeFloorMs: args.runtimeFloorMs });
+    const prediction = predictNetwork(
+      network,
+      models,
+      args.runtimeFloorMs === undefined ? {} : { runtimeFloorMs: args.runtimeFloorMs },
+    );
     if (args.json) {
       process.stdout.write(`${JSON.stringify(prediction, null, 2)}\n`);
       return;

@@ -2,8 +2,8 @@ export * from './epr.js';
 export * from './errors.js';
 export * from './model-set.js';
 export {
-  DEFAULT_RUNTIME_FLOOR_MS,
   type LayerPrediction,
+  PAPER_RUNTIME_FLOOR_MS,
   type PredictionRange,
   type PredictOptions,
   predictLayer,

@@ -5,14 +5,20 @@ import { PredictionError } from './errors.js';
 import type { ModelSet } from './model-set.js';
 
 /**
- * Predicted runtimes below this are raised to it: the paper's prediction code floors runtime at
- * 0.105 ms, roughly the launch overhead of one GPU kernel, and a polynomial can dip below (or
- * under zero) for tiny layers.
+ * The paper's prediction code floors runtime at 0.105 ms, roughly one kernel launch on its 2017
+ * GPU. A fixed floor does not carry over: on an H200 with torch every layer of AlexNet at batch 1
+ * runs in 10–90 µs, so 0.105 ms raised every prediction (a 2.7× overshoot of the network). The
+ * default floor is therefore each runtime model's own fastest training runtime — a polynomial can
+ * still dip below it (or under zero) for tiny layers, but no layer is predicted faster than the
+ * fastest layer of its kind measured on the platform. The paper's value stays an option.
  */
-export const DEFAULT_RUNTIME_FLOOR_MS = 0.105;
+export const PAPER_RUNTIME_FLOOR_MS = 0.105;
 
 export interface PredictOptions {
-  /** Minimum predicted runtime of a layer in ms (default 0.105, the paper's); 0 disables the floor. */
+  /**
+   * Minimum predicted runtime of every layer in ms (0 disables the floor; the paper's is
+   * PAPER_RUNTIME_FLOOR_MS). Default: each runtime model's fastest training runtime.
+   */
   readonly runtimeFloorMs?: number;
 }
 
@@ -39,15 +45,21 @@ export interface LayerPrediction {
   readonly outOfRange: readonly string[];
 }
 
-export function resolveFloor(options: PredictOptions): number {
-  const floor = options.runtimeFloorMs ?? DEFAULT_RUNTIME_FLOOR_MS;
+/** The floor asked for, validated; null: each runtime model's fastest training runtime. */
+export function resolveFloor(options: PredictOptions): number | null {
+  const floor = options.runtimeFloorMs;
+  if (floor === undefined) return null;
   if (typeof floor !== 'number' || !Number.isFinite(floor) || floor < 0) {
     throw new PredictionError('runtimeFloorMs', `must be a finite number ≥ 0 (got ${JSON.stringify(floor)})`);
   }
   return floor;
 }
 
-export function predictInstance(layer: LayerInstance, models: ModelSet, floorMs: number): LayerPrediction {
+export function predictInstance(
+  layer: LayerInstance,
+  models: ModelSet,
+  floorMs: number | null,
+): LayerPrediction {
   const modelKind = modelKindOf(layer.spec);
   const runtimeModel = modelKind ? models.get(modelKind, 'runtime') : undefined;
   const powerModel = modelKind ? models.get(modelKind, 'power') : undefined;
@@ -59,8 +71,9 @@ export function predictInstance(layer: LayerInstance, models: ModelSet, floorMs:
   let runtimeFloored = false;
   if (runtimeModel) {
     const raw = runtimeModel.predictLayer(layer);
-    runtimeFloored = raw < floorMs;
-    runtimeMs = runtimeFloored ? floorMs : raw;
+    const floor = floorMs ?? runtimeModel.training.target.min;
+    runtimeFloored = raw < floor;
+    runtimeMs = runtimeFloored ? floor : raw;
   }
   const powerW = powerModel ? powerModel.predictLayer(layer) : null;
   const outOfRange = new Set<string>();

@@ -92,7 +92,8 @@ export interface PredictionTotals {
 export interface NetworkPrediction {
   readonly network: string;
   readonly batch: number;
-  readonly runtimeFloorMs: number;
+  /** The floor asked for; null: each runtime model's fastest training runtime (the default). */
+  readonly runtimeFloorMs: number | null;
   readonly layers: readonly LayerPredictionRow[];
   readonly uncovered: readonly UncoveredLayer[];
   readonly totals: PredictionTotals;
