@@ -7,8 +7,9 @@ import {
   timeBlocks,
 } from './bench/blocks.js';
 import { measureSyncOverhead, type SyncOverhead } from './bench/sync-overhead.js';
-import type { TfjsBackendChoice } from './engine/tfjs/backends.js';
-import { TfjsEngine } from './engine/tfjs/index.js';
+import type { EngineChoice } from './engine/choices.js';
+import { createEngine } from './engine/registry.js';
+import type { TorchEngineOptions } from './engine/torch/index.js';
 
 /** Small, fixed layers of each fitted kind: quick on every backend, long enough to time in blocks. */
 export const REFERENCE_LAYERS: readonly { readonly name: string; readonly config: LayerConfig }[] = [
@@ -19,7 +20,11 @@ export const REFERENCE_LAYERS: readonly { readonly name: string; readonly config
 ];
 
 export interface CheckOptions {
-  readonly backend?: TfjsBackendChoice;
+  /** Engine, as for a sweep (default auto: torch on CUDA when an NVIDIA GPU was found, else tfjs). */
+  readonly backend?: EngineChoice;
+  readonly torch?: TorchEngineOptions;
+  /** An NVIDIA GPU was found (what `auto` needs to try torch on CUDA first). */
+  readonly nvidiaGpu?: boolean;
   /** wanted ± half-width of each median's interval (default 0.02) */
   readonly targetRel?: number;
   /** largest relative difference allowed between the two passes (default twice the target) */
@@ -42,6 +47,8 @@ export interface CheckedLayer {
 
 export interface CheckResult {
   readonly pass: boolean;
+  /** engine (tfjs, torch) and its backend (wasm, cpu, cuda…) */
+  readonly engine: string;
   readonly backend: string;
   readonly clock: string;
   readonly targetRel: number;
@@ -62,7 +69,10 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckResult>
   const targetRel = options.targetRel ?? DEFAULT_BLOCK_TIMING.targetRel;
   const toleranceRel = options.toleranceRel ?? 2 * targetRel;
   const budgetMs = options.budgetMs ?? 3000;
-  const engine = await TfjsEngine.create(options.backend ?? 'auto');
+  const engine = await createEngine(options.backend ?? 'auto', {
+    nvidiaGpu: options.nvidiaGpu ?? false,
+    torch: options.torch ?? { device: 'cuda' },
+  });
   try {
     const timing: BlockTimingOptions = {
       ...DEFAULT_BLOCK_TIMING,
@@ -105,6 +115,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckResult>
       });
       return {
         pass: layers.every((l) => l.pass),
+        engine: engine.identity.name,
         backend: engine.identity.backend,
         clock: engine.blockClock ?? 'wall',
         targetRel,

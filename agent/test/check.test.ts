@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../src/check.js';
 import { runCli } from './helpers/cli.js';
+import { TORCH_PYTHON } from './helpers/torch-python.js';
 
 const cli = (args: string[]) => runCli(args);
 
@@ -20,6 +21,7 @@ describe('neuralpower agent check', () => {
     expect(stderr).not.toMatch(/error/i);
     const r = JSON.parse(stdout) as CheckResult;
     expect(code).toBe(r.pass ? 0 : 1);
+    expect(r.engine).toBe('tfjs');
     expect(r.backend).toBe('wasm');
     expect(r.clock).toBe('process-cpu');
     expect(r.targetRel).toBe(0.02);
@@ -41,6 +43,21 @@ describe('neuralpower agent check', () => {
     }
     expect(r.pass).toBe(r.layers.every((l) => l.pass));
     expect(r.reasons.length === 0).toBe(r.pass);
+  });
+
+  // GPU fleets check with the engine they sweep with: torch (here on the CPU, the same protocol).
+  it('--backend torch checks through the torch worker, with its own clock and sync overhead', async () => {
+    const { code, stdout } = await cli([
+      ...['agent', 'check', '--backend', 'torch', '--torch-device', 'cpu', '--python', TORCH_PYTHON],
+      ...['--budget-ms', '150', '--target-pct', '50', '--json'],
+    ]);
+    const r = JSON.parse(stdout) as CheckResult;
+    expect(code).toBe(r.pass ? 0 : 1);
+    expect([r.engine, r.backend]).toEqual(['torch', 'cpu']);
+    expect(r.targetRel).toBe(0.5);
+    expect(r.layers).toHaveLength(4);
+    for (const l of r.layers) expect(l.first.blocks).toBeGreaterThanOrEqual(3);
+    expect(r.syncOverhead.syncOverheadMs).toBeGreaterThanOrEqual(0);
   });
 
   it('prints a verdict line per layer, and names a bad flag', async () => {

@@ -1,9 +1,20 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { CheckResult } from '../check.js';
-import { TFJS_BACKENDS, type TfjsBackendChoice } from '../engine/tfjs/choices.js';
+import { probePlatform } from '../discovery/probe.js';
+import {
+  ENGINE_CHOICES,
+  type EngineChoice,
+  type TORCH_DEVICES,
+  type TORCH_PRECISIONS,
+} from '../engine/choices.js';
 
 interface CheckArgs {
-  backend: TfjsBackendChoice;
+  backend: EngineChoice;
+  python?: string;
+  'torch-device': (typeof TORCH_DEVICES)[number];
+  precision: (typeof TORCH_PRECISIONS)[number];
+  'cudnn-benchmark': boolean;
+  'nvidia-smi'?: string;
   'target-pct': number;
   'tolerance-pct'?: number;
   'budget-ms': number;
@@ -15,7 +26,7 @@ const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
 function report(r: CheckResult): string[] {
   const lines = [
     `${r.pass ? 'PASS' : 'FAIL'}: this machine ${r.pass ? 'can' : 'cannot'} currently measure within ±${pct(r.targetRel)} ` +
-      `(tfjs ${r.backend}, ${r.clock} clock; load ${r.loadAverage.map((v) => v.toFixed(2)).join(' ')} on ${r.cores} cores)`,
+      `(${r.engine} ${r.backend}, ${r.clock} clock; load ${r.loadAverage.map((v) => v.toFixed(2)).join(' ')} on ${r.cores} cores)`,
     `synchronisation overhead: ${(r.syncOverhead.syncOverheadMs * 1000).toFixed(1)} µs per sync`,
   ];
   for (const l of r.layers) {
@@ -39,7 +50,12 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     'measure reference layers twice and say whether this machine can measure within target now (exit 0 pass, 1 fail)',
   builder: (y: Argv) =>
     y
-      .option('backend', { choices: TFJS_BACKENDS, default: 'auto' as const, describe: 'tfjs backend' })
+      // --python, --torch-device, --precision and --cudnn-benchmark come from `agent` (global options).
+      .option('backend', {
+        choices: ENGINE_CHOICES,
+        default: 'auto' as const,
+        describe: 'engine, as for a sweep: auto tries torch on CUDA first when nvidia-smi finds a GPU',
+      })
       .option('target-pct', {
         type: 'number',
         default: 2,
@@ -64,8 +80,19 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     const budgetMs = positive('budget-ms', args['budget-ms']);
     // Loaded on use: tfjs takes a moment to import.
     const { runCheck } = await import('../check.js');
+    const nvidiaGpu =
+      args.backend === 'auto' &&
+      (await probePlatform(args['nvidia-smi'] ? { nvidiaSmiCommand: args['nvidia-smi'] } : {})).gpus.length >
+        0;
     const result = await runCheck({
       backend: args.backend,
+      nvidiaGpu,
+      torch: {
+        device: args['torch-device'],
+        precision: args.precision,
+        cudnnBenchmark: args['cudnn-benchmark'],
+        ...(args.python ? { python: args.python } : {}),
+      },
       targetRel,
       budgetMs,
       ...(toleranceRel !== undefined ? { toleranceRel } : {}),
