@@ -29,6 +29,7 @@ import {
   predictNetwork,
   type TrainingRow,
 } from '../../../packages/core/src/index.js';
+import { zooNetwork } from '../../../packages/networks/src/index.js';
 import type { LayerRecord, NetworkRecord } from '../../../packages/protocol/src/index.js';
 import { layerConfigKey } from '../../../packages/protocol/src/index.js';
 import { NETWORKS_FILE } from './networks-measure.js';
@@ -98,14 +99,13 @@ async function main(): Promise<void> {
       },
     ];
   });
+  // A record carries its graph, or names a zoo network at its own input (as the collector's job reads it).
   const networks = records.flatMap((r) => {
-    if (r.type !== 'network' || !r.network.graph) return [];
-    const network = buildNetwork({
-      name: r.network.name,
-      batch: r.batch,
-      input: r.network.graph.input,
-      nodes: r.network.graph.nodes,
-    });
+    if (r.type !== 'network') return [];
+    const { graph, zoo } = r.network;
+    const network = graph
+      ? buildNetwork({ name: r.network.name, batch: r.batch, input: graph.input, nodes: graph.nodes })
+      : { ...zooNetwork(zoo!, { batch: r.batch }), name: r.network.name };
     return [{ network, measuredMs: measuredMs(r), platform: r.platform }];
   });
   const started = performance.now();

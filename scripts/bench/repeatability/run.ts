@@ -10,6 +10,9 @@
  * them a core whenever they are runnable; the header prints the nice value and every sweep its load.
  *
  *   nice -n -20 npx tsx scripts/bench/repeatability/run.ts [--count 10] [--seed 3] [--backend wasm] [--kinds conv,fc,pool]
+ *
+ * `--from DIR` analyses sweeps measured elsewhere instead (the GPU plan, scripts/gpu-check/plan.sh):
+ * DIR/repeat-{runs,blocks}-{A,B}.jsonl and the wall times in DIR/walls.txt ("NAME SECONDS RC" lines).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +28,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '3' },
     backend: { type: 'string', default: 'wasm' },
     kinds: { type: 'string', default: 'conv,fc,pool' },
+    from: { type: 'string' },
   },
 });
 
@@ -45,6 +49,7 @@ interface Sweep {
 
 const load1 = () => os.loadavg()[0]!;
 
+/** One sweep in its own process (the same CLI a user runs), records to DIR/LABEL.jsonl. */
 function sweep(protocol: 'runs' | 'blocks', dir: string, label: string): Sweep {
   const state = path.join(dir, label);
   const out = path.join(dir, `${label}.jsonl`);
@@ -64,6 +69,18 @@ function sweep(protocol: 'runs' | 'blocks', dir: string, label: string): Sweep {
   );
   const wallS = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${label} sweep failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  return parseSweep(out, label, wallS, loadBefore, load1());
+}
+
+/** A sweep measured elsewhere: DIR/repeat-LABEL.jsonl, its wall time from DIR/walls.txt. */
+function measuredSweep(dir: string, label: string): Sweep {
+  const walls = readFileSync(path.join(dir, 'walls.txt'), 'utf8');
+  const line = walls.split('\n').find((l) => l.startsWith(`repeat-${label} `));
+  const wallS = Number(line?.split(' ')[1] ?? Number.NaN);
+  return parseSweep(path.join(dir, `repeat-${label}.jsonl`), label, wallS, Number.NaN, Number.NaN);
+}
+
+function parseSweep(out: string, label: string, wallS: number, loadBefore: number, loadAfter: number): Sweep {
   const rows = new Map<string, Row>();
   const drift: number[] = [];
   for (const line of readFileSync(out, 'utf8').split('\n')) {
@@ -82,7 +99,7 @@ function sweep(protocol: 'runs' | 'blocks', dir: string, label: string): Sweep {
         : {}),
     });
   }
-  const s = { rows, wallS, loadBefore, loadAfter: load1(), drift };
+  const s = { rows, wallS, loadBefore, loadAfter, drift };
   console.error(
     `  ${label}: ${rows.size} configurations, ${wallS.toFixed(1)} s, load ${loadBefore.toFixed(1)} → ${s.loadAfter.toFixed(1)}`,
   );
@@ -112,16 +129,18 @@ function compare(a: Sweep, b: Sweep) {
 const dir = mkdtempSync(path.join(os.tmpdir(), 'np-repeat-'));
 try {
   console.log(
-    `repeatability: agent sweep --backend ${args.backend} --power none --kinds ${args.kinds} --count ${args.count} --seed ${args.seed}, ` +
+    `repeatability${args.from ? ` (measured elsewhere, read from ${args.from})` : ''}: agent sweep --backend ${args.backend} --power none --kinds ${args.kinds} --count ${args.count} --seed ${args.seed}, ` +
       `${os.cpus().length} cores, nice ${os.getPriority()}, load at start ${os
         .loadavg()
         .map((v) => v.toFixed(2))
         .join(' ')}`,
   );
-  const runsA = sweep('runs', dir, 'runs-A');
-  const blocksA = sweep('blocks', dir, 'blocks-A');
-  const runsB = sweep('runs', dir, 'runs-B');
-  const blocksB = sweep('blocks', dir, 'blocks-B');
+  const measure = (protocol: 'runs' | 'blocks', label: string) =>
+    args.from ? measuredSweep(args.from, label) : sweep(protocol, dir, label);
+  const runsA = measure('runs', 'runs-A');
+  const blocksA = measure('blocks', 'blocks-A');
+  const runsB = measure('runs', 'runs-B');
+  const blocksB = measure('blocks', 'blocks-B');
   const header = '| protocol | layers | n | median | p90 | max |';
   console.log(`\n${header}\n|---|---|---|---|---|---|`);
   for (const [name, a, b] of [
