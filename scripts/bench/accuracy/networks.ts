@@ -130,13 +130,16 @@ async function main(): Promise<void> {
     errs.corrected.push((corrected - o.measuredMs) / o.measuredMs);
     errs.strict.push((strict - o.measuredMs) / o.measuredMs);
     lines.push(
-      `| ${network.name} | ${network.layers.length} | ${o.measuredMs.toFixed(2)} | ${o.sumMs.toFixed(2)} (${pct(o.sumMs, o.measuredMs)}) | ${corrected.toFixed(2)} (${pct(corrected, o.measuredMs)}) | ${c.form} | ${so.sumMs.toFixed(2)} (${pct(so.sumMs, o.measuredMs)}) | ${strict.toFixed(2)} (${pct(strict, o.measuredMs)}) |`,
+      `| ${network.name}${network.batch === 1 ? '' : ` (batch ${network.batch})`} | ${network.layers.length} | ${o.measuredMs.toFixed(2)} | ${o.sumMs.toFixed(2)} (${pct(o.sumMs, o.measuredMs)}) | ${corrected.toFixed(2)} (${pct(corrected, o.measuredMs)}) | ${c.form} | ${so.sumMs.toFixed(2)} (${pct(so.sumMs, o.measuredMs)}) | ${strict.toFixed(2)} (${pct(strict, o.measuredMs)}) |`,
     );
   }
   // The same network measured in several runs: how far its end-to-end time moved (the floor any
   // prediction's error stands on).
   const byName = new Map<string, number[]>();
-  for (const o of full) byName.set(o.name, [...(byName.get(o.name) ?? []), o.measuredMs]);
+  for (const [i, o] of full.entries()) {
+    const key = `${o.name} (batch ${networks[i]!.network.batch})`;
+    byName.set(key, [...(byName.get(key) ?? []), o.measuredMs]);
+  }
   const repeats = [...byName].filter(([, v]) => v.length > 1);
   const rms = (v: number[]) =>
     `${(Math.sqrt(v.reduce((a, x) => a + x * x, 0) / v.length) * 100).toFixed(1)} %`;
