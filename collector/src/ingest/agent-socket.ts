@@ -200,8 +200,9 @@ export class AgentSocket {
           null,
         );
         conn.closing = true;
-        // A flooding peer does not get the close handshake's 30 s: cut it shortly after the error.
-        setTimeout(() => ws.terminate(), 500).unref();
+        // A flooding peer does not get the close handshake's 30 s: cut it shortly after the error —
+        // 2 s, so a peer whose event loop is slow (a loaded host) still reads the error before the cut.
+        setTimeout(() => ws.terminate(), 2000).unref();
         return;
       }
       const handled = conn.work.then(async () => {
