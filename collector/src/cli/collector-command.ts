@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { parseScopes, SCOPES } from '../auth/scopes.js';
 import { TokenStore } from '../auth/tokens.js';
 import { DEFAULT_LIMITS, MIB } from '../limits.js';
+import { POWER_FAMILY_MODES, type PowerFamilyMode } from '../fit/power-family.js';
 import { startCollector } from '../server.js';
 import { openStore } from '../store/registry.js';
 import { print, printJson, table } from './format.js';
@@ -15,6 +16,7 @@ interface ServeArgs {
   'tls-cert'?: string;
   'tls-key'?: string;
   'fit-every': number;
+  'power-model': PowerFamilyMode;
   synchronous: 'full' | 'normal';
   'max-payload-mb': number;
   'public-read': boolean;
@@ -206,6 +208,12 @@ export const collectorCommand: CommandModule<object, ServeArgs> = {
         default: 200,
         describe: 'Fit a platform+kind after this many new measurements (0 = only on request)',
       })
+      .option('power-model', {
+        choices: POWER_FAMILY_MODES,
+        default: 'auto' as const,
+        describe:
+          "Power model family per kind: auto = the lower cross-validated error of the paper's polynomial and the saturating work-rate model",
+      })
       .option('synchronous', {
         choices: ['full', 'normal'] as const,
         default: 'full' as const,
@@ -269,6 +277,7 @@ export const collectorCommand: CommandModule<object, ServeArgs> = {
       port: args.port,
       ...(tls && { tls }),
       fitEvery: args['fit-every'],
+      fit: { powerFamily: args['power-model'] },
       synchronous: args.synchronous,
       maxPayloadBytes: Math.round(args['max-payload-mb'] * MIB),
       publicRead: args['public-read'],

@@ -1,4 +1,4 @@
-import { type LayerConfig, parseModel } from '@neuralpower/core';
+import { type KindModel, type LayerConfig, type ModelFamily, parseKindModel } from '@neuralpower/core';
 import type { LayerRecord } from '@neuralpower/protocol';
 import { NETWORK_CORRECTION_KIND } from '../fit/network-correction-job.js';
 import type { ModelRepository, Target } from '../store/models.js';
@@ -15,6 +15,8 @@ export interface FitSeries {
   readonly kind: string;
   readonly target: Target;
   readonly unit: 'ms' | 'W';
+  /** polynomial (the paper's) or saturating (power from the work rate: here the measured runtime) */
+  readonly family: ModelFamily;
   readonly version: number;
   /** cross-validated RMSPE from the version's fit report (0..1), null if the report lacks it */
   readonly rmspe: number | null;
@@ -35,7 +37,7 @@ const MAX_POINTS = 2000;
  * store; measured values are the ones the fitter trains on (mean runtime, mean power).
  */
 export class FitPoints {
-  private readonly parsed = new Map<string, ReturnType<typeof parseModel>>();
+  private readonly parsed = new Map<string, KindModel>();
 
   constructor(
     private readonly queries: QueryRepository,
@@ -61,13 +63,16 @@ export class FitPoints {
         if (measured === null) continue;
         const record = JSON.parse(row.record_json) as LayerRecord;
         const config: LayerConfig = { spec: record.spec, inputs: record.inputs, batch: record.batch };
-        points.push({ measurementId: row.id, measured, predicted: model.predict(config) });
+        const predicted =
+          model.family === 'saturating' ? model.predict(config, row.runtime_mean_ms) : model.predict(config);
+        points.push({ measurementId: row.id, measured, predicted });
       }
       const rmspe = (model.report as { rmspe?: unknown }).rmspe;
       series.push({
         kind: pointer.kind,
         target: pointer.target,
         unit: model.unit,
+        family: model.family,
         version: pointer.version,
         rmspe: typeof rmspe === 'number' ? rmspe : null,
         points,
@@ -78,13 +83,13 @@ export class FitPoints {
   }
 
   /** Versions are immutable, so a parsed model is cached for good under (platform, version). */
-  private async model(platformId: string, version: number): Promise<ReturnType<typeof parseModel> | null> {
+  private async model(platformId: string, version: number): Promise<KindModel | null> {
     const key = `${platformId}#${version}`;
     const cached = this.parsed.get(key);
     if (cached) return cached;
     const text = await this.models.modelJson(platformId, version);
     if (text === null) return null;
-    const model = parseModel(JSON.parse(text));
+    const model = parseKindModel(JSON.parse(text));
     if (this.parsed.size >= 500) this.parsed.delete(this.parsed.keys().next().value!);
     this.parsed.set(key, model);
     return model;

@@ -1,15 +1,24 @@
 import {
   fitLayerModel,
+  type KindModel,
+  type KindModelJson,
   type LassoCvOptions,
   type LayerConfig,
   type ModelKind,
-  serializeModel,
+  serializeKindModel,
   type TrainingRow,
   trainingSetHash,
 } from '@neuralpower/core';
 import type { LayerRecord } from '@neuralpower/protocol';
 import { TARGETS, type Target } from '../store/models.js';
 import { openStore } from '../store/registry.js';
+import {
+  fitPowerFamily,
+  medianIdleW,
+  type PlatformPower,
+  type PowerFamilyChoice,
+  type PowerFamilyMode,
+} from './power-family.js';
 import { selectTrainingRows } from './training-set.js';
 
 export interface FitJobInput {
@@ -26,6 +35,8 @@ export interface FitOptions {
   /** fewest rows a target needs to be fitted (the fitter also needs 2 rows per fold) */
   readonly minRows?: number;
   readonly lasso?: LassoCvOptions;
+  /** power model family: `auto` (default) keeps the lower cross-validated error of the two */
+  readonly powerFamily?: PowerFamilyMode;
 }
 
 export type TargetOutcome =
@@ -55,15 +66,23 @@ export interface FitJobResult {
 export async function runFitJob(input: FitJobInput): Promise<FitJobResult> {
   const store = await openStore(input.storeLocator, { readonly: true });
   let rows: Awaited<ReturnType<typeof store.fits.trainingRows>>;
+  let platformInput: unknown;
   try {
     rows = await store.fits.trainingRows(input.platformId, input.kind);
+    platformInput = (await store.queries.platform(input.platformId))?.input;
   } finally {
     await store.close();
   }
-  const configs: LayerConfig[] = rows.map((r) => {
-    const rec = JSON.parse(r.record_json) as LayerRecord;
-    return { spec: rec.spec, inputs: rec.inputs, batch: rec.batch };
-  });
+  const records = rows.map((r) => JSON.parse(r.record_json) as LayerRecord);
+  const configs: LayerConfig[] = records.map((rec) => ({
+    spec: rec.spec,
+    inputs: rec.inputs,
+    batch: rec.batch,
+  }));
+  const platformPower: PlatformPower = {
+    idleW: medianIdleW(records.map((rec) => (rec.power === 'unavailable' ? undefined : rec.power.idleW))),
+    limitW: powerLimitOf(platformInput),
+  };
   const minRows = Math.max(4, input.options.minRows ?? 8);
   const targets = TARGETS.map((target): TargetOutcome => {
     const selection = selectTrainingRows(rows, target, minRows);
@@ -87,8 +106,31 @@ export async function runFitJob(input: FitJobInput): Promise<FitJobResult> {
     }
     // The fitter needs two rows per fold; small sets get fewer folds rather than no model.
     const folds = Math.max(2, Math.min(input.options.lasso?.folds ?? 10, Math.floor(training.length / 2)));
-    const model = fitLayerModel(input.kind as ModelKind, target, training, { ...input.options.lasso, folds });
-    const broken = nonFiniteField(model.report, serializeModel(model));
+    const lasso = { ...input.options.lasso, folds };
+    let model: KindModel;
+    let powerFamily: PowerFamilyChoice | null = null;
+    if (target === 'power') {
+      // The work rate of a power reading is its record's runtime (the same statistic runtime fits use).
+      const runtimeOf = (index: number) =>
+        rows[index]!.precision_target_reached === null
+          ? rows[index]!.runtime_mean_ms
+          : rows[index]!.runtime_median_ms;
+      const fitted = fitPowerFamily(
+        input.kind as ModelKind,
+        selection.rows.map((r) => ({
+          config: configs[r.index]!,
+          powerW: r.value,
+          runtimeMs: runtimeOf(r.index),
+        })),
+        { mode: input.options.powerFamily ?? 'auto', lasso, platform: platformPower },
+      );
+      model = fitted.model;
+      powerFamily = fitted.choice;
+    } else {
+      model = fitLayerModel(input.kind as ModelKind, target, training, lasso);
+    }
+    const json = serializeKindModel(model);
+    const broken = nonFiniteField(model.report, json);
     if (broken !== null) {
       // Such a version would answer every prediction with NaN: never store it, say why.
       return {
@@ -100,11 +142,13 @@ export async function runFitJob(input: FitJobInput): Promise<FitJobResult> {
     return {
       target,
       status: 'fitted',
-      modelJson: JSON.stringify(serializeModel(model)),
-      // How the rows were chosen travels with the version (docs/measurement.md, "Fitting").
+      modelJson: JSON.stringify(json),
+      // How the rows were chosen travels with the version (docs/measurement.md, "Fitting"); a power
+      // version also says which family won and both cross-validated errors.
       report: {
         ...model.report,
         selection: { excludedImprecise: selection.excludedImprecise, keptImprecise: selection.keptImprecise },
+        ...(powerFamily !== null && { powerFamily }),
       },
       trainingRows: training.length,
       trainingSetHash: hash,
@@ -115,13 +159,26 @@ export async function runFitJob(input: FitJobInput): Promise<FitJobResult> {
 
 /** The first cross-validated metric or model number that is NaN or infinite, or null. */
 export function nonFiniteField(
-  report: { rmspe: number; rmse: number; mape: number; lambda: number },
-  model: { intercept: number; coefficients: readonly number[] },
+  report: { rmspe: number; rmse: number; mape: number; lambda?: number },
+  model: KindModelJson,
 ): string | null {
   for (const name of ['rmspe', 'rmse', 'mape', 'lambda'] as const) {
-    if (!Number.isFinite(report[name])) return `report.${name} (${report[name]})`;
+    const v = report[name];
+    if (v !== undefined && !Number.isFinite(v)) return `report.${name} (${v})`;
   }
-  if (!Number.isFinite(model.intercept)) return `intercept (${model.intercept})`;
-  const i = model.coefficients.findIndex((c) => !Number.isFinite(c));
-  return i < 0 ? null : `coefficients[${i}] (${model.coefficients[i]})`;
+  const numbers: [string, number][] =
+    model.family === 'saturating'
+      ? (['idleW', 'limitW', 'busy', 'perMacPerMs', 'perBytePerMs'] as const).map((k) => [k, model[k]])
+      : [
+          ['intercept', model.intercept],
+          ...model.coefficients.map((c, i): [string, number] => [`coefficients[${i}]`, c]),
+        ];
+  const bad = numbers.find(([, v]) => !Number.isFinite(v));
+  return bad === undefined ? null : `${bad[0]} (${bad[1]})`;
+}
+
+/** The enforced board power limit of a GPU platform's fingerprint input; null for CPU or unknown. */
+function powerLimitOf(input: unknown): number | null {
+  const w = (input as { enforcedPowerLimitW?: unknown } | null | undefined)?.enforcedPowerLimitW;
+  return typeof w === 'number' && Number.isFinite(w) && w > 0 ? w : null;
 }

@@ -62,7 +62,8 @@ export const openApiDocument = {
           trainingSetHash: { type: 'string' },
           report: {
             type: 'object',
-            description: "the core's fit report: out-of-fold rmspe, rmse, mape, modelSize, lambda…",
+            description:
+              "the core's fit report: out-of-fold rmspe, rmse, mape, modelSize, lambda…; a power version adds powerFamily {mode, chosen, cvRmspe {polynomial, saturating}, idleW, idleFrom, limitW, limitFrom, notes}",
           },
           current: { type: 'boolean' },
         },
@@ -114,6 +115,31 @@ export const openApiDocument = {
           platform: { type: 'string' },
           version: { type: ['integer', 'null'] },
           models: { type: 'array', items: { $ref: '#/components/schemas/VersionPointer' } },
+          powerModels: {
+            type: 'array',
+            description:
+              "each kind's power model: `polynomial` (the paper's, from the layer's hyper-parameters) or `saturating` (from the predicted runtime's work rate, between idle power and the board limit)",
+            items: {
+              type: 'object',
+              properties: {
+                kind: { type: 'string' },
+                family: { type: 'string', enum: ['polynomial', 'saturating'] },
+                idleW: { type: ['number', 'null'], description: 'saturating: the floor (W)' },
+                idleFrom: {
+                  type: ['string', 'null'],
+                  enum: ['platform', 'cv', null],
+                  description: "platform = the records' measured idle; cv = chosen by cross-validation",
+                },
+                limitW: { type: ['number', 'null'], description: 'saturating: the ceiling (W)' },
+                limitFrom: {
+                  type: ['string', 'null'],
+                  enum: ['platform', 'cv', null],
+                  description: "platform = the fingerprint's enforced power limit; cv = chosen by cross-validation",
+                },
+                cvRmspe: { type: 'number', description: 'out-of-fold power RMSPE (fraction)' },
+              },
+            },
+          },
           network: { type: 'string' },
           batch: { type: 'integer' },
           runtimeFloorMs: {
@@ -132,6 +158,11 @@ export const openApiDocument = {
                 runtimeRangeMs: range,
                 powerW: { type: ['number', 'null'] },
                 powerRangeW: range,
+                powerFamily: {
+                  type: ['string', 'null'],
+                  enum: ['polynomial', 'saturating', null],
+                  description: 'the power model family (saturating: power from the predicted runtime)',
+                },
                 energyMj: { type: ['number', 'null'] },
                 runtimeShare: { type: ['number', 'null'] },
                 energyShare: { type: ['number', 'null'] },

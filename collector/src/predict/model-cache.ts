@@ -1,9 +1,9 @@
 import {
   createModelSet,
-  type LayerModel,
+  type KindModel,
   type ModelSet,
   type NetworkCorrection,
-  parseModel,
+  parseKindModel,
   parseNetworkCorrection,
 } from '@neuralpower/core';
 import { NETWORK_CORRECTION_KIND } from '../fit/network-correction-job.js';
@@ -16,7 +16,7 @@ import type { ModelRepository, ModelVersionChange, VersionPointer } from '../sto
  * a shared database reaches every replica).
  */
 export class ModelCache {
-  private readonly models = new Map<string, LayerModel | NetworkCorrection>();
+  private readonly models = new Map<string, KindModel | NetworkCorrection>();
   private readonly sets = new Map<string, ModelSet>();
   private readonly current = new Map<string, VersionPointer[]>();
   private readonly snapshots = new Map<string, VersionPointer[]>();
@@ -71,15 +71,15 @@ export class ModelCache {
     return set;
   }
 
-  model(platformId: string, version: number): Promise<LayerModel> {
-    return this.parsed(platformId, version, parseModel);
+  model(platformId: string, version: number): Promise<KindModel> {
+    return this.parsed(platformId, version, parseKindModel);
   }
 
   correction(platformId: string, version: number): Promise<NetworkCorrection> {
     return this.parsed(platformId, version, parseNetworkCorrection);
   }
 
-  private async parsed<T extends LayerModel | NetworkCorrection>(
+  private async parsed<T extends KindModel | NetworkCorrection>(
     platformId: string,
     version: number,
     parse: (json: unknown) => T,

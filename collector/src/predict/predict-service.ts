@@ -3,7 +3,9 @@ import {
   type Network,
   NetworkError,
   type NetworkPrediction,
+  type PowerModelSummary,
   PredictionError,
+  powerModelSummaries,
   predictNetwork,
 } from '@neuralpower/core';
 import { zooNetwork } from '@neuralpower/networks';
@@ -40,6 +42,8 @@ export interface PredictResponse extends NetworkPrediction {
   readonly version: number | null;
   /** the model versions used, per kind and target */
   readonly models: readonly VersionPointer[];
+  /** the family of each kind's power model (polynomial or saturating) and a saturating one's bounds */
+  readonly powerModels: readonly PowerModelSummary[];
 }
 
 export interface ValidationRow {
@@ -155,7 +159,13 @@ export class PredictService {
       if (err instanceof PredictionError) throw new HttpError(400, err.message, err.field);
       throw err;
     }
-    return { platform: req.platform, version: req.version ?? null, models: pointers, ...prediction };
+    return {
+      platform: req.platform,
+      version: req.version ?? null,
+      models: pointers,
+      powerModels: powerModelSummaries(models),
+      ...prediction,
+    };
   }
 
   /** Measured end-to-end networks of a platform against every model version's prediction. */

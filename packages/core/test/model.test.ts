@@ -83,6 +83,7 @@ describe('model JSON', () => {
   it('reads neuralpower.model/1 files (no interval) and writes them back unchanged', () => {
     const json = JSON.parse(JSON.stringify(serializeModel(model)));
     json.format = 'neuralpower.model/1';
+    delete json.family;
     delete json.interval;
     const parsed = parseModel(json);
     expect(parsed.interval).toBeNull();
@@ -106,9 +107,9 @@ describe('model JSON', () => {
       }
     };
     bad(
-      (m) => (m['format'] = 'neuralpower.model/3'),
+      (m) => (m['format'] = 'neuralpower.model/4'),
       'format',
-      /unsupported model format "neuralpower.model\/3"/,
+      /unsupported model format "neuralpower.model\/4"/,
     );
     bad((m) => delete m['interval'], 'interval', /must be an object/);
     bad(

@@ -1,27 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeLayer, fitSaturatingPowerModel, ModelError, type PowerRow } from '../src/index.js';
-import { rng, syntheticConvRows } from './helpers/synthetic.js';
-
-const IDLE_W = 40;
-const LIMIT_W = 250;
-
-/** Gaussian from two uniforms (Box–Muller). */
-function gaussian(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-}
-
-/** A saturating truth in the work rate, with 2 % (1 σ) relative noise on the measured power. */
-function powerRows(n: number, seed: number, noise = 0.02): PowerRow[] {
-  const r = rng(seed + 1000);
-  return syntheticConvRows(n, seed).map(({ config, value: runtimeMs }) => {
-    const layer = describeLayer(config);
-    const macRate = (layer.macsPerExample * layer.batch) / runtimeMs;
-    const byteRate = layer.bytesMoved / runtimeMs;
-    const u = 0.15 + macRate / 8e7 + byteRate / 4e8;
-    const truth = IDLE_W + (LIMIT_W - IDLE_W) * (1 - Math.exp(-u));
-    return { config, runtimeMs, powerW: truth * (1 + noise * gaussian(r)) };
-  });
-}
+import { fitSaturatingPowerModel, ModelError, type PowerRow, usablePowerBounds } from '../src/index.js';
+import { IDLE_W, LIMIT_W, powerRows } from './helpers/power.js';
 
 function rmspe(model: ReturnType<typeof fitSaturatingPowerModel>, rows: readonly PowerRow[]): number {
   let s = 0;
@@ -37,7 +16,7 @@ describe('saturating work-rate power model', () => {
     const model = fitSaturatingPowerModel(train, { idleW: IDLE_W, limitW: LIMIT_W });
     expect(model.report.rmspe).toBeLessThan(0.04);
     expect(rmspe(model, fresh)).toBeLessThan(0.04);
-    expect(model.report.idleLimitFromCv).toBe(false);
+    expect([model.idleFrom, model.limitFrom]).toEqual(['platform', 'platform']);
     // Never above the limit, never below idle, however fast the layer.
     const fast = fresh[0]!;
     expect(model.predict(fast.config, 1e-9)).toBeLessThanOrEqual(LIMIT_W);
@@ -46,8 +25,37 @@ describe('saturating work-rate power model', () => {
 
   it('without them, chooses idle and limit by cross-validation and still tracks the truth', () => {
     const model = fitSaturatingPowerModel(train);
-    expect(model.report.idleLimitFromCv).toBe(true);
+    expect([model.idleFrom, model.limitFrom]).toEqual(['cv', 'cv']);
     expect(rmspe(model, fresh)).toBeLessThan(0.04);
+  });
+
+  it('recovers the truth: the work-rate coefficients of the generating model, within the noise', () => {
+    const model = fitSaturatingPowerModel(train, { idleW: IDLE_W, limitW: LIMIT_W });
+    expect(model.busy).toBeCloseTo(0.15, 1);
+    expect(model.perMacPerMs * 8e7).toBeGreaterThan(0.85);
+    expect(model.perMacPerMs * 8e7).toBeLessThan(1.15);
+    expect(model.perBytePerMs * 4e8).toBeGreaterThan(0.7);
+    expect(model.perBytePerMs * 4e8).toBeLessThan(1.3);
+    // Its stored 90 % interval covers about 90 % of fresh layers.
+    const inside = fresh.filter((row) => {
+      const { low, high } = model.intervalOf(model.predict(row.config, row.runtimeMs));
+      return row.powerW >= low && row.powerW <= high;
+    }).length;
+    expect(inside / fresh.length).toBeGreaterThan(0.84);
+    expect(inside / fresh.length).toBeLessThan(0.96);
+  });
+
+  it('uses the platform bounds it can, and says why it drops the others', () => {
+    const powers = train.map((r) => r.powerW);
+    expect(usablePowerBounds(powers, { idleW: IDLE_W, limitW: LIMIT_W })).toEqual({
+      idleW: IDLE_W,
+      limitW: LIMIT_W,
+      notes: [],
+    });
+    const odd = usablePowerBounds(powers, { idleW: 400, limitW: null });
+    expect(odd.idleW).toBeUndefined();
+    expect(odd.limitW).toBeUndefined();
+    expect(odd.notes[0]).toMatch(/idle 400 W is not below the median reading/);
   });
 
   it('is deterministic and names bad input', () => {

@@ -13,7 +13,11 @@ export function renderVersions(versions) {
         { class: v.current ? 'current' : '', 'data-version': String(v.version) },
         el('td', { class: 'num' }, `v${v.version}`),
         el('td', {}, v.kind),
-        el('td', {}, v.target),
+        el(
+          'td',
+          {},
+          v.target === 'power' && v.report?.powerFamily ? `power · ${v.report.powerFamily.chosen}` : v.target,
+        ),
         el('td', { title: v.createdAt }, v.createdAt.replace('T', ' ').slice(0, 19)),
         el('td', { class: 'num' }, String(v.trainingRows ?? metric(v.report, 'n') ?? '—')),
         el('td', { class: 'num' }, percent(metric(v.report, 'rmspe'))),
@@ -54,7 +58,8 @@ export function renderFitPoints(fit) {
   }
   for (const s of series) {
     const canvas = el('canvas', { 'data-chart': `scatter-${s.kind}-${s.target}` });
-    const title = `${s.kind} ${s.target} (v${s.version}, ${s.points.length} points, RMSPE ${percent(s.rmspe)})`;
+    const family = s.target === 'power' && s.family ? ` · ${s.family}` : '';
+    const title = `${s.kind} ${s.target}${family} (v${s.version}, ${s.points.length} points, RMSPE ${percent(s.rmspe)})`;
     grid.append(
       el(
         'div',

@@ -74,6 +74,20 @@ export function correctionText(p) {
   }.`;
 }
 
+/** Which power model family each kind uses: saturating ones take the predicted runtime as their work rate. */
+export function powerFamiliesText(p) {
+  const byKind = new Map();
+  for (const l of p.layers) if (l.powerFamily && l.modelKind) byKind.set(l.modelKind, l.powerFamily);
+  if (byKind.size === 0) return '';
+  const kinds = [...byKind.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const saturating = kinds.some(([, f]) => f === 'saturating');
+  return `Power models: ${kinds.map(([k, f]) => `${k} ${f}`).join(', ')}${
+    saturating
+      ? ' (saturating: power from the predicted runtime, between idle power and the board limit)'
+      : ''
+  }.`;
+}
+
 const rangeText = (r) => (r ? `${sig(r.low)}–${sig(r.high)}` : '-');
 
 /** Every layer with its prediction intervals (the models' out-of-fold 90 % bands). */
@@ -98,6 +112,7 @@ export function renderPrediction(prediction) {
   document.getElementById('network-result').hidden = false;
   document.getElementById('totals').textContent = totalsText(prediction);
   document.getElementById('correction').textContent = correctionText(prediction);
+  document.getElementById('power-families').textContent = powerFamiliesText(prediction);
   const uncovered = prediction.uncovered ?? [];
   document.getElementById('uncovered').textContent =
     uncovered.length === 0

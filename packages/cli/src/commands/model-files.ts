@@ -3,16 +3,17 @@ import { join } from 'node:path';
 import {
   createModelSet,
   isNetworkCorrectionJson,
+  type KindModel,
   type LayerModel,
   type ModelSet,
   type NetworkCorrection,
-  parseModel,
+  parseKindModel,
   parseNetworkCorrection,
   serializeModel,
 } from '@neuralpower/core';
 
 /** Reads and validates one model file (a layer model or a network correction); errors name the file. */
-export async function readModelFile(file: string): Promise<LayerModel | NetworkCorrection> {
+export async function readModelFile(file: string): Promise<KindModel | NetworkCorrection> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -28,7 +29,7 @@ export async function readModelFile(file: string): Promise<LayerModel | NetworkC
     throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
   }
   try {
-    return isNetworkCorrectionJson(json) ? parseNetworkCorrection(json) : parseModel(json);
+    return isNetworkCorrectionJson(json) ? parseNetworkCorrection(json) : parseKindModel(json);
   } catch (err) {
     throw new Error(`${file}: ${(err as Error).message}`);
   }
@@ -36,10 +37,10 @@ export async function readModelFile(file: string): Promise<LayerModel | NetworkC
 
 export interface ModelFile {
   readonly file: string;
-  readonly model: LayerModel | NetworkCorrection;
+  readonly model: KindModel | NetworkCorrection;
 }
 
-function isCorrection(m: LayerModel | NetworkCorrection): m is NetworkCorrection {
+function isCorrection(m: KindModel | NetworkCorrection): m is NetworkCorrection {
   return isNetworkCorrectionJson(m);
 }
 
@@ -72,7 +73,7 @@ export async function readModels(refs: readonly string[]): Promise<ModelFile[]> 
  */
 export function modelSetOf(files: readonly ModelFile[]): ModelSet {
   const seen = new Map<string, string>();
-  const layers: LayerModel[] = [];
+  const layers: KindModel[] = [];
   let correction: NetworkCorrection | null = null;
   for (const { file, model } of files) {
     const key = isCorrection(model) ? 'network correction' : `${model.kind} ${model.target} model`;

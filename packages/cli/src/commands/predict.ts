@@ -3,6 +3,8 @@ import {
   minNetworks,
   type NetworkPrediction,
   PAPER_RUNTIME_FLOOR_MS,
+  type PowerModelSummary,
+  powerModelSummaries,
   predictNetwork,
 } from '@neuralpower/core';
 import { loadNetwork } from '@neuralpower/networks';
@@ -44,7 +46,30 @@ export function correctionText(c: NonNullable<NetworkPrediction['totals']['corre
   }`;
 }
 
-export function predictionText(p: NetworkPrediction): string {
+const BOUND_FROM = { platform: 'the platform', cv: 'cross-validation' } as const;
+
+/**
+ * One line on which power model family each kind uses. Summaries (a saturating model's idle and
+ * limit) come from the model set or the collector; without them, the layers' families.
+ */
+export function powerFamiliesText(p: NetworkPrediction, summaries?: readonly PowerModelSummary[]): string | null {
+  const described =
+    summaries ??
+    [...new Map(p.layers.flatMap((l) => (l.powerFamily && l.modelKind ? [[l.modelKind, l.powerFamily] as const] : []))).entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([kind, family]) => ({ kind, family, idleW: null, idleFrom: null, limitW: null, limitFrom: null }));
+  if (described.length === 0) return null;
+  const parts = described.map((m) => {
+    if (m.family === 'polynomial') return `${m.kind} polynomial`;
+    const bound = (w: number | null, from: 'platform' | 'cv' | null) =>
+      w === null ? '?' : `${fmt(w)} W${from === null ? '' : ` (${BOUND_FROM[from]})`}`;
+    return `${m.kind} saturating (idle ${bound(m.idleW, m.idleFrom)}, limit ${bound(m.limitW, m.limitFrom)})`;
+  });
+  const saturating = described.some((m) => m.family === 'saturating');
+  return `power models: ${parts.join(', ')}${saturating ? '; saturating power follows the predicted runtime' : ''}`;
+}
+
+export function predictionText(p: NetworkPrediction, powerModels?: readonly PowerModelSummary[]): string {
   const rows = p.layers.map((l) => [
     l.name,
     l.modelKind ?? l.kind,
@@ -99,6 +124,8 @@ export function predictionText(p: NetworkPrediction): string {
   }
   if (!t.powerAvailable)
     lines.push('no power models: runtime-only prediction (power and energy unavailable)');
+  const families = powerFamiliesText(p, powerModels);
+  if (families !== null) lines.push(families);
   if (p.layers.some((l) => l.runtimeFloored)) {
     lines.push(
       p.runtimeFloorMs === null
@@ -153,7 +180,10 @@ async function predictRemote(args: PredictArgs, collector: string): Promise<void
     return;
   }
   const models = prediction.models.map((m) => `${m.kind}/${m.target} v${m.version}`).join(', ');
-  process.stdout.write(`${predictionText(prediction)}\nplatform ${prediction.platform}, models: ${models}\n`);
+  // Older collectors send no powerModels: the layers' families are described instead.
+  process.stdout.write(
+    `${predictionText(prediction, prediction.powerModels)}\nplatform ${prediction.platform}, models: ${models}\n`,
+  );
 }
 
 export const predictCommand: CommandModule<object, PredictArgs> = {
@@ -221,10 +251,11 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
       models,
       args.runtimeFloorMs === undefined ? {} : { runtimeFloorMs: args.runtimeFloorMs },
     );
+    const powerModels = powerModelSummaries(models);
     if (args.json) {
-      process.stdout.write(`${JSON.stringify(prediction, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ ...prediction, powerModels }, null, 2)}\n`);
       return;
     }
-    process.stdout.write(`${predictionText(prediction)}\n`);
+    process.stdout.write(`${predictionText(prediction, powerModels)}\n`);
   },
 };

@@ -6,6 +6,7 @@ import type { LassoCvOptions } from '../fit/index.js';
 import { fitLassoCvDetailed } from '../fit/lasso-cv.js';
 import { describeLayer, type ModelKind, modelKindOf } from '../layers/describe.js';
 import { LayerSpecError } from '../layers/errors.js';
+import type { LayerConfig } from '../layers/spec.js';
 import { canonicalJson } from './canonical-json.js';
 import { distinctColumns } from './distinct-columns.js';
 import { makeLayerModel } from './layer-model.js';
@@ -48,6 +49,21 @@ function range(values: readonly number[]): ValueRange {
     if (v > max) max = v;
   }
   return { min, max };
+}
+
+/**
+ * The fold groups a fit uses: rows of one layer shape share a fold (repeated measurements would
+ * otherwise leak across the split), unless there are too few distinct shapes to fill the folds
+ * (undefined: plain row folds). Every family fitted on the same rows, folds and seed gets the same
+ * split, so their cross-validated errors compare.
+ */
+export function foldGroups(
+  configs: readonly LayerConfig[],
+  folds: number,
+  groups?: readonly string[],
+): readonly string[] | undefined {
+  const keys = groups ?? configs.map((c) => canonicalJson([c.spec, c.inputs, c.batch]));
+  return new Set(keys).size >= folds ? keys : undefined;
 }
 
 /**
@@ -103,12 +119,11 @@ export function fitLayerModel(
     }
   });
 
-  // Rows of one layer shape share a fold (repeated measurements would otherwise leak across the split),
-  // unless there are too few distinct shapes to fill the folds.
-  const folds = fitOptions.folds ?? 10;
-  const shapeKeys =
-    fitOptions.groups ?? rows.map((r) => canonicalJson([r.config.spec, r.config.inputs, r.config.batch]));
-  const groups = new Set(shapeKeys).size >= folds ? shapeKeys : undefined;
+  const groups = foldGroups(
+    rows.map((r) => r.config),
+    fitOptions.folds ?? 10,
+    fitOptions.groups,
+  );
 
   // Aliased and constant columns are left out of the fit (coefficient 0); see distinct-columns.ts.
   const kept = distinctColumns(X, terms.names.length);

@@ -1,7 +1,8 @@
-import { type CompiledTerms, compileTerms, kindFeatures } from '../features/registry.js';
+import { type CompiledTerms, compileTerms } from '../features/registry.js';
 import { TermError } from '../features/terms.js';
 import { describeLayer, type LayerInstance, modelKindOf } from '../layers/describe.js';
 import type { LayerConfig } from '../layers/spec.js';
+import { outOfTrainingRange } from './out-of-range.js';
 import { type LayerModel, ModelError, type ModelJson } from './types.js';
 
 export function compileOrExplain(kind: string, names: readonly string[]): CompiledTerms {
@@ -22,7 +23,6 @@ export function makeLayerModel(fields: ModelJson): LayerModel {
     );
   }
   const all = compileOrExplain(fields.kind, fields.terms);
-  const rawNames = kindFeatures(fields.kind).rawFeatures;
   const coefficients = Object.freeze([...fields.coefficients]);
   // Only selected terms are evaluated, so a dropped log2 term cannot fail on a zero-valued feature.
   const active = coefficients.flatMap((c, j) => (c === 0 ? [] : [j]));
@@ -52,6 +52,7 @@ export function makeLayerModel(fields: ModelJson): LayerModel {
 
   return Object.freeze({
     format: fields.format,
+    family: 'polynomial',
     kind: fields.kind,
     target: fields.target,
     unit: fields.unit,
@@ -71,15 +72,7 @@ export function makeLayerModel(fields: ModelJson): LayerModel {
     predict: (config: LayerConfig) => predictLayer(describeLayer(config)),
     outOfRange(layer: LayerInstance): string[] {
       checkKind(layer);
-      const raw = all.raw(layer);
-      const out: string[] = [];
-      for (const [name, range] of Object.entries(fields.training.features)) {
-        const v = raw[rawNames.indexOf(name)];
-        if (v !== undefined && (v < range.min || v > range.max)) {
-          out.push(`${name}=${v} (trained ${range.min}..${range.max})`);
-        }
-      }
-      return out;
+      return outOfTrainingRange(fields.kind, fields.training, layer);
     },
   });
 }

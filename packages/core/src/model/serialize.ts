@@ -1,57 +1,21 @@
 import { TARGET_UNITS } from '../features/kind.js';
 import { isModelKind, isTarget, kindFeatures, MODEL_KINDS } from '../features/registry.js';
 import type { FitReport } from '../fit/index.js';
-import { compileOrExplain, makeLayerModel } from './layer-model.js';
 import {
-  type LayerModel,
-  MODEL_FORMATS,
-  ModelError,
-  type ModelFormat,
-  type ModelJson,
-  type PredictionInterval,
-  type TrainingSummary,
-  type ValueRange,
-} from './types.js';
-
-type Fields = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Fields {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function record(value: unknown, field: string): Fields {
-  if (!isRecord(value)) throw new ModelError(field, `must be an object (got ${JSON.stringify(value)})`);
-  return value;
-}
-
-function finite(value: unknown, field: string, min = Number.NEGATIVE_INFINITY): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    const what = min === Number.NEGATIVE_INFINITY ? 'a finite number' : `a finite number ≥ ${min}`;
-    throw new ModelError(field, `must be ${what} (got ${JSON.stringify(value)})`);
-  }
-  return value;
-}
-
-function integer(value: unknown, field: string, min: number): number {
-  const v = finite(value, field, min);
-  if (!Number.isInteger(v)) throw new ModelError(field, `must be an integer (got ${v})`);
-  return v;
-}
-
-function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new ModelError(field, `must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`);
-  }
-  return value as T;
-}
-
-function range(value: unknown, field: string): ValueRange {
-  const r = record(value, field);
-  const min = finite(r['min'], `${field}.min`);
-  const max = finite(r['max'], `${field}.max`);
-  if (min > max) throw new ModelError(field, `min ${min} exceeds max ${max}`);
-  return { min, max };
-}
+  familyOf,
+  finite,
+  hasFamily,
+  integer,
+  oneOf,
+  parseFormat,
+  parseInterval,
+  parseTraining,
+  record,
+  serializeInterval,
+  serializeTraining,
+} from './json-parts.js';
+import { compileOrExplain, makeLayerModel } from './layer-model.js';
+import { type LayerModel, ModelError, type ModelJson } from './types.js';
 
 /** The report with a fixed key order, so serialising a parsed model reproduces the text. */
 function normaliseReport(r: FitReport): FitReport {
@@ -105,53 +69,12 @@ function parseReport(value: unknown): FitReport {
   });
 }
 
-function parseTraining(value: unknown, rawFeatures: readonly string[]): TrainingSummary {
-  const t = record(value, 'training');
-  const features = record(t['features'], 'training.features');
-  const parsed: Record<string, ValueRange> = {};
-  for (const [name, r] of Object.entries(features)) {
-    if (!rawFeatures.includes(name)) {
-      throw new ModelError(
-        `training.features.${name}`,
-        `is not a raw feature of this kind; known: ${rawFeatures.join(', ')}`,
-      );
-    }
-    parsed[name] = range(r, `training.features.${name}`);
-  }
-  const hash = t['hash'];
-  if (typeof hash !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(hash)) {
-    throw new ModelError(
-      'training.hash',
-      `must be "sha256:" and 64 hex digits (got ${JSON.stringify(hash)})`,
-    );
-  }
-  return {
-    n: integer(t['n'], 'training.n', 1),
-    features: parsed,
-    target: range(t['target'], 'training.target'),
-    ...(t['distinctTerms'] === undefined
-      ? {}
-      : { distinctTerms: integer(t['distinctTerms'], 'training.distinctTerms', 0) }),
-    hash,
-  };
-}
-
-function parseInterval(value: unknown): PredictionInterval {
-  const r = record(value, 'interval');
-  const level = finite(r['level'], 'interval.level', 0);
-  if (!(level > 0 && level < 1)) throw new ModelError('interval.level', `must lie in (0, 1) (got ${level})`);
-  const lowRatio = finite(r['lowRatio'], 'interval.lowRatio', 0);
-  const highRatio = finite(r['highRatio'], 'interval.highRatio', 0);
-  if (lowRatio > highRatio) {
-    throw new ModelError('interval', `lowRatio ${lowRatio} exceeds highRatio ${highRatio}`);
-  }
-  return { level, lowRatio, highRatio, n: integer(r['n'], 'interval.n', 1) };
-}
-
 /** The model as plain JSON data, keys in a fixed order: `JSON.stringify` of it is the model file. */
 export function serializeModel(model: LayerModel): ModelJson {
   return {
     format: model.format,
+    // `/1` and `/2` files have no family field: re-serialising them reproduces the file.
+    ...(hasFamily(model.format) ? { family: 'polynomial' as const } : {}),
     kind: model.kind,
     target: model.target,
     unit: model.unit,
@@ -161,36 +84,19 @@ export function serializeModel(model: LayerModel): ModelJson {
     objective: model.objective,
     lambda: model.lambda,
     report: normaliseReport(model.report),
-    training: {
-      n: model.training.n,
-      features: Object.fromEntries(
-        Object.entries(model.training.features).map(([k, r]) => [k, { min: r.min, max: r.max }]),
-      ),
-      target: { min: model.training.target.min, max: model.training.target.max },
-      ...(model.training.distinctTerms === undefined ? {} : { distinctTerms: model.training.distinctTerms }),
-      hash: model.training.hash,
-    },
-    ...(model.interval === null
-      ? {}
-      : {
-          interval: {
-            level: model.interval.level,
-            lowRatio: model.interval.lowRatio,
-            highRatio: model.interval.highRatio,
-            n: model.interval.n,
-          },
-        }),
+    training: serializeTraining(model.training),
+    ...(model.interval === null ? {} : { interval: serializeInterval(model.interval) }),
   };
 }
 
 /** Validates an untrusted value (a parsed model file) into a model; errors name the field at fault. */
 export function parseModel(value: unknown): LayerModel {
   const m = record(value, 'model');
-  const format = m['format'];
-  if (!(MODEL_FORMATS as readonly unknown[]).includes(format)) {
+  const format = parseFormat(m['format']);
+  if (familyOf(m, format) !== 'polynomial') {
     throw new ModelError(
-      'format',
-      `unsupported model format ${JSON.stringify(format)}; this version reads ${MODEL_FORMATS.map((f) => JSON.stringify(f)).join(' and ')}`,
+      'family',
+      'a saturating power model has no terms: read it with parseKindModel (it predicts from the runtime)',
     );
   }
   const kind = m['kind'];
@@ -231,7 +137,7 @@ export function parseModel(value: unknown): LayerModel {
   }
   const objective = oneOf(m['objective'], 'objective', ['squared', 'relative'] as const);
   return makeLayerModel({
-    format: format as ModelFormat,
+    format,
     kind,
     target,
     unit: TARGET_UNITS[target],

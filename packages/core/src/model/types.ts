@@ -3,11 +3,22 @@ import type { FitReport } from '../fit/index.js';
 import type { LayerInstance, ModelKind } from '../layers/describe.js';
 import type { LayerConfig } from '../layers/spec.js';
 
-/** The format fitting writes; `/2` adds the prediction interval. */
-export const MODEL_FORMAT = 'neuralpower.model/2';
-/** Formats parseModel reads: `/1` files (no interval) stay readable and re-serialise unchanged. */
-export const MODEL_FORMATS = ['neuralpower.model/1', 'neuralpower.model/2'] as const;
+/** The format fitting writes; `/2` added the prediction interval, `/3` the model `family`. */
+export const MODEL_FORMAT = 'neuralpower.model/3';
+/**
+ * Formats the parsers read: `/1` files (no interval) and `/2` files (no family: every one is a
+ * polynomial) stay readable and re-serialise unchanged.
+ */
+export const MODEL_FORMATS = ['neuralpower.model/1', 'neuralpower.model/2', 'neuralpower.model/3'] as const;
 export type ModelFormat = (typeof MODEL_FORMATS)[number];
+
+/**
+ * How a model computes its prediction: `polynomial` = the paper's sparse polynomial of the layer's
+ * hyper-parameters (runtime and power); `saturating` = a power model driven by the layer's work rate
+ * that rises from idle power and saturates at the board limit (packages/core/src/power).
+ */
+export const MODEL_FAMILIES = ['polynomial', 'saturating'] as const;
+export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
 /**
  * A prediction interval from the fit's out-of-fold residuals: the `level` central share of the
@@ -50,9 +61,11 @@ export interface TrainingSummary {
   readonly hash: string;
 }
 
-/** The serialised form of a layer model (`neuralpower.model/1`); see docs/models.md. */
+/** The serialised form of a polynomial layer model (`neuralpower.model/3`); see docs/models.md. */
 export interface ModelJson {
   readonly format: ModelFormat;
+  /** Present from `neuralpower.model/3` on (always `polynomial` here); absent in `/1` and `/2` files. */
+  readonly family?: 'polynomial';
   readonly kind: ModelKind;
   readonly target: Target;
   readonly unit: 'ms' | 'W';
@@ -70,7 +83,8 @@ export interface ModelJson {
 }
 
 /** A fitted, immutable per-kind model for one target. */
-export interface LayerModel extends Omit<ModelJson, 'interval'> {
+export interface LayerModel extends Omit<ModelJson, 'interval' | 'family'> {
+  readonly family: 'polynomial';
   /** The out-of-fold prediction interval; null for models read from `/1` files. */
   readonly interval: PredictionInterval | null;
   /** Predicted runtime (ms) or power (W) of a layer configuration of this model's kind. */

@@ -1,1 +1,2 @@
 export * from './saturating.js';
+export * from './serialize.js';

@@ -4,16 +4,29 @@
  *
  *   powerW = idleW + (limitW − idleW) · (1 − exp(−u)),   u = busy + perMac·MACs/ms + perByte·bytes/ms
  *
- * With idleW and limitW known (from the platform probe), u = −ln(1 − (P − idle)/(limit − idle)) is
- * linear in the rates, so the fit is a 3-coefficient non-negative weighted least squares (weights make
- * it minimise relative power error). Unknown idle/limit are chosen on a small grid by K-fold CV.
+ * With idleW and limitW known (from the platform), u = −ln(1 − (P − idle)/(limit − idle)) is linear
+ * in the rates, so the fit is a 3-coefficient non-negative weighted least squares (weights make it
+ * minimise relative power error). An unknown idle or limit is chosen on a small grid by K-fold CV.
  * Rates use the measured runtime when fitting and the predicted runtime when predicting.
  */
-import { errorMetrics } from '../fit/metrics.js';
-import { assignFolds } from '../fit/prng.js';
-import { describeLayer, type LayerInstance } from '../layers/describe.js';
+
+import { kindFeatures } from '../features/registry.js';
+import type { LassoCvOptions } from '../fit/index.js';
+import { type ErrorMetrics, errorMetrics } from '../fit/metrics.js';
+import { assignFolds, assignGroupedFolds } from '../fit/prng.js';
+import { describeLayer, type LayerInstance, type ModelKind, modelKindOf } from '../layers/describe.js';
+import { LayerSpecError } from '../layers/errors.js';
 import type { LayerConfig } from '../layers/spec.js';
-import { ModelError } from '../model/types.js';
+import { foldGroups, INTERVAL_LEVEL, outOfFoldInterval, trainingSetHash } from '../model/fit-model.js';
+import { outOfTrainingRange } from '../model/out-of-range.js';
+import {
+  MODEL_FORMAT,
+  ModelError,
+  type ModelFormat,
+  type PredictionInterval,
+  type TrainingSummary,
+  type ValueRange,
+} from '../model/types.js';
 
 export interface PowerRow {
   readonly config: LayerConfig;
@@ -22,31 +35,56 @@ export interface PowerRow {
   readonly powerW: number;
 }
 
-export interface SaturatingPowerOptions {
-  /** Idle power (W), e.g. from the probe; chosen by CV when absent. */
+export interface SaturatingPowerOptions extends Pick<LassoCvOptions, 'folds' | 'seed' | 'groups'> {
+  /** Idle power (W), e.g. the agent's measured idle; chosen by CV when absent. */
   readonly idleW?: number;
-  /** Board power limit (W), e.g. from the probe; chosen by CV when absent. */
+  /** Board power limit (W), e.g. the platform's enforced limit; chosen by CV when absent. */
   readonly limitW?: number;
-  readonly folds?: number;
-  readonly seed?: number;
 }
 
+/** Where idle power or the limit came from: given (the platform's) or chosen by cross-validation. */
+export type PowerBoundSource = 'platform' | 'cv';
+
+export interface SaturatingPowerReport {
+  readonly n: number;
+  readonly folds: number;
+  readonly seed: number;
+  /** Whether rows of one layer shape shared a fold (as the polynomial fit does on the same rows). */
+  readonly grouped: boolean;
+  /** Out-of-fold figures with the measured runtimes (at the chosen idle/limit when CV chose them). */
+  readonly rmspe: number;
+  readonly rmse: number;
+  readonly mape: number;
+  readonly within10Pct: number;
+}
+
+/** The serialised form (`neuralpower.model/3`, family `saturating`); see docs/models.md. */
 export interface SaturatingPowerJson {
-  readonly form: 'saturating-rate';
+  readonly format: ModelFormat;
+  readonly family: 'saturating';
+  readonly kind: ModelKind;
+  readonly target: 'power';
+  readonly unit: 'W';
   readonly idleW: number;
+  readonly idleFrom: PowerBoundSource;
   readonly limitW: number;
+  readonly limitFrom: PowerBoundSource;
   /** u = busy + perMacPerMs·(MACs/ms) + perBytePerMs·(bytes/ms). */
   readonly busy: number;
   readonly perMacPerMs: number;
   readonly perBytePerMs: number;
-  /** Out-of-fold figures with measured runtimes. */
-  readonly report: { n: number; folds: number; rmspe: number; within10Pct: number; idleLimitFromCv: boolean };
+  readonly report: SaturatingPowerReport;
+  readonly training: TrainingSummary;
+  /** Central 90 % of measured / out-of-fold-predicted power (measured runtimes). */
+  readonly interval: PredictionInterval;
 }
 
 export interface SaturatingPowerModel extends SaturatingPowerJson {
   /** Power (W) of a layer that runs for `runtimeMs` (measured, or a runtime model's prediction). */
   predict(config: LayerConfig, runtimeMs: number): number;
   predictLayer(layer: LayerInstance, runtimeMs: number): number;
+  intervalOf(predicted: number): { low: number; high: number };
+  outOfRange(layer: LayerInstance): string[];
 }
 
 /** [1, MACs/ms, bytes/ms] of a layer running for runtimeMs. */
@@ -134,68 +172,155 @@ function fitCoefs(X: readonly number[][], P: readonly number[], idle: number, li
   return { busy: best.b[0]!, perMac: best.b[1]!, perByte: best.b[2]! };
 }
 
-function makeModel(fields: SaturatingPowerJson): SaturatingPowerModel {
+/** Builds the immutable model around validated fields (shared by fitting and parsing). */
+export function makeSaturatingPowerModel(fields: SaturatingPowerJson): SaturatingPowerModel {
   const c = { busy: fields.busy, perMac: fields.perMacPerMs, perByte: fields.perBytePerMs };
+  const checkKind = (layer: LayerInstance) => {
+    const kind = modelKindOf(layer.spec);
+    if (kind !== fields.kind) {
+      throw new ModelError(
+        'spec.kind',
+        `a ${fields.kind} model cannot predict a ${kind ?? layer.spec.kind} layer`,
+      );
+    }
+  };
   const predictLayer = (layer: LayerInstance, runtimeMs: number) => {
+    checkKind(layer);
     if (!(runtimeMs > 0 && Number.isFinite(runtimeMs))) {
       throw new ModelError('runtimeMs', `must be a positive runtime (got ${runtimeMs})`);
     }
     return powerOf(rates(layer, runtimeMs), c, fields.idleW, fields.limitW);
   };
+  const { lowRatio, highRatio } = fields.interval;
   return Object.freeze({
-    ...fields,
+    format: fields.format,
+    family: 'saturating' as const,
+    kind: fields.kind,
+    target: 'power' as const,
+    unit: 'W' as const,
+    idleW: fields.idleW,
+    idleFrom: fields.idleFrom,
+    limitW: fields.limitW,
+    limitFrom: fields.limitFrom,
+    busy: fields.busy,
+    perMacPerMs: fields.perMacPerMs,
+    perBytePerMs: fields.perBytePerMs,
     report: Object.freeze({ ...fields.report }),
+    training: fields.training,
+    interval: fields.interval,
     predictLayer,
     predict: (config: LayerConfig, runtimeMs: number) => predictLayer(describeLayer(config), runtimeMs),
+    // Bounded by idle and limit like the model itself: the ratios widen what the model can reach.
+    intervalOf: (predicted: number) => ({ low: predicted * lowRatio, high: predicted * highRatio }),
+    outOfRange(layer: LayerInstance): string[] {
+      checkKind(layer);
+      return outOfTrainingRange(fields.kind, fields.training, layer);
+    },
   });
 }
 
-/** Fits the saturating work-rate power model; errors name the row or option at fault. */
+function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
+/**
+ * Which of the platform's idle power and limit a fit can use on these readings: an idle at or above
+ * the median reading, or a limit at or below it, is not this workload's floor or ceiling (another
+ * power domain, a stale probe) and is left to cross-validation. Says why for each one dropped.
+ */
+export function usablePowerBounds(
+  powersW: readonly number[],
+  platform: { readonly idleW?: number | null; readonly limitW?: number | null },
+): { idleW?: number; limitW?: number; notes: string[] } {
+  const notes: string[] = [];
+  const out: { idleW?: number; limitW?: number; notes: string[] } = { notes };
+  if (powersW.length === 0) return out;
+  const mid = median(powersW);
+  const { idleW, limitW } = platform;
+  if (idleW !== undefined && idleW !== null) {
+    if (idleW >= 0 && idleW < mid) out.idleW = idleW;
+    else notes.push(`idle ${idleW} W is not below the median reading ${mid} W: chosen by CV instead`);
+  }
+  if (limitW !== undefined && limitW !== null) {
+    if (limitW > mid && limitW > (out.idleW ?? 0)) out.limitW = limitW;
+    else notes.push(`limit ${limitW} W is not above the median reading ${mid} W: chosen by CV instead`);
+  }
+  return out;
+}
+
+function range(values: readonly number[]): ValueRange {
+  return { min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** Fits the saturating work-rate power model of one kind; errors name the row or option at fault. */
 export function fitSaturatingPowerModel(
   rows: readonly PowerRow[],
   options: SaturatingPowerOptions = {},
 ): SaturatingPowerModel {
   const folds = options.folds ?? 10;
+  const seed = options.seed ?? 1;
   if (rows.length < 2 * folds) {
     throw new ModelError(
       'rows',
       `${folds}-fold cross-validation needs at least ${2 * folds} rows, got ${rows.length}`,
     );
   }
+  let kind: ModelKind | null = null;
   const X: number[][] = [];
   const P: number[] = [];
+  const raw: number[][] = [];
   rows.forEach((r, i) => {
+    let layer: LayerInstance;
+    try {
+      layer = describeLayer(r.config);
+    } catch (err) {
+      if (err instanceof LayerSpecError) throw new ModelError(`rows[${i}]`, err.message);
+      throw err;
+    }
+    const rowKind = modelKindOf(layer.spec);
+    if (rowKind === null || (kind !== null && rowKind !== kind)) {
+      throw new ModelError(`rows[${i}].spec.kind`, `is a ${rowKind ?? layer.spec.kind} layer, not ${kind}`);
+    }
+    kind = rowKind;
     if (!(r.runtimeMs > 0 && Number.isFinite(r.runtimeMs))) {
       throw new ModelError(`rows[${i}].runtimeMs`, `must be a positive runtime (got ${r.runtimeMs})`);
     }
     if (!(r.powerW > 0 && Number.isFinite(r.powerW))) {
       throw new ModelError(`rows[${i}].powerW`, `must be a positive power (got ${r.powerW})`);
     }
-    X.push(rates(describeLayer(r.config), r.runtimeMs));
+    X.push(rates(layer, r.runtimeMs));
     P.push(r.powerW);
+    raw.push(kindFeatures(rowKind).extract(layer));
   });
+  const modelKind = kind as unknown as ModelKind;
   const minP = Math.min(...P);
   const maxP = Math.max(...P);
   const { idleW, limitW } = options;
   // Noisy readings may dip below idle or peak above the limit: those are clipped in the fit, but an
-  // idle above most readings or a limit below most of them is a wrong probe value.
-  const median = [...P].sort((a, b) => a - b)[Math.floor(P.length / 2)]!;
-  if (idleW !== undefined && !(idleW >= 0 && idleW < median)) {
-    throw new ModelError('idleW', `must lie in [0, ${median}) (the median measured power), got ${idleW}`);
+  // idle above most readings or a limit below most of them is a wrong platform value.
+  const mid = median(P);
+  if (idleW !== undefined && !(idleW >= 0 && idleW < mid)) {
+    throw new ModelError('idleW', `must lie in [0, ${mid}) (the median measured power), got ${idleW}`);
   }
-  if (limitW !== undefined && !(limitW > median && limitW > (idleW ?? 0))) {
-    throw new ModelError(
-      'limitW',
-      `must exceed the median measured power ${median} and idleW, got ${limitW}`,
-    );
+  if (limitW !== undefined && !(limitW > mid && limitW > (idleW ?? 0))) {
+    throw new ModelError('limitW', `must exceed the median measured power ${mid} and idleW, got ${limitW}`);
   }
+  // The grid when unknown: idle a little under the lowest reading (the lightest layer still draws
+  // more than idle), limit from just above the highest reading up to 3× it.
   const idles = idleW !== undefined ? [idleW] : [0.5, 0.7, 0.8, 0.9, 0.95, 0.98].map((f) => f * minP);
   const limits = limitW !== undefined ? [limitW] : [1.01, 1.03, 1.1, 1.25, 1.5, 2, 3].map((f) => f * maxP);
-  const foldOf = assignFolds(rows.length, folds, options.seed ?? 1);
+  const groups = foldGroups(
+    rows.map((r) => r.config),
+    folds,
+    options.groups,
+  );
+  const foldOf =
+    groups === undefined ? assignFolds(rows.length, folds, seed) : assignGroupedFolds(groups, folds, seed);
   const oofFor = (idle: number, limit: number) => {
     const oof = new Float64Array(rows.length);
     for (let k = 0; k < folds; k++) {
       const train = X.flatMap((_, i) => (foldOf[i] === k ? [] : [i]));
+      if (train.length === rows.length) continue;
       const c = fitCoefs(
         train.map((i) => X[i]!),
         train.map((i) => P[i]!),
@@ -208,27 +333,47 @@ export function fitSaturatingPowerModel(
     }
     return oof;
   };
-  let best = { rmspe: Number.POSITIVE_INFINITY, within10Pct: 0, idle: idles[0]!, limit: limits[0]! };
+  let found: { metrics: ErrorMetrics; oof: Float64Array; idle: number; limit: number } | null = null;
   for (const idle of idles) {
     for (const limit of limits) {
-      const m = errorMetrics(oofFor(idle, limit), P);
-      if (m.rmspe < best.rmspe) best = { rmspe: m.rmspe, within10Pct: m.within10Pct, idle, limit };
+      const oof = oofFor(idle, limit);
+      const m = errorMetrics(oof, P);
+      if (found === null || m.rmspe < found.metrics.rmspe) found = { metrics: m, oof, idle, limit };
     }
   }
+  const best = found!;
   const c = fitCoefs(X, P, best.idle, best.limit);
-  return makeModel({
-    form: 'saturating-rate',
+  const rawNames = kindFeatures(modelKind).rawFeatures;
+  return makeSaturatingPowerModel({
+    format: MODEL_FORMAT,
+    family: 'saturating',
+    kind: modelKind,
+    target: 'power',
+    unit: 'W',
     idleW: best.idle,
+    idleFrom: idleW === undefined ? 'cv' : 'platform',
     limitW: best.limit,
+    limitFrom: limitW === undefined ? 'cv' : 'platform',
     busy: c.busy,
     perMacPerMs: c.perMac,
     perBytePerMs: c.perByte,
     report: {
       n: rows.length,
       folds,
-      rmspe: best.rmspe,
-      within10Pct: best.within10Pct,
-      idleLimitFromCv: idleW === undefined || limitW === undefined,
+      seed,
+      grouped: groups !== undefined,
+      rmspe: best.metrics.rmspe,
+      rmse: best.metrics.rmse,
+      mape: best.metrics.mape,
+      within10Pct: best.metrics.within10Pct,
     },
+    training: {
+      n: rows.length,
+      features: Object.fromEntries(rawNames.map((name, j) => [name, range(raw.map((r) => r[j]!))])),
+      target: range(P),
+      // The identity of the (config, power) rows, as for a polynomial power model of the same rows.
+      hash: trainingSetHash(rows.map((r) => ({ config: r.config, value: r.powerW }))),
+    },
+    interval: outOfFoldInterval(P, best.oof, INTERVAL_LEVEL),
   });
 }

@@ -1,13 +1,16 @@
 import type { Target } from '../features/kind.js';
 import type { ModelKind } from '../layers/describe.js';
-import type { LayerModel } from '../model/types.js';
+import type { KindModel } from '../model/kind-model.js';
+import type { ModelFamily } from '../model/types.js';
 import type { NetworkCorrection } from '../network-correction/types.js';
 import { PredictionError } from './errors.js';
 
 /** The models of one platform, looked up by model kind × target. */
 export interface ModelSet {
-  readonly models: readonly LayerModel[];
-  get(kind: ModelKind, target: Target): LayerModel | undefined;
+  readonly models: readonly KindModel[];
+  get(kind: ModelKind, target: Target): KindModel | undefined;
+  /** The family of the kind's power model (polynomial or saturating); null without one. */
+  powerFamily(kind: ModelKind): ModelFamily | null;
   /** Whether any model predicts this target (platforms without power readings have no power models). */
   has(target: Target): boolean;
   /** What the sum of layers misses on this platform, learned from whole networks; null without one. */
@@ -15,10 +18,10 @@ export interface ModelSet {
 }
 
 export function createModelSet(
-  models: readonly LayerModel[],
+  models: readonly KindModel[],
   networkCorrection: NetworkCorrection | null = null,
 ): ModelSet {
-  const byKey = new Map<string, LayerModel>();
+  const byKey = new Map<string, KindModel>();
   models.forEach((m, i) => {
     const key = `${m.kind}/${m.target}`;
     if (byKey.has(key)) throw new PredictionError(`models[${i}]`, `a second ${m.kind} ${m.target} model`);
@@ -29,6 +32,36 @@ export function createModelSet(
     models: Object.freeze([...models]),
     get: (kind: ModelKind, target: Target) => byKey.get(`${kind}/${target}`),
     has: (target: Target) => targets.has(target),
+    powerFamily: (kind: ModelKind) => byKey.get(`${kind}/power`)?.family ?? null,
     networkCorrection,
   });
+}
+
+/** One power model of a set, as `predict` and the HTTP API describe it. */
+export interface PowerModelSummary {
+  readonly kind: ModelKind;
+  readonly family: ModelFamily;
+  /** A saturating model's floor and ceiling (W) and where each came from; null for a polynomial. */
+  readonly idleW: number | null;
+  readonly idleFrom: 'platform' | 'cv' | null;
+  readonly limitW: number | null;
+  readonly limitFrom: 'platform' | 'cv' | null;
+  /** The model's own out-of-fold power RMSPE (fraction). */
+  readonly cvRmspe: number;
+}
+
+/** The power models of a set, by kind. */
+export function powerModelSummaries(set: ModelSet): PowerModelSummary[] {
+  return set.models
+    .filter((m) => m.target === 'power')
+    .map((m) => ({
+      kind: m.kind,
+      family: m.family,
+      idleW: m.family === 'saturating' ? m.idleW : null,
+      idleFrom: m.family === 'saturating' ? m.idleFrom : null,
+      limitW: m.family === 'saturating' ? m.limitW : null,
+      limitFrom: m.family === 'saturating' ? m.limitFrom : null,
+      cvRmspe: m.report.rmspe,
+    }))
+    .sort((a, b) => a.kind.localeCompare(b.kind));
 }

@@ -1,6 +1,8 @@
 import type { Target } from '../features/kind.js';
 import { describeLayer, type LayerInstance, type ModelKind, modelKindOf } from '../layers/describe.js';
 import type { LayerConfig } from '../layers/spec.js';
+import type { KindModel } from '../model/kind-model.js';
+import type { LayerModel, ModelFamily } from '../model/types.js';
 import { PredictionError } from './errors.js';
 import type { ModelSet } from './model-set.js';
 
@@ -35,6 +37,11 @@ export interface LayerPrediction {
   readonly runtimeRangeMs: PredictionRange | null;
   readonly powerW: number | null;
   readonly powerRangeW: PredictionRange | null;
+  /**
+   * The power model's family: `saturating` models take the predicted runtime (after the floor) as
+   * the layer's work rate, so power and energy follow the runtime prediction. Null without one.
+   */
+  readonly powerFamily: ModelFamily | null;
   /** P·T in mJ (W × ms); null unless both runtime and power are predicted. */
   readonly energyMj: number | null;
   /** True when the runtime model predicted less than the floor. */
@@ -43,6 +50,14 @@ export interface LayerPrediction {
   readonly missing: readonly Target[];
   /** Raw features outside the training range of the models used (the prediction extrapolates). */
   readonly outOfRange: readonly string[];
+}
+
+/** A runtime model is a polynomial; a saturating model filed under runtime is a broken set. */
+function runtimeModelOf(model: KindModel | undefined): LayerModel | undefined {
+  if (model?.family === 'saturating') {
+    throw new PredictionError('models', `the ${model.kind} runtime model is a saturating power model`);
+  }
+  return model;
 }
 
 /** The floor asked for, validated; null: each runtime model's fastest training runtime. */
@@ -61,7 +76,7 @@ export function predictInstance(
   floorMs: number | null,
 ): LayerPrediction {
   const modelKind = modelKindOf(layer.spec);
-  const runtimeModel = modelKind ? models.get(modelKind, 'runtime') : undefined;
+  const runtimeModel = modelKind ? runtimeModelOf(models.get(modelKind, 'runtime')) : undefined;
   const powerModel = modelKind ? models.get(modelKind, 'power') : undefined;
   const missing: Target[] = [];
   if (!runtimeModel) missing.push('runtime');
@@ -75,7 +90,12 @@ export function predictInstance(
     runtimeFloored = raw < floor;
     runtimeMs = runtimeFloored ? floor : raw;
   }
-  const powerW = powerModel ? powerModel.predictLayer(layer) : null;
+  let powerW: number | null = null;
+  if (powerModel?.family === 'polynomial') powerW = powerModel.predictLayer(layer);
+  // Without a positive runtime (no runtime model; floor 0 under a negative polynomial) there is no
+  // work rate: the saturating power is unknown, not guessed.
+  else if (powerModel && runtimeMs !== null && runtimeMs > 0)
+    powerW = powerModel.predictLayer(layer, runtimeMs);
   const outOfRange = new Set<string>();
   for (const m of [runtimeModel, powerModel]) for (const s of m?.outOfRange(layer) ?? []) outOfRange.add(s);
   return {
@@ -84,6 +104,7 @@ export function predictInstance(
     runtimeRangeMs: runtimeMs === null ? null : (runtimeModel?.intervalOf(runtimeMs) ?? null),
     powerW,
     powerRangeW: powerW === null ? null : (powerModel?.intervalOf(powerW) ?? null),
+    powerFamily: powerModel?.family ?? null,
     energyMj: runtimeMs !== null && powerW !== null ? runtimeMs * powerW : null,
     runtimeFloored,
     missing,

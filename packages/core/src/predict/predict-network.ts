@@ -1,6 +1,7 @@
 import type { Target } from '../features/kind.js';
 import type { ModelKind } from '../layers/describe.js';
 import type { LayerKind } from '../layers/spec.js';
+import type { ModelFamily } from '../model/types.js';
 import type { Network } from '../network/graph.js';
 import { networkFeatures } from '../network-correction/correction.js';
 import type { CorrectionForm, NetworkCorrection } from '../network-correction/types.js';
@@ -41,6 +42,8 @@ export interface LayerPredictionRow {
   readonly runtimeRangeMs: PredictionRange | null;
   readonly powerW: number | null;
   readonly powerRangeW: PredictionRange | null;
+  /** The power model's family (polynomial or saturating); null without a power model. */
+  readonly powerFamily: ModelFamily | null;
   readonly energyMj: number | null;
   /** runtimeMs / totals.runtimeMs; null when the layer has no runtime. */
   readonly runtimeShare: number | null;
@@ -146,6 +149,7 @@ export function predictNetwork(
       runtimeRangeMs: p.runtimeRangeMs,
       powerW: p.powerW,
       powerRangeW: p.powerRangeW,
+      powerFamily: p.powerFamily,
       energyMj: p.energyMj,
       runtimeShare: p.runtimeMs !== null && runtimeMs > 0 ? p.runtimeMs / runtimeMs : null,
       energyShare: p.energyMj !== null && energyMj !== 0 ? p.energyMj / energyMj : null,

@@ -1,0 +1,122 @@
+import {
+  fitLayerModel,
+  fitSaturatingPowerModel,
+  type KindModel,
+  type LassoCvOptions,
+  type LayerConfig,
+  ModelError,
+  type ModelFamily,
+  type ModelKind,
+  usablePowerBounds,
+} from '@neuralpower/core';
+
+/** Which power model family a fit stores: the lower cross-validated error (`auto`), or one forced. */
+export const POWER_FAMILY_MODES = ['auto', 'polynomial', 'saturating'] as const;
+export type PowerFamilyMode = (typeof POWER_FAMILY_MODES)[number];
+
+export interface PowerFitRow {
+  readonly config: LayerConfig;
+  readonly powerW: number;
+  /** The runtime the record's power was measured at (its work rate). */
+  readonly runtimeMs: number;
+}
+
+/** What the platform says about its power: null where unknown. */
+export interface PlatformPower {
+  /** Median of the records' measured idle power (`power.idleW`). */
+  readonly idleW: number | null;
+  /** The platform's enforced board power limit (fingerprint `enforcedPowerLimitW`). */
+  readonly limitW: number | null;
+}
+
+/** The choice, stored in the version's report (`report.powerFamily`). */
+export interface PowerFamilyChoice {
+  readonly mode: PowerFamilyMode;
+  readonly chosen: ModelFamily;
+  /** Out-of-fold RMSPE of each family on the same folds; null for one not fitted (and why in notes). */
+  readonly cvRmspe: { readonly polynomial: number | null; readonly saturating: number | null };
+  /** The saturating model's floor and ceiling, and where each came from; null when it was not fitted. */
+  readonly idleW: number | null;
+  readonly idleFrom: 'platform' | 'cv' | null;
+  readonly limitW: number | null;
+  readonly limitFrom: 'platform' | 'cv' | null;
+  readonly notes: readonly string[];
+}
+
+/**
+ * Fits the kind's power model: the paper's polynomial and the saturating work-rate model on the same
+ * rows, folds and seed, and keeps the one with the lower out-of-fold RMSPE (a tie keeps the
+ * polynomial, the paper's baseline). The platform's idle power and limit are the saturating model's
+ * floor and ceiling when they fit the readings; otherwise cross-validation chooses them.
+ */
+export function fitPowerFamily(
+  kind: ModelKind,
+  rows: readonly PowerFitRow[],
+  options: { mode: PowerFamilyMode; lasso: LassoCvOptions & { folds: number }; platform: PlatformPower },
+): { model: KindModel; choice: PowerFamilyChoice } {
+  const { mode, lasso, platform } = options;
+  const notes: string[] = [];
+  const fitPolynomial = () =>
+    fitLayerModel(
+      kind,
+      'power',
+      rows.map((r) => ({ config: r.config, value: r.powerW })),
+      lasso,
+    );
+  let polynomial = mode === 'saturating' ? null : fitPolynomial();
+  let saturating: ReturnType<typeof fitSaturatingPowerModel> | null = null;
+  if (mode !== 'polynomial') {
+    const bounds = usablePowerBounds(
+      rows.map((r) => r.powerW),
+      platform,
+    );
+    notes.push(...bounds.notes);
+    if (platform.idleW === null) notes.push('no measured idle power: idle chosen by CV');
+    if (platform.limitW === null) notes.push('no platform power limit: limit chosen by CV');
+    try {
+      saturating = fitSaturatingPowerModel(rows, {
+        ...(bounds.idleW !== undefined && { idleW: bounds.idleW }),
+        ...(bounds.limitW !== undefined && { limitW: bounds.limitW }),
+        folds: lasso.folds,
+        ...(lasso.seed !== undefined && { seed: lasso.seed }),
+        ...(lasso.groups !== undefined && { groups: lasso.groups }),
+      });
+    } catch (err) {
+      if (!(err instanceof ModelError)) throw err;
+      notes.push(`saturating model not fitted: ${err.message}`);
+    }
+  }
+  const useSaturating =
+    saturating !== null &&
+    Number.isFinite(saturating.report.rmspe) &&
+    (polynomial === null || saturating.report.rmspe < polynomial.report.rmspe);
+  if (!useSaturating && polynomial === null) {
+    notes.push('the polynomial is stored instead');
+    polynomial = fitPolynomial();
+  }
+  const model: KindModel = useSaturating ? saturating! : polynomial!;
+  return {
+    model,
+    choice: {
+      mode,
+      chosen: model.family,
+      cvRmspe: {
+        polynomial: polynomial?.report.rmspe ?? null,
+        saturating: saturating?.report.rmspe ?? null,
+      },
+      idleW: saturating?.idleW ?? null,
+      idleFrom: saturating?.idleFrom ?? null,
+      limitW: saturating?.limitW ?? null,
+      limitFrom: saturating?.limitFrom ?? null,
+      notes,
+    },
+  };
+}
+
+/** Median of the records' measured idle power; null when none carries one. */
+export function medianIdleW(idles: readonly (number | undefined)[]): number | null {
+  const known = idles.filter((w): w is number => w !== undefined && Number.isFinite(w) && w > 0);
+  if (known.length === 0) return null;
+  const sorted = known.sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
