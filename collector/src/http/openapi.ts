@@ -134,7 +134,8 @@ export const openApiDocument = {
                 limitFrom: {
                   type: ['string', 'null'],
                   enum: ['platform', 'cv', null],
-                  description: "platform = the fingerprint's enforced power limit; cv = chosen by cross-validation",
+                  description:
+                    "platform = the fingerprint's enforced power limit; cv = chosen by cross-validation",
                 },
                 cvRmspe: { type: 'number', description: 'out-of-fold power RMSPE (fraction)' },
               },

@@ -2,7 +2,15 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { conv, fitNetworkCorrection, parseModel, serializeNetworkCorrection } from '@neuralpower/core';
+import {
+  conv,
+  fitNetworkCorrection,
+  fitSaturatingPowerModel,
+  parseModel,
+  serializeKindModel,
+  serializeNetworkCorrection,
+} from '@neuralpower/core';
+import { parseDataset } from '@neuralpower/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -146,7 +154,7 @@ describe('neuralpower predict', () => {
     ],
   };
 
-  it('applies a network correction file given with the models', async () => {
+  it('applies a network correction file given with the models, and a saturating power model', async () => {
     const file = join(dir, 'tiny.json');
     await writeFile(file, JSON.stringify(tiny));
     // Eight networks, each 0.5 ms per layer slower than its layers' sum: the `overhead` form.
@@ -160,9 +168,15 @@ describe('neuralpower predict', () => {
       JSON.stringify(serializeNetworkCorrection(fitNetworkCorrection(observations))),
     );
     const runtime = join(models, 'conv-runtime.json');
+    // A saturating conv power model from the paper's conv rows (idle and limit chosen by CV).
+    const rows = parseDataset(await readFile(join(DATA, 'res_conv.txt'), 'utf8'), 'res_conv.txt').flatMap(
+      (m) => (m.powerW === null ? [] : [{ config: m.config, runtimeMs: m.runtimeMs, powerW: m.powerW }]),
+    );
+    const power = join(dir, 'conv-power-saturating.json');
+    await writeFile(power, JSON.stringify(serializeKindModel(fitSaturatingPowerModel(rows))));
     const [text, json] = await Promise.all([
-      cli('predict', '--models', runtime, correction, '--network', file),
-      cli('predict', '--models', runtime, correction, '--network', file, '--json'),
+      cli('predict', '--models', runtime, correction, power, '--network', file),
+      cli('predict', '--models', runtime, correction, power, '--network', file, '--json'),
     ]);
     expect(text.stderr).toBe('');
     const p = JSON.parse(json.stdout);
@@ -173,6 +187,15 @@ describe('neuralpower predict', () => {
     );
     expect(text.stdout).toMatch(
       /\n90 % interval of the runtime: [\d.]+–[\d.]+ ms \(the network correction's left-out networks\)/,
+    );
+    // The power model's family is named; its power follows each layer's predicted runtime.
+    expect(p.powerModels).toEqual([
+      expect.objectContaining({ kind: 'conv', family: 'saturating', idleFrom: 'cv', limitFrom: 'cv' }),
+    ]);
+    expect(p.layers[0]).toMatchObject({ powerFamily: 'saturating' });
+    expect(p.layers[0].energyMj).toBeCloseTo(p.layers[0].powerW * p.layers[0].runtimeMs, 9);
+    expect(text.stdout).toMatch(
+      /\npower models: conv saturating \(idle [\d.]+ W \(cross-validation\), limit [\d.]+ W \(cross-validation\)\); saturating power follows the predicted runtime/,
     );
   });
 
@@ -201,6 +224,7 @@ describe('neuralpower predict', () => {
     expect(text.stdout).toMatch(/\nrelu1 +activation +- +- +- +- +- /);
     expect(text.stdout).toMatch(/\n90 % interval of the runtime: [\d.]+–[\d.]+ ms/);
     expect(text.stdout).toMatch(/relu1: no runtime or power model for activation/);
+    expect(text.stdout).toMatch(/\npower models: conv polynomial\n/);
     expect(json.code).toBe(0);
     const p = JSON.parse(json.stdout);
     expect(p.batch).toBe(20);

@@ -52,12 +52,28 @@ const BOUND_FROM = { platform: 'the platform', cv: 'cross-validation' } as const
  * One line on which power model family each kind uses. Summaries (a saturating model's idle and
  * limit) come from the model set or the collector; without them, the layers' families.
  */
-export function powerFamiliesText(p: NetworkPrediction, summaries?: readonly PowerModelSummary[]): string | null {
+export function powerFamiliesText(
+  p: NetworkPrediction,
+  summaries?: readonly PowerModelSummary[],
+): string | null {
   const described =
     summaries ??
-    [...new Map(p.layers.flatMap((l) => (l.powerFamily && l.modelKind ? [[l.modelKind, l.powerFamily] as const] : []))).entries()]
+    [
+      ...new Map(
+        p.layers.flatMap((l) =>
+          l.powerFamily && l.modelKind ? [[l.modelKind, l.powerFamily] as const] : [],
+        ),
+      ).entries(),
+    ]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([kind, family]) => ({ kind, family, idleW: null, idleFrom: null, limitW: null, limitFrom: null }));
+      .map(([kind, family]) => ({
+        kind,
+        family,
+        idleW: null,
+        idleFrom: null,
+        limitW: null,
+        limitFrom: null,
+      }));
   if (described.length === 0) return null;
   const parts = described.map((m) => {
     if (m.family === 'polynomial') return `${m.kind} polynomial`;
