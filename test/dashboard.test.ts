@@ -497,7 +497,12 @@ describe('dashboard', () => {
 
   it('lists model versions with cross-validated metrics and plots predicted vs measured per kind and target', async () => {
     const { versions } = await api<{
-      versions: { version: number; kind: string; target: string; report: { rmspe: number } }[];
+      versions: {
+        version: number;
+        kind: string;
+        target: string;
+        report: { rmspe: number; powerFamily?: { chosen: string } };
+      }[];
     }>('GET', `/v1/platforms/${gpuId}/models`);
     // conv and dropout have enough rows for runtime and power; pool (3 rows) does not.
     expect(versions.map((v) => `${v.kind}/${v.target}`).sort()).toEqual([
@@ -512,6 +517,10 @@ describe('dashboard', () => {
     const row = table.find((r) => r[0] === `v${convRuntime.version}`)!;
     expect(row[5]).toBe(`${(convRuntime.report.rmspe * 100).toFixed(1)} %`);
     expect(row[9]).toBe('current');
+    // A power version names the family its fit chose (the paper's polynomial or saturating).
+    const convPower = versions.find((v) => v.kind === 'conv' && v.target === 'power')!;
+    const family = convPower.report.powerFamily!.chosen;
+    expect(table.find((r) => r[0] === `v${convPower.version}`)![2]).toBe(`power · ${family}`);
 
     const fit = await api<{
       series: { kind: string; target: string; points: { measured: number; predicted: number }[] }[];
@@ -594,6 +603,7 @@ describe('dashboard', () => {
     );
     expect(totals).toContain(`energy ${Number(expected.totals.energyMj!.toPrecision(3))} mJ`);
     expect(totals).toContain(`${expected.totals.coveredLayers}/${expected.totals.layers} layers covered`);
+    expect(await page.textContent('#power-families')).toMatch(/^Power models: conv (polynomial|saturating)/);
     // Every layer in the table with its runtime and power intervals, as the API gives them.
     const layerRows = await tableRows(page, 'layer-table');
     expect(layerRows.map((r) => r[0])).toEqual(expected.layers.map((l) => l.name));

@@ -1,8 +1,10 @@
 import {
   createModelSet,
   isNetworkCorrectionJson,
+  parseKindModel,
   parseModel,
   parseNetworkCorrection,
+  powerModelSummaries,
   predictNetwork,
 } from '@neuralpower/core';
 import { zooNetwork } from '@neuralpower/networks';
@@ -153,9 +155,13 @@ describe('model versions, predictions and exports', () => {
         async (p) => (await getModelVersion(collector.url, platform.id, p.version))['model'],
       ),
     );
-    const models = stored.filter((m) => !isNetworkCorrectionJson(m)).map(parseModel);
+    const models = stored.filter((m) => !isNetworkCorrectionJson(m)).map(parseKindModel);
     const correction = parseNetworkCorrection(stored.find(isNetworkCorrectionJson));
-    const expected = predictNetwork(zooNetwork('vgg16', { batch: 4 }), createModelSet(models, correction));
+    const set = createModelSet(models, correction);
+    const expected = predictNetwork(zooNetwork('vgg16', { batch: 4 }), set);
+    // Each kind's power model family (polynomial or saturating, chosen by CV) is named.
+    expect(response.powerModels).toEqual(powerModelSummaries(set));
+    expect(response.powerModels.length).toBeGreaterThan(0);
     expect(response.totals.correction).toMatchObject({ networks: 1, records: 1, form: 'identity' });
     expect(response.layers).toEqual(expected.layers);
     expect(response.totals).toEqual(expected.totals);

@@ -7,6 +7,7 @@ import {
 } from '@neuralpower/core';
 import { type Hello, type LayerRecord, PROTOCOL_VERSION, platformFingerprint } from '@neuralpower/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { saturatingModelText } from '../src/cli/power-model-format.js';
 import { type FitJobInput, runFitJob } from '../src/fit/fit-job.js';
 import type { PowerFamilyChoice, PowerFamilyMode } from '../src/fit/power-family.js';
 import { openStore } from '../src/index.js';
@@ -104,11 +105,19 @@ describe('the fit job chooses the power model family by cross-validation', () =>
     return {
       model: parseKindModel(JSON.parse(power.modelJson)),
       choice: (power.report as { powerFamily: PowerFamilyChoice }).powerFamily,
+      // What `models show` prints for the version.
+      shown: saturatingModelText({
+        version: 7,
+        model: JSON.parse(power.modelJson),
+        report: power.report,
+        trainingRows: power.trainingRows,
+        trainingSetHash: power.trainingSetHash,
+      }),
     };
   }
 
   it('saturating data: the saturating model wins, bounded by the measured idle and the platform limit', async () => {
-    const { model, choice } = await fitPower('conv', 'auto');
+    const { model, choice, shown } = await fitPower('conv', 'auto');
     expect(model.family).toBe('saturating');
     expect(choice).toMatchObject({
       mode: 'auto',
@@ -120,6 +129,11 @@ describe('the fit job chooses the power model family by cross-validation', () =>
     });
     expect(choice.cvRmspe.saturating!).toBeLessThan(0.04);
     expect(choice.cvRmspe.saturating!).toBeLessThan(choice.cvRmspe.polynomial!);
+    expect(shown).toMatch(/^version 7: conv power \(W\), saturating/);
+    expect(shown).toMatch(
+      /\npower family: saturating \(auto; cross-validated RMSPE polynomial [\d.]+ %, saturating [\d.]+ %\)/,
+    );
+    expect(shown).toMatch(/\nidle 60(\.0+)? W from the platform, limit 300(\.0+)? W from the platform/);
   });
 
   it('polynomial data: the paper’s polynomial wins; it can also be forced', async () => {

@@ -28,6 +28,7 @@ import {
   tokenOption,
 } from './format.js';
 import { networkCorrectionText } from './network-correction-format.js';
+import { powerFamilyLine, saturatingModelText } from './power-model-format.js';
 
 const jsonOption = { type: 'boolean' as const, default: false, describe: 'Print JSON' };
 const platformOption = {
@@ -155,6 +156,7 @@ const modelsShow: CommandModule<object, ModelsArgs & { version: number; out?: st
     }
     if (args.json) return printJson(v);
     if (isNetworkCorrectionJson(v['model'])) return print(networkCorrectionText(v));
+    if ((v['model'] as { family?: unknown }).family === 'saturating') return print(saturatingModelText(v));
     const model = v['model'] as { terms: string[]; coefficients: number[]; intercept: number; unit: string };
     const report = v['report'] as Record<string, number | string>;
     print(
@@ -165,6 +167,8 @@ const modelsShow: CommandModule<object, ModelsArgs & { version: number; out?: st
       `cross-validated: RMSPE ${pct(report['rmspe'] as number)}, RMSE ${fmt(report['rmse'] as number)} ${model.unit}, ` +
         `MAPE ${pct(report['mape'] as number)}, size ${report['modelSize']}, λ ${fmt(report['lambda'] as number)}`,
     );
+    const family = powerFamilyLine(report);
+    if (family !== null) print(family);
     const terms = model.terms.flatMap((t, i) =>
       model.coefficients[i] !== 0 ? [[t, fmt(model.coefficients[i]!, 6)]] : [],
     );
