@@ -11,7 +11,8 @@ export function powerFamilyLine(report: unknown): string | null {
   const cv = (v: number | null) => (v === null ? 'not fitted' : pct(v));
   return (
     `power family: ${choice.chosen} (${choice.mode}; cross-validated RMSPE polynomial ${cv(choice.cvRmspe.polynomial)}, ` +
-    `saturating ${cv(choice.cvRmspe.saturating)})${choice.notes.length > 0 ? `; ${choice.notes.join('; ')}` : ''}`
+    `saturating ${cv(choice.cvRmspe.saturating)} at measured runtimes, ${cv(choice.cvRmspe.saturatingAtPredictedRuntime ?? null)} at predicted ones)` +
+    `${choice.notes.length > 0 ? `; ${choice.notes.join('; ')}` : ''}`
   );
 }
 

@@ -1,5 +1,5 @@
 import {
-  fitLayerModel,
+  fitLayerModelDetailed,
   type KindModel,
   type KindModelJson,
   type LassoCvOptions,
@@ -84,6 +84,29 @@ export async function runFitJob(input: FitJobInput): Promise<FitJobResult> {
     limitW: powerLimitOf(platformInput),
   };
   const minRows = Math.max(4, input.options.minRows ?? 8);
+  const foldsFor = (n: number) => Math.max(2, Math.min(input.options.lasso?.folds ?? 10, Math.floor(n / 2)));
+  // Out-of-fold runtime per record index (from this job's runtime fit, or one made for the power
+  // choice when runtime was not refitted): the runtime a saturating power model is judged at.
+  let runtimeOutOfFold: Map<number, number> | null = null;
+  const runtimeFit = (training: readonly TrainingRow[], indices: readonly number[]) => {
+    const fitted = fitLayerModelDetailed(input.kind as ModelKind, 'runtime', training, {
+      ...input.options.lasso,
+      folds: foldsFor(training.length),
+    });
+    runtimeOutOfFold = new Map(indices.map((index, i) => [index, fitted.outOfFold[i]!]));
+    return fitted.model;
+  };
+  const predictedRuntimes = (indices: readonly number[]): (number | null)[] | undefined => {
+    if (runtimeOutOfFold === null) {
+      const selection = selectTrainingRows(rows, 'runtime', minRows);
+      if (selection.rows.length < minRows) return undefined;
+      runtimeFit(
+        selection.rows.map((r) => ({ config: configs[r.index]!, value: r.value })),
+        selection.rows.map((r) => r.index),
+      );
+    }
+    return indices.map((index) => runtimeOutOfFold!.get(index) ?? null);
+  };
   const targets = TARGETS.map((target): TargetOutcome => {
     const selection = selectTrainingRows(rows, target, minRows);
     const training: TrainingRow[] = selection.rows.map((r) => ({
@@ -105,8 +128,7 @@ export async function runFitJob(input: FitJobInput): Promise<FitJobResult> {
       return { target, status: 'skipped', reason: 'the training set is unchanged since the current version' };
     }
     // The fitter needs two rows per fold; small sets get fewer folds rather than no model.
-    const folds = Math.max(2, Math.min(input.options.lasso?.folds ?? 10, Math.floor(training.length / 2)));
-    const lasso = { ...input.options.lasso, folds };
+    const lasso = { ...input.options.lasso, folds: foldsFor(training.length) };
     let model: KindModel;
     let powerFamily: PowerFamilyChoice | null = null;
     if (target === 'power') {
@@ -115,6 +137,7 @@ export async function runFitJob(input: FitJobInput): Promise<FitJobResult> {
         rows[index]!.precision_target_reached === null
           ? rows[index]!.runtime_mean_ms
           : rows[index]!.runtime_median_ms;
+      const mode = input.options.powerFamily ?? 'auto';
       const fitted = fitPowerFamily(
         input.kind as ModelKind,
         selection.rows.map((r) => ({
@@ -122,12 +145,21 @@ export async function runFitJob(input: FitJobInput): Promise<FitJobResult> {
           powerW: r.value,
           runtimeMs: runtimeOf(r.index),
         })),
-        { mode: input.options.powerFamily ?? 'auto', lasso, platform: platformPower },
+        {
+          mode,
+          lasso,
+          platform: platformPower,
+          predictedRuntimeMs:
+            mode === 'polynomial' ? undefined : predictedRuntimes(selection.rows.map((r) => r.index)),
+        },
       );
       model = fitted.model;
       powerFamily = fitted.choice;
     } else {
-      model = fitLayerModel(input.kind as ModelKind, target, training, lasso);
+      model = runtimeFit(
+        training,
+        selection.rows.map((r) => r.index),
+      );
     }
     const json = serializeKindModel(model);
     const broken = nonFiniteField(model.report, json);

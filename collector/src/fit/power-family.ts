@@ -33,8 +33,17 @@ export interface PlatformPower {
 export interface PowerFamilyChoice {
   readonly mode: PowerFamilyMode;
   readonly chosen: ModelFamily;
-  /** Out-of-fold RMSPE of each family on the same folds; null for one not fitted (and why in notes). */
-  readonly cvRmspe: { readonly polynomial: number | null; readonly saturating: number | null };
+  /**
+   * Out-of-fold RMSPE of each family on the same folds; null for one not fitted (and why in notes).
+   * `saturating` rates held-out rows at their measured runtime; `saturatingAtPredictedRuntime` at
+   * the runtime model's out-of-fold prediction, as predictions are made — the figure the choice uses
+   * when there is one (null without a runtime model).
+   */
+  readonly cvRmspe: {
+    readonly polynomial: number | null;
+    readonly saturating: number | null;
+    readonly saturatingAtPredictedRuntime: number | null;
+  };
   /** The saturating model's floor and ceiling, and where each came from; null when it was not fitted. */
   readonly idleW: number | null;
   readonly idleFrom: 'platform' | 'cv' | null;
@@ -52,9 +61,15 @@ export interface PowerFamilyChoice {
 export function fitPowerFamily(
   kind: ModelKind,
   rows: readonly PowerFitRow[],
-  options: { mode: PowerFamilyMode; lasso: LassoCvOptions & { folds: number }; platform: PlatformPower },
+  options: {
+    mode: PowerFamilyMode;
+    lasso: LassoCvOptions & { folds: number };
+    platform: PlatformPower;
+    /** per row, the runtime model's out-of-fold runtime (null: none); see cvRmspe */
+    predictedRuntimeMs?: readonly (number | null)[];
+  },
 ): { model: KindModel; choice: PowerFamilyChoice } {
-  const { mode, lasso, platform } = options;
+  const { mode, lasso, platform, predictedRuntimeMs } = options;
   const notes: string[] = [];
   const fitPolynomial = () =>
     fitLayerModel(
@@ -80,16 +95,23 @@ export function fitPowerFamily(
         folds: lasso.folds,
         ...(lasso.seed !== undefined && { seed: lasso.seed }),
         ...(lasso.groups !== undefined && { groups: lasso.groups }),
+        ...(predictedRuntimeMs !== undefined && { predictedRuntimeMs }),
       });
     } catch (err) {
       if (!(err instanceof ModelError)) throw err;
       notes.push(`saturating model not fitted: ${err.message}`);
     }
   }
+  // A saturating model is only as good as the runtime it is fed: judged at predicted runtimes when known.
+  const saturatingScore = saturating?.report.predictedRuntimeRmspe ?? saturating?.report.rmspe ?? null;
+  if (saturating !== null && saturating.report.predictedRuntimeRmspe === null) {
+    notes.push('no predicted runtimes: the saturating model is judged at measured runtimes');
+  }
   const useSaturating =
     saturating !== null &&
-    Number.isFinite(saturating.report.rmspe) &&
-    (polynomial === null || saturating.report.rmspe < polynomial.report.rmspe);
+    saturatingScore !== null &&
+    Number.isFinite(saturatingScore) &&
+    (polynomial === null || saturatingScore < polynomial.report.rmspe);
   if (!useSaturating && polynomial === null) {
     notes.push('the polynomial is stored instead');
     polynomial = fitPolynomial();
@@ -103,6 +125,7 @@ export function fitPowerFamily(
       cvRmspe: {
         polynomial: polynomial?.report.rmspe ?? null,
         saturating: saturating?.report.rmspe ?? null,
+        saturatingAtPredictedRuntime: saturating?.report.predictedRuntimeRmspe ?? null,
       },
       idleW: saturating?.idleW ?? null,
       idleFrom: saturating?.idleFrom ?? null,

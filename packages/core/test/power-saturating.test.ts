@@ -45,6 +45,25 @@ describe('saturating work-rate power model', () => {
     expect(inside / fresh.length).toBeLessThan(0.96);
   });
 
+  it('also scores held-out rows at given predicted runtimes: the error a prediction will have', () => {
+    const bounds = { idleW: IDLE_W, limitW: LIMIT_W, folds: 5 };
+    const rows = train.slice(0, 100);
+    const exact = fitSaturatingPowerModel(rows, {
+      ...bounds,
+      predictedRuntimeMs: rows.map((r) => r.runtimeMs),
+    });
+    expect(exact.report.predictedRuntimeRmspe).toBeCloseTo(exact.report.rmspe, 12);
+    // Runtimes 30 % off in alternating directions: the work rates, so the power, are off too.
+    const off = rows.map((r, i) => (i === 3 ? null : r.runtimeMs * (i % 2 === 0 ? 1.3 : 0.7)));
+    const skewed = fitSaturatingPowerModel(rows, { ...bounds, predictedRuntimeMs: off });
+    expect(skewed.perMacPerMs).toBe(exact.perMacPerMs); // the fit itself uses the measured runtimes
+    expect(skewed.report.predictedRuntimeRmspe!).toBeGreaterThan(2 * skewed.report.rmspe);
+    expect(fitSaturatingPowerModel(rows, bounds).report.predictedRuntimeRmspe).toBeNull();
+    expect(() => fitSaturatingPowerModel(rows, { ...bounds, predictedRuntimeMs: [1] })).toThrow(
+      /predictedRuntimeMs: has 1 entries for 100 rows/,
+    );
+  });
+
   it('uses the platform bounds it can, and says why it drops the others', () => {
     const powers = train.map((r) => r.powerW);
     expect(usablePowerBounds(powers, { idleW: IDLE_W, limitW: LIMIT_W })).toEqual({

@@ -26,6 +26,7 @@ import {
   conv,
   describeLayer,
   fitLayerModel,
+  fitLayerModelDetailed,
   fitSaturatingPowerModel,
   foldGroups,
   type ModelKind,
@@ -84,7 +85,7 @@ interface Line {
 /** Out-of-fold power of every row, each fold fitted on the others; runtime measured or predicted. */
 function outOfFold(
   rows: readonly PowerRow[],
-  fitFold: (train: PowerRow[]) => (row: PowerRow) => number,
+  fitFold: (train: PowerRow[], fold: number) => (row: PowerRow) => number,
 ): number[] {
   const groups = foldGroups(
     rows.map((r) => r.config),
@@ -93,7 +94,10 @@ function outOfFold(
   const foldOf = groups ? assignGroupedFolds(groups, FOLDS, 1) : assignFolds(rows.length, FOLDS, 1);
   const out = new Array<number>(rows.length);
   for (let k = 0; k < FOLDS; k++) {
-    const predict = fitFold(rows.filter((_, i) => foldOf[i] !== k));
+    const predict = fitFold(
+      rows.filter((_, i) => foldOf[i] !== k),
+      k,
+    );
     rows.forEach((row, i) => {
       if (foldOf[i] === k) out[i] = predict(row);
     });
@@ -116,13 +120,22 @@ function score(
   const kind = kindOf(rows);
   const P = rows.map((r) => r.powerW);
   const line = (model: string, predicted: number[]): Line => ({ model, ...errorMetrics(predicted, P) });
-  const runtimeModel = (train: PowerRow[]) =>
-    fitLayerModel(
-      kind,
-      'runtime',
-      train.map((r) => ({ config: r.config, value: r.runtimeMs })),
-      { folds: innerFolds(train.length) },
-    );
+  // Every line uses the same outer folds: one runtime model per fold serves them all.
+  const runtimeByFold = new Map<number, ReturnType<typeof fitLayerModelDetailed>>();
+  const runtimeFit = (train: readonly PowerRow[], fold: number) => {
+    let m = runtimeByFold.get(fold);
+    if (m === undefined) {
+      m = fitLayerModelDetailed(
+        kind,
+        'runtime',
+        train.map((r) => ({ config: r.config, value: r.runtimeMs })),
+        { folds: innerFolds(train.length) },
+      );
+      runtimeByFold.set(fold, m);
+    }
+    return m;
+  };
+  const runtimeModel = (train: PowerRow[], fold: number) => runtimeFit(train, fold).model;
   const poly = (objective: 'squared' | 'auto') => (train: PowerRow[]) => {
     const m = fitLayerModel(
       kind,
@@ -137,26 +150,27 @@ function score(
     ...(platform.limitW !== null && { limitW: platform.limitW }),
   };
   const hasBounds = platform.idleW !== null || platform.limitW !== null;
-  const saturating = (useBounds: boolean, predictedRuntime: boolean) => (train: PowerRow[]) => {
+  const saturating = (useBounds: boolean, predictedRuntime: boolean) => (train: PowerRow[], fold: number) => {
     const m = fitSaturatingPowerModel(train, {
       ...(useBounds ? known : {}),
       folds: innerFolds(train.length),
     });
     if (!predictedRuntime) return (row: PowerRow) => m.predict(row.config, row.runtimeMs);
-    const t = runtimeModel(train);
+    const t = runtimeModel(train, fold);
     return (row: PowerRow) => m.predict(row.config, Math.max(t.predict(row.config), 1e-3));
   };
   // The collector's choice inside each outer fold; power from the predicted runtime where saturating.
   const chosenInFold: string[] = [];
-  const collectorChoice = (train: PowerRow[]) => {
+  const collectorChoice = (train: PowerRow[], fold: number) => {
     const { model } = fitPowerFamily(kind, train, {
       mode: 'auto',
       lasso: { folds: innerFolds(train.length) },
       platform,
+      predictedRuntimeMs: Array.from(runtimeFit(train, fold).outOfFold),
     });
     chosenInFold.push(model.family);
     if (model.family === 'polynomial') return (row: PowerRow) => model.predict(row.config);
-    const t = runtimeModel(train);
+    const t = runtimeModel(train, fold);
     return (row: PowerRow) => model.predict(row.config, Math.max(t.predict(row.config), 1e-3));
   };
   const bounds = hasBounds
@@ -181,6 +195,7 @@ function score(
     mode: 'auto',
     lasso: { folds: innerFolds(rows.length) },
     platform,
+    predictedRuntimeMs: Array.from(runtimeFit(rows, -1).outOfFold),
   });
   const pctOf = (v: number | null) => (v === null ? '—' : `${(100 * v).toFixed(2)} %`);
   process.stdout.write(
@@ -195,7 +210,7 @@ function score(
     (f) => `${f} ${chosenInFold.filter((c) => c === f).length}`,
   );
   process.stdout.write(
-    `collector's choice on all rows: **${all.choice.chosen}** (CV RMSPE polynomial ${pctOf(all.choice.cvRmspe.polynomial)}, saturating ${pctOf(all.choice.cvRmspe.saturating)}` +
+    `collector's choice on all rows: **${all.choice.chosen}** (CV RMSPE polynomial ${pctOf(all.choice.cvRmspe.polynomial)}, saturating ${pctOf(all.choice.cvRmspe.saturating)} at measured runtimes, ${pctOf(all.choice.cvRmspe.saturatingAtPredictedRuntime)} at out-of-fold predicted runtimes` +
       `${all.choice.idleW === null ? '' : `; idle ${all.choice.idleW.toFixed(1)} W (${all.choice.idleFrom}), limit ${all.choice.limitW!.toFixed(1)} W (${all.choice.limitFrom})`})` +
       `; inside the ${FOLDS} outer folds: ${counts.join(', ')}` +
       `${all.choice.notes.length > 0 ? `; notes: ${all.choice.notes.join('; ')}` : ''}\n`,

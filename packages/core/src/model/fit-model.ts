@@ -76,6 +76,19 @@ export function fitLayerModel(
   rows: readonly TrainingRow[],
   options: LayerModelOptions = {},
 ): LayerModel {
+  return fitLayerModelDetailed(kind, target, rows, options).model;
+}
+
+/**
+ * fitLayerModel, plus each row's out-of-fold prediction (by the fold model that did not see it, at
+ * the chosen λ and objective): e.g. the runtime a saturating power model is scored at.
+ */
+export function fitLayerModelDetailed(
+  kind: ModelKind,
+  target: Target,
+  rows: readonly TrainingRow[],
+  options: LayerModelOptions = {},
+): { model: LayerModel; outOfFold: Float64Array } {
   const def = kindFeatures(kind);
   if (!isTarget(target)) {
     throw new ModelError('target', `must be runtime or power (got ${JSON.stringify(target)})`);
@@ -145,7 +158,7 @@ export function fitLayerModel(
     distinctTerms: kept.length,
     hash: trainingSetHash(rows),
   };
-  return makeLayerModel({
+  const model = makeLayerModel({
     format: MODEL_FORMAT,
     kind,
     target,
@@ -160,6 +173,7 @@ export function fitLayerModel(
     training,
     interval: outOfFoldInterval(y, chosen.outOfFold, INTERVAL_LEVEL),
   });
+  return { model, outOfFold: Float64Array.from(chosen.outOfFold) };
 }
 
 /** The share of held-out rows a model's stored interval is meant to cover. */

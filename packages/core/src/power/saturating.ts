@@ -40,6 +40,12 @@ export interface SaturatingPowerOptions extends Pick<LassoCvOptions, 'folds' | '
   readonly idleW?: number;
   /** Board power limit (W), e.g. the platform's enforced limit; chosen by CV when absent. */
   readonly limitW?: number;
+  /**
+   * Per row, a runtime predicted without that row (a runtime model's out-of-fold prediction; null:
+   * none). When given, the report also scores each held-out row at this runtime, as a prediction
+   * will be made (`report.predictedRuntimeRmspe`); rows without one keep their measured runtime.
+   */
+  readonly predictedRuntimeMs?: readonly (number | null)[];
 }
 
 /** Where idle power or the limit came from: given (the platform's) or chosen by cross-validation. */
@@ -56,6 +62,8 @@ export interface SaturatingPowerReport {
   readonly rmse: number;
   readonly mape: number;
   readonly within10Pct: number;
+  /** Out-of-fold RMSPE with each held-out row at its predicted runtime; null when none was given. */
+  readonly predictedRuntimeRmspe: number | null;
 }
 
 /** The serialised form (`neuralpower.model/3`, family `saturating`); see docs/models.md. */
@@ -316,7 +324,8 @@ export function fitSaturatingPowerModel(
   );
   const foldOf =
     groups === undefined ? assignFolds(rows.length, folds, seed) : assignGroupedFolds(groups, folds, seed);
-  const oofFor = (idle: number, limit: number) => {
+  // Held-out rows are predicted at `at` (default the measured rates); fold models learn from measured ones.
+  const oofFor = (idle: number, limit: number, at: readonly number[][] = X) => {
     const oof = new Float64Array(rows.length);
     for (let k = 0; k < folds; k++) {
       const train = X.flatMap((_, i) => (foldOf[i] === k ? [] : [i]));
@@ -327,7 +336,7 @@ export function fitSaturatingPowerModel(
         idle,
         limit,
       );
-      X.forEach((x, i) => {
+      at.forEach((x, i) => {
         if (foldOf[i] === k) oof[i] = powerOf(x, c, idle, limit);
       });
     }
@@ -342,6 +351,26 @@ export function fitSaturatingPowerModel(
     }
   }
   const best = found!;
+  const predicted = options.predictedRuntimeMs;
+  if (predicted !== undefined && predicted.length !== rows.length) {
+    throw new ModelError('predictedRuntimeMs', `has ${predicted.length} entries for ${rows.length} rows`);
+  }
+  const predictedRuntimeRmspe =
+    predicted === undefined
+      ? null
+      : errorMetrics(
+          oofFor(
+            best.idle,
+            best.limit,
+            rows.map((r, i) => {
+              const t = predicted[i];
+              return t !== null && t !== undefined && t > 0 && Number.isFinite(t)
+                ? rates(describeLayer(r.config), t)
+                : X[i]!;
+            }),
+          ),
+          P,
+        ).rmspe;
   const c = fitCoefs(X, P, best.idle, best.limit);
   const rawNames = kindFeatures(modelKind).rawFeatures;
   return makeSaturatingPowerModel({
@@ -366,6 +395,7 @@ export function fitSaturatingPowerModel(
       rmse: best.metrics.rmse,
       mape: best.metrics.mape,
       within10Pct: best.metrics.within10Pct,
+      predictedRuntimeRmspe,
     },
     training: {
       n: rows.length,

@@ -45,6 +45,7 @@ export function serializeSaturatingPowerModel(model: SaturatingPowerModel): Satu
       rmse: r.rmse,
       mape: r.mape,
       within10Pct: r.within10Pct,
+      predictedRuntimeRmspe: r.predictedRuntimeRmspe,
     },
     training: serializeTraining(model.training),
     interval: serializeInterval(model.interval),
@@ -99,6 +100,10 @@ export function parseSaturatingPowerModel(value: unknown): SaturatingPowerModel 
       rmse: finite(r['rmse'], 'report.rmse', 0),
       mape: finite(r['mape'], 'report.mape', 0),
       within10Pct: finite(r['within10Pct'], 'report.within10Pct', 0),
+      predictedRuntimeRmspe:
+        r['predictedRuntimeRmspe'] === null
+          ? null
+          : finite(r['predictedRuntimeRmspe'], 'report.predictedRuntimeRmspe', 0),
     },
     training: parseTraining(m['training'], kindFeatures(kind).rawFeatures),
     interval: parseInterval(m['interval']),
