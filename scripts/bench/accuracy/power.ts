@@ -4,16 +4,17 @@
  * fold), on
  *  - synthetic conv layers with a saturating truth (idle 40 W, limit 250 W) and 2 % (1 σ) noise;
  *  - the paper's res_conv.txt (39 measured conv layers with runtime and power);
- *  - with --records PATH (a .jsonl file of agent records, or a directory of them; read in place,
- *    never copied): every (platform, kind) with enough layer records with power, idle power from the
- *    records' measured `power.idleW`, the limit from --limit-w (the platform's enforced limit) or CV.
+ *  - with --records PATH[,PATH…] (.jsonl files of agent records, or directories of them; read in
+ *    place, never copied): every (platform, kind, power source) with enough layer records with
+ *    power, idle power from the records' measured `power.idleW`, the limit from --limit-w (the
+ *    platform's enforced limit) or CV. --records-only skips the two built-in sets.
  * "predicted runtime": each held-out layer's work rate comes from a runtime model fitted on the other
  * folds, as at prediction time. "collector's choice": the collector's fit-job selection
  * (fitPowerFamily) on all rows — which family it stores and both cross-validated errors — and,
  * nested, the same choice made inside each outer fold and scored on the held-out fold with predicted
  * runtimes (what a user of the stored model gets). Prints tables; nothing here is a pass/fail test.
  *
- *   npx tsx scripts/bench/accuracy/power.ts [--records DIR|FILE.jsonl] [--limit-w 700]
+ *   npx tsx scripts/bench/accuracy/power.ts [--records DIR|FILE.jsonl[,…]] [--limit-w 700] [--records-only]
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -36,7 +37,11 @@ import {
 import { parseDataset } from '../../../packages/datasets/src/index.js';
 
 const { values: args } = parseArgs({
-  options: { records: { type: 'string' }, 'limit-w': { type: 'string' } },
+  options: {
+    records: { type: 'string' },
+    'limit-w': { type: 'string' },
+    'records-only': { type: 'boolean', default: false },
+  },
 });
 const FOLDS = 10;
 const RES_CONV = new URL('../../../../shared/reference/neuralpower-data/res_conv.txt', import.meta.url)
@@ -174,7 +179,7 @@ function score(
     return (row: PowerRow) => model.predict(row.config, Math.max(t.predict(row.config), 1e-3));
   };
   const bounds = hasBounds
-    ? `idle ${platform.idleW ?? 'CV'} W, limit ${platform.limitW ?? 'CV'} W`
+    ? `idle ${platform.idleW === null ? 'by CV' : `${platform.idleW.toFixed(1)} W`}, limit ${platform.limitW === null ? 'by CV' : `${platform.limitW.toFixed(1)} W`}`
     : 'idle/limit by CV';
   const lines = [
     line("paper's polynomial (its power terms, squared loss)", outOfFold(rows, poly('squared'))),
@@ -226,11 +231,15 @@ interface RecordLine {
   batch?: number;
   runtime?: { meanMs: number; medianMs: number };
   precision?: { targetReached?: boolean } | null;
-  power?: { meanW: number; idleW?: number } | 'unavailable';
+  power?: { meanW: number; idleW?: number; source?: string } | 'unavailable';
 }
 
 /** Agent records (JSON lines) from a file or every *.jsonl in a directory: layer records with power. */
-function readRecords(ref: string): RecordLine[] {
+function readRecords(refs: string): RecordLine[] {
+  return refs.split(',').flatMap((ref) => readRecordsAt(ref));
+}
+
+function readRecordsAt(ref: string): RecordLine[] {
   const files = statSync(ref).isDirectory()
     ? readdirSync(ref)
         .filter((f) => f.endsWith('.jsonl'))
@@ -261,7 +270,7 @@ function recordDatasets(ref: string, limitW: number | null): void {
     // The runtime statistic the collector fits: the median when the block protocol timed it.
     const runtimeMs = r.precision ? r.runtime!.medianMs : r.runtime!.meanMs;
     if (!(runtimeMs > 0 && r.power.meanW > 0)) continue;
-    const key = `${r.platform} ${kind}`;
+    const key = `${r.platform} ${kind} (${r.power.source ?? 'power'})`;
     const g = groups.get(key) ?? { rows: [], idles: [] };
     g.rows.push({ config, runtimeMs, powerW: r.power.meanW });
     g.idles.push(r.power.idleW);
@@ -277,8 +286,10 @@ function recordDatasets(ref: string, limitW: number | null): void {
   }
 }
 
-score('synthetic, saturating truth, 2 % noise', synthetic(400, 7), { idleW: 40, limitW: 250 });
-score("the paper's res_conv.txt", resConv(), { idleW: null, limitW: null });
+if (!args['records-only']) {
+  score('synthetic, saturating truth, 2 % noise', synthetic(400, 7), { idleW: 40, limitW: 250 });
+  score("the paper's res_conv.txt", resConv(), { idleW: null, limitW: null });
+}
 if (args.records !== undefined) {
   const limit = args['limit-w'] === undefined ? null : Number(args['limit-w']);
   if (limit !== null && !(limit > 0))
