@@ -119,7 +119,19 @@ describe('term evaluation', () => {
     bad('conv', ['exp(N)'], /cannot read factor/);
     bad('conv', ['N', 'N'], /listed twice/);
     bad('fc', ['N#Macs'], /tag/);
+    bad('fc', ['pad1(N)'], /multiple must be at least 2/);
+    bad('fc', ['pad8(N)*units'], /write it as "units\*pad8\(N\)"/);
+    bad('fc', ['pad32(N)*pad8(N)'], /write it as "pad8\(N\)\*pad32\(N\)"/);
     expect(() => compileTerms('winograd', ['N'])).toThrow(UnknownModelKindError);
+  });
+
+  it('padM(x) rounds x up to a multiple of M; repeats become powers', () => {
+    const f = describeLayer({ spec: fc(130), inputs: [[1, 1, 64]], batch: 3 });
+    const terms = compileTerms('fc', ['units*pad8(N)', 'pad32(units)^2', 'N*log2(Cin)*pad8(units)']);
+    expect(terms.row(terms.raw(f))).toEqual([130 * 8, 160 * 160, 3 * 6 * 136]);
+    expect(parseTerm('pad32(units)^2', kindFeatures('fc').rawFeatures).factors).toEqual([
+      { variable: 1, log: false, multiple: 32, power: 2 },
+    ]);
   });
 
   it('fails on a term that is not finite rather than returning it', () => {
@@ -139,5 +151,19 @@ describe('named term sets', () => {
       expect(() => compileTerms(kind, termSet(kind, 'runtime', 'extended'))).not.toThrow();
     }
     expect(termSet('conv', 'runtime', 'extended')).toContain('N*Hout*Wout*kw*Cin*Cout*kh*log2(Cin)');
+  });
+
+  it('padded adds the work and sizes on dimensions rounded up to 8, 32 and 128 to extended', () => {
+    expect(termSet('conv', 'runtime', 'padded')).toEqual([
+      ...termSet('conv', 'runtime', 'extended'),
+      ...termSet('conv', 'runtime', 'padded').slice(162),
+    ]);
+    expect(termSet('conv', 'runtime', 'padded')).toHaveLength(162 + 15);
+    expect(termSet('fc', 'runtime', 'padded')).toHaveLength(48 + 27);
+    expect(termSet('conv', 'power', 'padded')).toEqual(candidateTerms('conv', 'power'));
+    for (const kind of ['conv', 'fc'] as const) {
+      expect(() => compileTerms(kind, termSet(kind, 'runtime', 'padded'))).not.toThrow();
+    }
+    expect(termSet('fc', 'runtime', 'padded')).toContain('Hin*Win*Cin*pad32(N)*pad32(units)');
   });
 });

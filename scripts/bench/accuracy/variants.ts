@@ -50,4 +50,14 @@ export const VARIANTS: readonly Variant[] = [
     describe: "the project's default fitLayerModel (no options): the extended term set, objective auto",
     fit: (kind, rows) => wrap(fitLayerModel(kind, 'runtime', rows)),
   },
+  {
+    name: 'extended',
+    describe: 'the extended term set, objective auto',
+    fit: (kind, rows) => wrap(fitLayerModel(kind, 'runtime', rows, { termSet: 'extended' })),
+  },
+  {
+    name: 'padded',
+    describe: 'the extended set + work and sizes on dimensions rounded up to multiples of 8, 32, 128',
+    fit: (kind, rows) => wrap(fitLayerModel(kind, 'runtime', rows, { termSet: 'padded' })),
+  },
 ];

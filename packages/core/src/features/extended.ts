@@ -1,6 +1,7 @@
 import type { ModelKind } from '../layers/describe.js';
 import type { Target } from './kind.js';
-import { candidateTerms } from './registry.js';
+import { candidateTerms, kindFeatures } from './registry.js';
+import { monomialName, vars } from './terms.js';
 
 /**
  * Named candidate term sets. `paper`: the paper's sets (docs/models.md). `extended` (runtime of conv
@@ -10,7 +11,7 @@ import { candidateTerms } from './registry.js';
  * work·log2(size) terms let one linear model bend between small, launch-bound layers and large,
  * throughput-bound ones. Still a readable sum of terms; chosen by the accuracy benchmark.
  */
-export const TERM_SETS = ['paper', 'extended'] as const;
+export const TERM_SETS = ['paper', 'extended', 'padded'] as const;
 export type TermSet = (typeof TERM_SETS)[number];
 /**
  * What fitLayerModel uses without `terms` or `termSet`: `extended` had the lower nested out-of-fold
@@ -38,6 +39,57 @@ const EXTRA: Partial<Record<ModelKind, readonly string[]>> = {
   ),
 };
 
+/** Multiples the `padded` set rounds dimensions up to: vector width, warp, a common GEMM tile. */
+const PAD_MULTIPLES = [8, 32, 128] as const;
+
+/** The monomial of `plain` factors times `padded` ones, each rounded up to a multiple of `m`. */
+function paddedTerm(kind: ModelKind, plain: readonly string[], padded: readonly string[], m: number): string {
+  const raw = kindFeatures(kind).rawFeatures;
+  return monomialName([...vars(raw, plain), ...vars(raw, padded).map((v) => ({ ...v, multiple: m }))], raw);
+}
+
+/**
+ * `padded` adds, per multiple, the work and sizes with the channel (conv) or GEMM (fc) dimensions
+ * rounded up: the cost of the tiles a kernel actually runs, partly empty ones included.
+ */
+const PADDED: Partial<Record<ModelKind, readonly (readonly [readonly string[], readonly string[]])[]>> = {
+  conv: [
+    [['N', 'Hout', 'Wout', 'kh', 'kw', 'Cin'], ['Cout']],
+    [['N', 'Hout', 'Wout', 'kh', 'kw', 'Cout'], ['Cin']],
+    [
+      ['N', 'Hout', 'Wout', 'kh', 'kw'],
+      ['Cin', 'Cout'],
+    ],
+    [['N', 'Hout', 'Wout'], ['Cout']],
+    [
+      ['kh', 'kw'],
+      ['Cin', 'Cout'],
+    ],
+  ],
+  fc: [
+    [['units', 'Hin', 'Win', 'Cin'], ['N']],
+    [['N', 'Hin', 'Win', 'Cin'], ['units']],
+    [
+      ['Hin', 'Win', 'Cin'],
+      ['N', 'units'],
+    ],
+    [
+      ['Hin', 'Win'],
+      ['N', 'units', 'Cin'],
+    ],
+    [[], ['N', 'units']],
+    [['units'], ['N']],
+    [['N'], ['units']],
+    [['Hin', 'Win', 'Cin'], ['N']],
+    [['Hin', 'Win', 'Cin'], ['units']],
+  ],
+};
+
+function paddedTerms(kind: ModelKind): string[] {
+  const shapes = PADDED[kind] ?? [];
+  return PAD_MULTIPLES.flatMap((m) => shapes.map(([plain, padded]) => paddedTerm(kind, plain, padded, m)));
+}
+
 export function isTermSet(value: unknown): value is TermSet {
   return typeof value === 'string' && (TERM_SETS as readonly string[]).includes(value);
 }
@@ -45,6 +97,7 @@ export function isTermSet(value: unknown): value is TermSet {
 /** The candidate terms of a named set for one kind and target. */
 export function termSet(kind: ModelKind, target: Target, set: TermSet): readonly string[] {
   const paper = candidateTerms(kind, target);
-  const extra = set === 'extended' && target === 'runtime' ? EXTRA[kind] : undefined;
-  return extra ? [...paper, ...extra] : paper;
+  if (set === 'paper' || target !== 'runtime') return paper;
+  const extended = [...paper, ...(EXTRA[kind] ?? [])];
+  return set === 'padded' ? [...extended, ...paddedTerms(kind)] : extended;
 }

@@ -1,12 +1,14 @@
 /**
  * Candidate terms are monomials over a kind's raw features and their base-2 logarithms, written as
- * canonical names (`N*Hout*Cin`, `N^2*Cin`, `log2(Cout)`, `Hout*log2(Cin)`). A name is the whole
- * definition: a stored model's term list parses back into evaluators without any other table.
+ * canonical names (`N*Hout*Cin`, `N^2*Cin`, `log2(Cout)`, `Hout*log2(Cin)`, `N*pad8(Cout)`). A name is
+ * the whole definition: a stored model's term list parses back into evaluators without any other table.
  *
  * Grammar:  term   = factor ("*" factor)* ["#" tag]
- *           factor = (VAR | "log2(" VAR ")") ["^" POWER]
- * Canonical: factors ordered as the kind lists its raw features, plain factors before log2 factors,
- * each variable once (repeats written as powers). The optional tag names a "special" term's physical
+ *           factor = (VAR | "log2(" VAR ")" | "pad" M "(" VAR ")") ["^" POWER]
+ * `padM(x)` is x rounded up to a multiple of M (M ≥ 2): GPU kernels work on tiles and vector widths,
+ * so a layer with 130 channels costs about what one with 160 does.
+ * Canonical: factors ordered as the kind lists its raw features, plain factors before log2 factors
+ * before pad factors (by M, then variable), each factor once (repeats written as powers). The optional tag names a "special" term's physical
  * meaning (`#macs`); it does not change the value, and keeps names unique where the paper's special
  * terms repeat a monomial.
  */
@@ -25,6 +27,8 @@ export interface TermFactor {
   /** Index into the kind's raw feature list. */
   readonly variable: number;
   readonly log: boolean;
+  /** Round the value up to a multiple of this (a `padM(VAR)` factor); absent for plain and log2. */
+  readonly multiple?: number;
   readonly power: number;
 }
 
@@ -36,16 +40,22 @@ export interface Term {
   evaluate(raw: readonly number[]): number;
 }
 
-/** A variable of a monomial: raw feature `variable`, or its log2. */
+/** A variable of a monomial: raw feature `variable`, its log2, or it rounded up to a `multiple`. */
 export interface TermVariable {
   readonly variable: number;
   readonly log: boolean;
+  readonly multiple?: number;
 }
 
-const FACTOR = /^(?:log2\(([A-Za-z][A-Za-z0-9]*)\)|([A-Za-z][A-Za-z0-9]*))(?:\^([1-9][0-9]*))?$/;
+const NAME = '([A-Za-z][A-Za-z0-9]*)';
+const FACTOR = new RegExp(
+  `^(?:log2\\(${NAME}\\)|pad([1-9][0-9]*)\\(${NAME}\\)|${NAME})(?:\\^([1-9][0-9]*))?$`,
+);
 const TAG = /^[a-z][a-z0-9-]*$/;
 
+/** Plain factors first, then log2, then padM by M: one key per distinct factor. */
 function orderKey(f: TermVariable, rawCount: number): number {
+  if (f.multiple !== undefined) return (1 + f.multiple) * rawCount + f.variable;
   return f.log ? rawCount + f.variable : f.variable;
 }
 
@@ -55,13 +65,20 @@ function canonicalFactors(variables: readonly TermVariable[], rawCount: number):
   for (const v of variables) {
     const key = orderKey(v, rawCount);
     const prev = merged.get(key);
-    merged.set(key, { variable: v.variable, log: v.log, power: (prev?.power ?? 0) + 1 });
+    const power = (prev?.power ?? 0) + 1;
+    merged.set(
+      key,
+      v.multiple === undefined
+        ? { variable: v.variable, log: v.log, power }
+        : { variable: v.variable, log: false, multiple: v.multiple, power },
+    );
   }
   return [...merged.entries()].sort((a, b) => a[0] - b[0]).map(([, f]) => f);
 }
 
 function renderFactor(f: TermFactor, rawNames: readonly string[]): string {
-  const base = f.log ? `log2(${rawNames[f.variable]})` : rawNames[f.variable]!;
+  const name = rawNames[f.variable]!;
+  const base = f.multiple !== undefined ? `pad${f.multiple}(${name})` : f.log ? `log2(${name})` : name;
   return f.power === 1 ? base : `${base}^${f.power}`;
 }
 
@@ -81,7 +98,8 @@ function compile(factors: readonly TermFactor[]): (raw: readonly number[]) => nu
     let value = 1;
     for (const f of factors) {
       const x = raw[f.variable]!;
-      const base = f.log ? Math.log2(x) : x;
+      const base =
+        f.multiple !== undefined ? Math.ceil(x / f.multiple) * f.multiple : f.log ? Math.log2(x) : x;
       value *= f.power === 1 ? base : base ** f.power;
     }
     return value;
@@ -104,10 +122,14 @@ export function parseTerm(name: string, rawNames: readonly string[]): Term {
     if (!m) {
       throw new TermError(
         name,
-        `cannot read factor ${JSON.stringify(part)} (expected VAR, VAR^k or log2(VAR))`,
+        `cannot read factor ${JSON.stringify(part)} (expected VAR, VAR^k, log2(VAR) or padM(VAR))`,
       );
     }
-    const varName = m[1] ?? m[2]!;
+    const varName = m[1] ?? m[3] ?? m[4]!;
+    const multiple = m[2] === undefined ? undefined : Number(m[2]);
+    if (multiple !== undefined && multiple < 2) {
+      throw new TermError(name, `pad${multiple}(${varName}): the multiple must be at least 2`);
+    }
     const variable = rawNames.indexOf(varName);
     if (variable < 0) {
       throw new TermError(
@@ -115,8 +137,10 @@ export function parseTerm(name: string, rawNames: readonly string[]): Term {
         `unknown raw feature ${JSON.stringify(varName)}; this kind has ${rawNames.join(', ')}`,
       );
     }
-    const power = m[3] === undefined ? 1 : Number(m[3]);
-    for (let i = 0; i < power; i++) variables.push({ variable, log: m[1] !== undefined });
+    const power = m[5] === undefined ? 1 : Number(m[5]);
+    const factor: TermVariable =
+      multiple === undefined ? { variable, log: m[1] !== undefined } : { variable, log: false, multiple };
+    for (let i = 0; i < power; i++) variables.push(factor);
   }
   const canonical = monomialName(variables, rawNames, tag);
   if (canonical !== name)
