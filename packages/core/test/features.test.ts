@@ -3,6 +3,7 @@ import {
   candidateTerms,
   compileTerms,
   conv,
+  defaultTermSet,
   describeLayer,
   fc,
   kindFeatures,
@@ -165,5 +166,11 @@ describe('named term sets', () => {
       expect(() => compileTerms(kind, termSet(kind, 'runtime', 'padded'))).not.toThrow();
     }
     expect(termSet('fc', 'runtime', 'padded')).toContain('Hin*Win*Cin*pad32(N)*pad32(units)');
+  });
+
+  it('defaults to padded for fc and extended for every other kind', () => {
+    expect(defaultTermSet('fc')).toBe('padded');
+    expect(defaultTermSet('conv')).toBe('extended');
+    expect(defaultTermSet('pool')).toBe('extended');
   });
 });

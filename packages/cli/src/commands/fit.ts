@@ -1,6 +1,5 @@
 import { fmt, pct } from '@neuralpower/collector/format';
 import {
-  DEFAULT_TERM_SET,
   type FitReport,
   fitLayerModel,
   isModelKind,
@@ -112,9 +111,8 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       .option('lambdas', { type: 'number', default: 100, describe: 'Length of the λ path' })
       .option('terms', {
         choices: TERM_SETS,
-        default: DEFAULT_TERM_SET,
         describe:
-          "Candidate terms: extended (the paper's + work × log2(size) for conv and fc runtime) or the paper's set",
+          "Candidate terms: extended (the paper's + work × log2(size) for conv and fc runtime), padded (extended + work on dimensions rounded up to 8, 32, 128) or the paper's set; default padded for fc, extended otherwise",
       })
       .option('out', {
         type: 'string',

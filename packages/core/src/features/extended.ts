@@ -14,10 +14,22 @@ import { monomialName, vars } from './terms.js';
 export const TERM_SETS = ['paper', 'extended', 'padded'] as const;
 export type TermSet = (typeof TERM_SETS)[number];
 /**
- * What fitLayerModel uses without `terms` or `termSet`: `extended` had the lower nested out-of-fold
- * RMSPE on every gpu-layer-data file it was scored on (docs/benchmarks.md, Accuracy).
+ * What fitLayerModel uses without `terms` or `termSet`, unless DEFAULT_TERM_SETS names another set for
+ * the kind: `extended` had the lower nested out-of-fold RMSPE than `paper` on every gpu-layer-data file
+ * but one (docs/benchmarks.md, Accuracy).
  */
 export const DEFAULT_TERM_SET: TermSet = 'extended';
+/**
+ * Per-kind defaults. fc: `padded` lowered the out-of-fold RMSPE on every FP32 NeuSight and Justus fc
+ * file; on conv it blew up on a degenerate Justus layer (1×1 input, 1 output channel: every padded
+ * term ×8–128), so conv stays `extended` (docs/benchmarks.md, runtime models second pass).
+ */
+const DEFAULT_TERM_SETS: Partial<Record<ModelKind, TermSet>> = { fc: 'padded' };
+
+/** The term set fitLayerModel uses for a kind when told none. */
+export function defaultTermSet(kind: ModelKind): TermSet {
+  return DEFAULT_TERM_SETS[kind] ?? DEFAULT_TERM_SET;
+}
 
 function withLogs(bases: readonly string[], logs: readonly string[]): string[] {
   const terms: string[] = [];

@@ -1,4 +1,4 @@
-import { DEFAULT_TERM_SET, isTermSet, TERM_SETS, type TermSet, termSet } from '../features/extended.js';
+import { defaultTermSet, isTermSet, TERM_SETS, type TermSet, termSet } from '../features/extended.js';
 import { TARGET_UNITS, type Target } from '../features/kind.js';
 import { compileTerms, isTarget, kindFeatures } from '../features/registry.js';
 import { TermError } from '../features/terms.js';
@@ -24,7 +24,7 @@ import {
 export interface LayerModelOptions extends LassoCvOptions {
   /** Candidate terms; default the named `termSet`'s terms for the kind and target (docs/models.md). */
   readonly terms?: readonly string[];
-  /** Named candidate set when `terms` is absent: `extended` (default) or `paper`. */
+  /** Named candidate set when `terms` is absent: `extended`, `padded` or `paper`; default per kind (defaultTermSet). */
   readonly termSet?: TermSet;
 }
 
@@ -94,7 +94,7 @@ export function fitLayerModelDetailed(
     throw new ModelError('target', `must be runtime or power (got ${JSON.stringify(target)})`);
   }
   if (!Array.isArray(rows) || rows.length === 0) throw new ModelError('rows', 'no training rows');
-  const { termSet: setName = DEFAULT_TERM_SET, ...rest } = options;
+  const { termSet: setName = defaultTermSet(kind), ...rest } = options;
   if (!isTermSet(setName)) {
     throw new ModelError(
       'termSet',
