@@ -47,7 +47,7 @@ export const VARIANTS: readonly Variant[] = [
   },
   {
     name: 'default',
-    describe: "the project's default fitLayerModel (no options): the extended term set, objective auto",
+    describe: "the project's default fitLayerModel (no options): padded terms for fc, extended for conv, objective auto",
     fit: (kind, rows) => wrap(fitLayerModel(kind, 'runtime', rows)),
   },
   {

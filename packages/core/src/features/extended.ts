@@ -15,8 +15,9 @@ export const TERM_SETS = ['paper', 'extended', 'padded'] as const;
 export type TermSet = (typeof TERM_SETS)[number];
 /**
  * What fitLayerModel uses without `terms` or `termSet`, unless DEFAULT_TERM_SETS names another set for
- * the kind: `extended` had the lower nested out-of-fold RMSPE than `paper` on every gpu-layer-data file
- * but one (docs/benchmarks.md, Accuracy).
+ * the kind: `extended` had a lower out-of-fold RMSPE than `paper` on 16 of the 18 FP32 NeuSight and
+ * Justus files; on two Justus conv files one degenerate layer each makes it much worse
+ * (docs/benchmarks.md, runtime models second pass).
  */
 export const DEFAULT_TERM_SET: TermSet = 'extended';
 /**
