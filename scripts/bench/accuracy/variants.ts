@@ -47,7 +47,8 @@ export const VARIANTS: readonly Variant[] = [
   },
   {
     name: 'default',
-    describe: "the project's default fitLayerModel (no options): padded terms for fc, extended for conv, objective auto",
+    describe:
+      "the project's default fitLayerModel (no options): padded terms for fc, extended for conv, objective auto",
     fit: (kind, rows) => wrap(fitLayerModel(kind, 'runtime', rows)),
   },
   {
