@@ -11,7 +11,10 @@ import type { ResolvedOptions } from './validate.js';
 export interface ObjectiveFit {
   objective: Objective;
   lambdas: Float64Array;
-  /** Mean over folds of the held-out (weighted) MSE per λ; for `relative` the mean squared relative error. */
+  /**
+   * Mean over folds of the held-out (weighted) MSE per λ; for `relative` the mean squared relative
+   * error. With sample weights, each fold's error is per unit of sample weight.
+   */
   cvMean: Float64Array;
   /** Standard error of cvMean across folds. */
   cvSe: Float64Array;
@@ -22,6 +25,8 @@ export interface ObjectiveFit {
   /** Out-of-fold predictions at the chosen λ, in the original row order. */
   outOfFold: Float64Array;
   metrics: ErrorMetrics;
+  /** Out-of-fold RMSPE weighted by the sample weights; null without them. */
+  weightedRmspe: number | null;
   /** Coordinate-descent sweeps over all folds and λ, and λ solves that hit maxIter. */
   sweeps: number;
   unconverged: number;
@@ -74,7 +79,7 @@ export function fitObjective(
         state.solve(lambdas[k]!, tolAbs, maxIter);
         solved++;
         a = centredIntercept(problem, state.b);
-        error = weightedSse(foldM, p, state.b, a, scratch) / rows;
+        error = weightedSse(foldM, p, state.b, a, scratch) / sorted.foldWeight[f]!;
         if (watch.saturated(state.b, a, state.unconverged > capped)) solved = -solved;
       }
       paths.set(state.b, (f * nL + k) * p);
@@ -154,6 +159,7 @@ export function fitObjective(
     intercept,
     outOfFold,
     metrics: errorMetrics(outOfFold, y),
+    weightedRmspe: sorted.weights === null ? null : weightedRmspe(outOfFold, y, sorted),
     sweeps: sweeps + full.sweeps,
     unconverged: unconverged + full.unconverged,
     solvedPerFold,
@@ -165,4 +171,18 @@ function countUsable(usable: Uint8Array): number {
   let count = 0;
   for (const u of usable) count += u;
   return count;
+}
+
+/** √(Σ wᵢ·((ŷᵢ − yᵢ)/yᵢ)² / Σ wᵢ) over the out-of-fold predictions (original row order). */
+function weightedRmspe(outOfFold: Float64Array, y: readonly number[], sorted: SortedData): number {
+  const { order, weights, n } = sorted;
+  let num = 0;
+  let den = 0;
+  for (let r = 0; r < n; r++) {
+    const i = order[r]!;
+    const rel = (outOfFold[i]! - y[i]!) / y[i]!;
+    num += weights![r]! * rel * rel;
+    den += weights![r]!;
+  }
+  return Math.sqrt(num / den);
 }

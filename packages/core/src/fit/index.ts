@@ -1,4 +1,11 @@
 export { FitError } from './errors.js';
 export { fitLassoCv, makeLinearFit } from './lasso-cv.js';
 export { assignFolds, assignGroupedFolds, mulberry32 } from './prng.js';
-export type { FitReport, LambdaSelection, LassoCvOptions, LinearFit, Objective } from './types.js';
+export type {
+  FitReport,
+  LambdaSelection,
+  LassoCvOptions,
+  LinearFit,
+  Objective,
+  WeightedReport,
+} from './types.js';

@@ -2,8 +2,8 @@ import { fitObjective, type ObjectiveFit } from './cross-validate.js';
 import { FitError } from './errors.js';
 import { sortByFold } from './moments.js';
 import { assignFolds, assignGroupedFolds } from './prng.js';
-import type { FitReport, LassoCvOptions, LinearFit, Objective } from './types.js';
-import { resolveOptions, validateData, validateGroups } from './validate.js';
+import type { FitReport, LassoCvOptions, LinearFit, Objective, WeightedReport } from './types.js';
+import { resolveOptions, validateData, validateGroups, validateSampleWeights } from './validate.js';
 
 /**
  * Lasso with K-fold cross-validated λ on standardised columns (the NeuralPower fitter). With objective
@@ -35,10 +35,14 @@ export function fitLassoCvDetailed(
       ? assignFolds(y.length, opts.folds, opts.seed)
       : assignGroupedFolds(validateGroups(options.groups, y.length, opts.folds), opts.folds, opts.seed);
   const objectives: Objective[] = opts.objective === 'auto' ? ['squared', 'relative'] : [opts.objective];
-  const sorted = sortByFold(X, y, p, foldOf, opts.folds);
+  const weights =
+    options?.sampleWeights === undefined ? null : validateSampleWeights(options.sampleWeights, y.length);
+  const sorted = sortByFold(X, y, p, foldOf, opts.folds, weights);
   const fits = objectives.map((o) => fitObjective(sorted, y, opts, o));
+  // Weighted rows: the objective is chosen by the weighted error, as λ is.
+  const criterion = (f: ObjectiveFit) => f.weightedRmspe ?? f.metrics.rmspe;
   let best = fits[0]!;
-  for (const f of fits) if (f.metrics.rmspe < best.metrics.rmspe) best = f;
+  for (const f of fits) if (criterion(f) < criterion(best)) best = f;
 
   const cvRmspeByObjective: FitReport['cvRmspeByObjective'] = {};
   for (const f of fits) cvRmspeByObjective[f.objective] = f.metrics.rmspe;
@@ -58,8 +62,29 @@ export function fitLassoCvDetailed(
     seed: opts.seed,
     ...best.metrics,
     cvRmspeByObjective: Object.freeze(cvRmspeByObjective),
+    ...(weights === null ? {} : { weighted: weightedReport(weights, fits, best) }),
   });
   return { fit: makeLinearFit(Array.from(best.coefficients), best.intercept, report), objectives: fits };
+}
+
+function weightedReport(
+  weights: Float64Array,
+  fits: readonly ObjectiveFit[],
+  best: ObjectiveFit,
+): WeightedReport {
+  let sum = 0;
+  let sumSq = 0;
+  for (const w of weights) {
+    sum += w;
+    sumSq += w * w;
+  }
+  const byObjective: WeightedReport['cvRmspeByObjective'] = {};
+  for (const f of fits) byObjective[f.objective] = f.weightedRmspe!;
+  return Object.freeze({
+    effectiveRows: (sum * sum) / sumSq,
+    rmspe: best.weightedRmspe!,
+    cvRmspeByObjective: Object.freeze(byObjective),
+  });
 }
 
 /** An immutable linear model ŷ = intercept + x·coefficients. */

@@ -54,6 +54,10 @@ export interface SortedData {
   columns: Float64Array;
   /** y in sorted order. */
   y: Float64Array;
+  /** Sample weights in sorted order (mean 1), or null: every row weighs 1. */
+  weights: Float64Array | null;
+  /** Σ sample weights of each fold's rows (its row count when unweighted): held-out errors are per unit weight. */
+  foldWeight: Float64Array;
 }
 
 /** Rows per block of the transpose: reads stay within a few rows, writes are 32 contiguous values. */
@@ -65,6 +69,7 @@ export function sortByFold(
   p: number,
   foldOf: Int32Array,
   folds: number,
+  sampleWeights: Float64Array | null = null,
 ): SortedData {
   const n = y.length;
   const foldStart = new Int32Array(folds + 1);
@@ -87,7 +92,21 @@ export function sortByFold(
     }
   }
   for (let r = 0; r < n; r++) ySorted[r] = y[order[r]!]!;
-  return { n, p, folds, order, foldStart, columns, y: ySorted };
+  const weights = sampleWeights === null ? null : new Float64Array(n);
+  const foldWeight = new Float64Array(folds);
+  for (let f = 0; f < folds; f++) {
+    if (weights === null) {
+      foldWeight[f] = foldStart[f + 1]! - foldStart[f]!;
+      continue;
+    }
+    let sum = 0;
+    for (let r = foldStart[f]!; r < foldStart[f + 1]!; r++) {
+      weights[r] = sampleWeights![order[r]!]!;
+      sum += weights[r]!;
+    }
+    foldWeight[f] = sum;
+  }
+  return { n, p, folds, order, foldStart, columns, y: ySorted, weights, foldWeight };
 }
 
 export function standardise(data: SortedData, objective: Objective): Standardised {
@@ -98,7 +117,10 @@ export function standardise(data: SortedData, objective: Objective): Standardise
   let wSum = 0;
   let wySum = 0;
   for (let r = 0; r < n; r++) {
-    const wr = sampleWeight(objective, y[r]!);
+    const wr =
+      data.weights === null
+        ? sampleWeight(objective, y[r]!)
+        : sampleWeight(objective, y[r]!) * data.weights[r]!;
     w[r] = wr;
     wSum += wr;
     wySum += wr * y[r]!;

@@ -27,6 +27,13 @@ export interface LassoCvOptions {
    * measurements of one layer never sit on both sides of a split. Default: every row its own group.
    */
   groups?: readonly string[];
+  /**
+   * A positive weight per row (e.g. from how precisely the row was measured): row i counts wᵢ times
+   * in the loss, in the standardisation and in the held-out error that chooses λ and the objective.
+   * They multiply the relative objective's 1/y². Only ratios matter; equal weights (or none) give
+   * exactly the unweighted fit.
+   */
+  sampleWeights?: readonly number[];
   /** Most coordinate-descent sweeps per λ (default 100 000). */
   maxIter?: number;
   /**
@@ -57,6 +64,18 @@ export interface FitReport {
   /** Share (0..1) of rows predicted within ±10 % out of fold. */
   within10Pct: number;
   /** Out-of-fold RMSPE of each objective that was fitted (both under `auto`). */
+  cvRmspeByObjective: { squared?: number; relative?: number };
+  /**
+   * Present when the rows had unequal sample weights: the out-of-fold RMSPE weighted by them (what
+   * λ and the objective were chosen by; the metrics above count every row alike) and Kish's
+   * effective number of rows (Σw)² / Σw².
+   */
+  weighted?: WeightedReport;
+}
+
+export interface WeightedReport {
+  effectiveRows: number;
+  rmspe: number;
   cvRmspeByObjective: { squared?: number; relative?: number };
 }
 

@@ -122,3 +122,29 @@ export function validateGroups(groups: readonly string[], n: number, folds: numb
   }
   return groups;
 }
+
+/**
+ * Sample weights must be one finite positive number per row. Returns them scaled to mean 1, or null
+ * when they are all equal: then the fit is exactly the unweighted one (not merely equal up to rounding).
+ */
+export function validateSampleWeights(weights: readonly number[], n: number): Float64Array | null {
+  if (!Array.isArray(weights) || weights.length !== n) {
+    throw new FitError(
+      'sampleWeights',
+      `must hold one weight per row (${n}), got ${Array.isArray(weights) ? weights.length : typeof weights}`,
+    );
+  }
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const w = weights[i];
+    if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0) {
+      throw new FitError(`sampleWeights[${i}]`, `must be a finite number > 0, got ${String(w)}`);
+    }
+    sum += w;
+  }
+  if (!Number.isFinite(sum)) throw new FitError('sampleWeights', 'are too large: their sum overflows');
+  if (weights.every((w) => w === weights[0])) return null;
+  const scaled = new Float64Array(n);
+  for (let i = 0; i < n; i++) scaled[i] = (weights[i]! / sum) * n;
+  return scaled;
+}

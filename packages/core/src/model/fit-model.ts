@@ -28,7 +28,10 @@ export interface LayerModelOptions extends LassoCvOptions {
   readonly termSet?: TermSet;
 }
 
-/** `sha256:<hex>` of the rows in order: the identity of a training set, independent of key order. */
+/**
+ * `sha256:<hex>` of the rows in order (with their weights where given): the identity of a training
+ * set, independent of key order.
+ */
 export function trainingSetHash(rows: readonly TrainingRow[]): string {
   const canonical = canonicalJson(
     rows.map((r) => ({
@@ -36,6 +39,8 @@ export function trainingSetHash(rows: readonly TrainingRow[]): string {
       inputs: r.config.inputs,
       batch: r.config.batch,
       value: r.value,
+      // Present only on weighted rows, so the hash of an unweighted set is what it always was.
+      ...(r.weight === undefined ? {} : { weight: r.weight }),
     })),
   );
   return `sha256:${sha256Hex(canonical)}`;
@@ -144,7 +149,7 @@ export function fitLayerModelDetailed(
   const { fit, objectives } = fitLassoCvDetailed(
     X.map((row) => offered.map((j) => row[j]!)),
     y,
-    { ...fitOptions, groups },
+    { ...fitOptions, groups, ...sampleWeightsOf(rows) },
   );
   const chosen = objectives.find((o) => o.objective === fit.report.objective)!;
   const coefficients = new Array<number>(terms.names.length).fill(0);
@@ -174,6 +179,20 @@ export function fitLayerModelDetailed(
     interval: outOfFoldInterval(y, chosen.outOfFold, INTERVAL_LEVEL),
   });
   return { model, outOfFold: Float64Array.from(chosen.outOfFold) };
+}
+
+/** Row weights as the fitter's sample weights (1 where a row has none); none when no row has one. */
+function sampleWeightsOf(rows: readonly TrainingRow[]): { sampleWeights?: number[] } {
+  if (rows.every((r) => r.weight === undefined)) return {};
+  return {
+    sampleWeights: rows.map((r, i) => {
+      const w = r.weight ?? 1;
+      if (typeof w !== 'number' || !Number.isFinite(w) || w <= 0) {
+        throw new ModelError(`rows[${i}].weight`, `must be a finite number > 0 (got ${JSON.stringify(w)})`);
+      }
+      return w;
+    }),
+  };
 }
 
 /** The share of held-out rows a model's stored interval is meant to cover. */

@@ -19,9 +19,7 @@ import { type LayerModel, ModelError, type ModelJson } from './types.js';
 
 /** The report with a fixed key order, so serialising a parsed model reproduces the text. */
 function normaliseReport(r: FitReport): FitReport {
-  const byObjective: FitReport['cvRmspeByObjective'] = {};
-  if (r.cvRmspeByObjective.squared !== undefined) byObjective.squared = r.cvRmspeByObjective.squared;
-  if (r.cvRmspeByObjective.relative !== undefined) byObjective.relative = r.cvRmspeByObjective.relative;
+  const byObjective = byObjectiveInOrder(r.cvRmspeByObjective);
   return {
     n: r.n,
     candidateTerms: r.candidateTerms,
@@ -38,17 +36,37 @@ function normaliseReport(r: FitReport): FitReport {
     mape: r.mape,
     within10Pct: r.within10Pct,
     cvRmspeByObjective: byObjective,
+    ...(r.weighted === undefined
+      ? {}
+      : {
+          weighted: {
+            effectiveRows: r.weighted.effectiveRows,
+            rmspe: r.weighted.rmspe,
+            cvRmspeByObjective: byObjectiveInOrder(r.weighted.cvRmspeByObjective),
+          },
+        }),
   };
+}
+
+function byObjectiveInOrder(by: FitReport['cvRmspeByObjective']): FitReport['cvRmspeByObjective'] {
+  const out: FitReport['cvRmspeByObjective'] = {};
+  if (by.squared !== undefined) out.squared = by.squared;
+  if (by.relative !== undefined) out.relative = by.relative;
+  return out;
 }
 
 function parseReport(value: unknown): FitReport {
   const r = record(value, 'report');
   const objectives = ['squared', 'relative'] as const;
-  const byObjective = record(r['cvRmspeByObjective'], 'report.cvRmspeByObjective');
-  for (const key of Object.keys(byObjective)) oneOf(key, 'report.cvRmspeByObjective', objectives);
-  const cv: FitReport['cvRmspeByObjective'] = {};
-  for (const o of objectives) {
-    if (byObjective[o] !== undefined) cv[o] = finite(byObjective[o], `report.cvRmspeByObjective.${o}`, 0);
+  const cv = parseByObjective(r['cvRmspeByObjective'], 'report.cvRmspeByObjective');
+  let weighted: FitReport['weighted'];
+  if (r['weighted'] !== undefined) {
+    const w = record(r['weighted'], 'report.weighted');
+    weighted = {
+      effectiveRows: finite(w['effectiveRows'], 'report.weighted.effectiveRows', 0),
+      rmspe: finite(w['rmspe'], 'report.weighted.rmspe', 0),
+      cvRmspeByObjective: parseByObjective(w['cvRmspeByObjective'], 'report.weighted.cvRmspeByObjective'),
+    };
   }
   return normaliseReport({
     n: integer(r['n'], 'report.n', 1),
@@ -66,7 +84,19 @@ function parseReport(value: unknown): FitReport {
     mape: finite(r['mape'], 'report.mape', 0),
     within10Pct: finite(r['within10Pct'], 'report.within10Pct', 0),
     cvRmspeByObjective: cv,
+    ...(weighted === undefined ? {} : { weighted }),
   });
+}
+
+function parseByObjective(value: unknown, field: string): FitReport['cvRmspeByObjective'] {
+  const objectives = ['squared', 'relative'] as const;
+  const byObjective = record(value, field);
+  for (const key of Object.keys(byObjective)) oneOf(key, field, objectives);
+  const cv: FitReport['cvRmspeByObjective'] = {};
+  for (const o of objectives) {
+    if (byObjective[o] !== undefined) cv[o] = finite(byObjective[o], `${field}.${o}`, 0);
+  }
+  return cv;
 }
 
 /** The model as plain JSON data, keys in a fixed order: `JSON.stringify` of it is the model file. */

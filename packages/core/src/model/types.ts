@@ -37,6 +37,11 @@ export interface PredictionInterval {
 export interface TrainingRow {
   readonly config: LayerConfig;
   readonly value: number;
+  /**
+   * How much the row counts in the fit (the Lasso's sample weight; default 1), e.g. from how precisely
+   * it was measured. Only ratios between rows matter.
+   */
+  readonly weight?: number;
 }
 
 export interface ValueRange {
