@@ -90,42 +90,26 @@ describe('measurement precision in the collector', () => {
     });
   });
 
-  it('fits runtime on the medians of rows that reached the target, and says how many it left out', async () => {
+  it('fits runtime on the medians, weighing each row by its interval, and says how', async () => {
     const result = await requestFit(collector.url, platform.id, ['fc'], { token });
     expect(result.fits[0]!.error).toBeNull();
     const listing = await listModels(collector.url, platform.id);
     const runtime = listing.versions.find((v) => v.kind === 'fc' && v.target === 'runtime')!;
-    // 24 precise rows + the precise revisit; the 8 imprecise ones dropped.
-    expect(runtime.trainingRows).toBe(25);
-    expect(runtime.report['selection']).toEqual({ excludedImprecise: 8, keptImprecise: false });
-    // The law is linear in the MACs: fitted on the medians it is close to exact (means are 2×).
-    expect(runtime.report.rmspe).toBeLessThan(0.05);
+    // Every row is kept; the 8 whose interval (±20 %) missed the ±2 % target weigh (2 / 20)² = 1/100.
+    expect(runtime.trainingRows).toBe(33);
+    expect(runtime.report['selection']).toEqual({
+      weighting: 'ci-half-width',
+      imprecise: 8,
+      withoutInterval: 0,
+      minWeight: expect.closeTo(0.01, 9),
+      effectiveRows: expect.closeTo(25.08 ** 2 / (25 + 8e-4), 6),
+    });
+    // The law is linear in the MACs: fitted on the medians, weighted, it is close to exact on the
+    // rows that reached the target (means are 2×, the imprecise medians 3×).
+    const weighted = runtime.report['weighted'] as { rmspe: number };
+    expect(weighted.rmspe).toBeLessThan(0.06);
     const power = listing.versions.find((v) => v.kind === 'fc' && v.target === 'power')!;
     expect(power.trainingRows).toBe(33);
-  });
-
-  it('keeps imprecise rows when too few precise ones remain, and says so', async () => {
-    const tmp2 = tempDir();
-    const { collector: c2, token: t2 } = await startTestCollector(`${tmp2.dir}/np.db`, {
-      fit: { ...fit, minRows: 20 },
-    });
-    try {
-      const agent = await TestAgent.connect(c2.wsUrl, t2);
-      await agent.hello();
-      // 10 precise + 14 imprecise: dropping would leave 10 < 20.
-      const records = Array.from({ length: 24 }, (_, i) => blockRecord(i < 10 ? i : i + 14));
-      agent.send({ type: 'measurements', seq: 1, records });
-      expect(await agent.next()).toMatchObject({ type: 'ack', seq: 1, stored: 24 });
-      agent.close();
-      await requestFit(c2.url, platform.id, ['fc'], { token: t2 });
-      const listing = await listModels(c2.url, platform.id);
-      const runtime = listing.versions.find((v) => v.target === 'runtime')!;
-      expect(runtime.trainingRows).toBe(24);
-      expect(runtime.report['selection']).toEqual({ excludedImprecise: 0, keptImprecise: true });
-    } finally {
-      await c2.close();
-      tmp2.cleanup();
-    }
   });
 
   it('has no precision summary for a platform timed run by run', async () => {

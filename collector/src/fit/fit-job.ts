@@ -19,7 +19,7 @@ import {
   type PowerFamilyChoice,
   type PowerFamilyMode,
 } from './power-family.js';
-import { selectTrainingRows } from './training-set.js';
+import { selectTrainingRows, type TrainingSelection } from './training-set.js';
 
 export interface FitJobInput {
   /** `Store.locator`: the job opens its own read-only store from it */
@@ -83,6 +83,13 @@ export async function runFitJob(input: FitJobInput): Promise<FitJobResult> {
     idleW: medianIdleW(records.map((rec) => (rec.power === 'unavailable' ? undefined : rec.power.idleW))),
     limitW: powerLimitOf(platformInput),
   };
+  // Runtime rows weigh by how precisely they were measured (training-set.ts); the fitter takes the weights.
+  const trainingRowsOf = (selection: TrainingSelection): TrainingRow[] =>
+    selection.rows.map((r) => ({
+      config: configs[r.index]!,
+      value: r.value,
+      ...(r.weight === undefined ? {} : { weight: r.weight }),
+    }));
   const minRows = Math.max(4, input.options.minRows ?? 8);
   const foldsFor = (n: number) => Math.max(2, Math.min(input.options.lasso?.folds ?? 10, Math.floor(n / 2)));
   // Out-of-fold runtime per record index (from this job's runtime fit, or one made for the power
@@ -98,21 +105,18 @@ export async function runFitJob(input: FitJobInput): Promise<FitJobResult> {
   };
   const predictedRuntimes = (indices: readonly number[]): (number | null)[] | undefined => {
     if (runtimeOutOfFold === null) {
-      const selection = selectTrainingRows(rows, 'runtime', minRows);
+      const selection = selectTrainingRows(rows, 'runtime');
       if (selection.rows.length < minRows) return undefined;
       runtimeFit(
-        selection.rows.map((r) => ({ config: configs[r.index]!, value: r.value })),
+        trainingRowsOf(selection),
         selection.rows.map((r) => r.index),
       );
     }
     return indices.map((index) => runtimeOutOfFold!.get(index) ?? null);
   };
   const targets = TARGETS.map((target): TargetOutcome => {
-    const selection = selectTrainingRows(rows, target, minRows);
-    const training: TrainingRow[] = selection.rows.map((r) => ({
-      config: configs[r.index]!,
-      value: r.value,
-    }));
+    const selection = selectTrainingRows(rows, target);
+    const training = trainingRowsOf(selection);
     if (training.length < minRows) {
       return {
         target,
@@ -175,11 +179,11 @@ export async function runFitJob(input: FitJobInput): Promise<FitJobResult> {
       target,
       status: 'fitted',
       modelJson: JSON.stringify(json),
-      // How the rows were chosen travels with the version (docs/measurement.md, "Fitting"); a power
+      // How the rows were weighted travels with the version (docs/measurement.md, "Fitting"); a power
       // version also says which family won and both cross-validated errors.
       report: {
         ...model.report,
-        selection: { excludedImprecise: selection.excludedImprecise, keptImprecise: selection.keptImprecise },
+        selection: selection.report,
         ...(powerFamily !== null && { powerFamily }),
       },
       trainingRows: training.length,

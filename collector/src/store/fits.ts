@@ -6,6 +6,10 @@ export interface TrainingSourceRow {
   readonly power_mean_w: number | null;
   /** 1 / 0 from the block protocol; null for a record timed run by run (no interval) */
   readonly precision_target_reached: number | null;
+  /** the median's interval and the target it was measured to (null when timed run by run): the row's weight */
+  readonly runtime_ci_low_ms: number | null;
+  readonly runtime_ci_high_ms: number | null;
+  readonly precision_target_rel: number | null;
 }
 
 export interface KindMeasurementCount {

@@ -23,7 +23,8 @@ export class PgFitStore implements FitRepository {
   trainingRows(platformId: string, kind: string): Promise<TrainingSourceRow[]> {
     // As in SQLite: excluded rows are out, and so are values outside the plausible ranges.
     return this.db.rows<TrainingSourceRow>(
-      `SELECT record_json, runtime_mean_ms, runtime_median_ms, power_mean_w, precision_target_reached FROM measurements
+      `SELECT record_json, runtime_mean_ms, runtime_median_ms, power_mean_w, precision_target_reached,
+         runtime_ci_low_ms, runtime_ci_high_ms, precision_target_rel FROM measurements
        WHERE platform_id = $1 AND type = 'layer' AND model_kind = $2 AND excluded_at IS NULL
          AND runtime_mean_ms BETWEEN ${BOUNDS.runtimeMs.min} AND ${BOUNDS.runtimeMs.max}
          AND (power_mean_w IS NULL OR power_mean_w BETWEEN ${BOUNDS.powerW.min} AND ${BOUNDS.powerW.max})

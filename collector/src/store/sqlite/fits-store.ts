@@ -22,7 +22,8 @@ export class SqliteFitStore implements FitRepository {
     this.trainingStmt = db.prepare<[string, string], TrainingSourceRow>(
       // Excluded rows are out; so are values outside the plausible ranges, which the edge now
       // refuses but an older database may hold (one 1e-300 ms row made every fit fail).
-      `SELECT record_json, runtime_mean_ms, runtime_median_ms, power_mean_w, precision_target_reached FROM measurements
+      `SELECT record_json, runtime_mean_ms, runtime_median_ms, power_mean_w, precision_target_reached,
+         runtime_ci_low_ms, runtime_ci_high_ms, precision_target_rel FROM measurements
        WHERE platform_id = ? AND type = 'layer' AND model_kind = ? AND excluded_at IS NULL
          AND runtime_mean_ms BETWEEN ${BOUNDS.runtimeMs.min} AND ${BOUNDS.runtimeMs.max}
          AND (power_mean_w IS NULL OR power_mean_w BETWEEN ${BOUNDS.powerW.min} AND ${BOUNDS.powerW.max})
