@@ -106,6 +106,36 @@ describe('PostgreSQL migrations', () => {
     );
   });
 
+  it('migration 6 marks the revisits stored before it: across processes or within one run', async () => {
+    const p = await pool('revisits');
+    await p.query(
+      `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`,
+    );
+    for (const m of PG_MIGRATIONS.filter((m) => m.version <= 5)) {
+      await p.query(m.sql);
+      await p.query('INSERT INTO schema_migrations VALUES ($1, $2, $3)', [m.version, m.name, 'x']);
+    }
+    await p.query(`INSERT INTO platforms VALUES ('p', 'd', '{}', NULL, 'x', 'x')`);
+    const revisit = (r: object | undefined) => JSON.stringify({ precision: r ? { revisit: r } : {} });
+    const rows: [string, number | null][] = [
+      [revisit(undefined), null],
+      [revisit({ driftRel: 0.1 }), 0.1],
+      [revisit({ driftRel: 0.2, acrossProcesses: true }), 0.2],
+      [revisit({ driftRel: 0.3, acrossProcesses: false }), 0.3],
+    ];
+    for (const [i, [json, drift]] of rows.entries()) {
+      await p.query(
+        `INSERT INTO measurements (platform_id, agent_id, seq, idx, type, natural_key, batch, runtime_mean_ms,
+           runtime_median_ms, runtime_std_ms, runtime_n, started_at, ended_at, received_at, record_json, revisit_drift_rel)
+         VALUES ('p', 'a', 1, $1, 'layer', 'k', 1, 1, 1, 0, 1, 'x', 'x', 'x', $2, $3)`,
+        [i, json, drift],
+      );
+    }
+    expect(await migratePostgres(p)).toMatchObject({ from: 5, to: PG_SCHEMA_VERSION });
+    const marked = await p.query('SELECT revisit_across_processes AS a FROM measurements ORDER BY idx');
+    expect(marked.rows.map((r) => r.a)).toEqual([null, 0, 1, 0]);
+  });
+
   it('bring an older database up to date (version 1 → current)', async () => {
     const p = await pool('older');
     await p.query(

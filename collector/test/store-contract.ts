@@ -1,4 +1,10 @@
-import { BOUNDS, type LayerRecord, layerConfigKey, type NetworkRecord } from '@neuralpower/protocol';
+import {
+  BOUNDS,
+  type LayerRecord,
+  layerConfigKey,
+  type NetworkRecord,
+  type Precision,
+} from '@neuralpower/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashToken } from '../src/auth/tokens.js';
 import type { CampaignOptions } from '../src/campaigns/options.js';
@@ -239,6 +245,55 @@ export function describeStoreContract(name: string, fresh: () => Promise<StoreFi
       expect(await store.queries.totalMeasurements()).toBe(1);
       expect(await store.ingest.lastSeq('agent-a')).toBe(5);
       expect(await store.ingest.lastSeq('agent-unknown')).toBeNull();
+    });
+
+    it('summarises precision: drift within a run apart from drift between agent processes', async () => {
+      await store.ingest.registerAgent(hello('agent-a'), null);
+      const timed = (i: number, revisit?: Precision['revisit']): LayerRecord => {
+        const r = fcRecord(i);
+        const m = r.runtime.medianMs;
+        return {
+          ...r,
+          precision: {
+            protocol: 'blocks',
+            clock: 'process-cpu',
+            runsPerBlock: 10,
+            blocks: 20,
+            warmupRuns: 10,
+            ciLowMs: m * 0.99,
+            ciHighMs: m * 1.03,
+            confidence: 0.95,
+            targetRel: 0.02,
+            targetReached: false,
+            outlierBlocks: 1,
+            ...(revisit ? { revisit } : {}),
+          },
+        };
+      };
+      await store.ingest.writeBatches([
+        batch('agent-a', 1, [
+          timed(0),
+          timed(1, { firstMedianMs: 1, driftRel: 0.05 }),
+          timed(2, { firstMedianMs: 1, driftRel: -0.3, acrossProcesses: true }),
+          timed(3, { firstMedianMs: 1, driftRel: 0.1, acrossProcesses: true }),
+          timed(4, { firstMedianMs: 1, driftRel: -0.01, acrossProcesses: false }),
+        ]),
+      ]);
+      const precision = (await store.queries.platform(platform.id))?.precision;
+      expect(precision).toMatchObject({
+        records: 5,
+        targetReached: 0,
+        blocks: 100,
+        outlierBlocks: 5,
+        drift: { revisits: 2, medianAbsRel: 0.01, maxAbsRel: 0.05 },
+        processDrift: { revisits: 2, medianAbsRel: 0.1, maxAbsRel: 0.3 },
+      });
+      expect(precision?.ciHalfWidthRel.median).toBeCloseTo(0.03, 9);
+      // A fit reads each row's interval and target: its weight.
+      const rows = await store.fits.trainingRows(platform.id, 'fc');
+      expect(rows[0]).toMatchObject({ precision_target_reached: 0, precision_target_rel: 0.02 });
+      expect(rows[0]!.runtime_ci_high_ms).toBeCloseTo(fcRecord(0).runtime.medianMs * 1.03, 12);
+      expect(rows[0]!.runtime_ci_low_ms).toBeCloseTo(fcRecord(0).runtime.medianMs * 0.99, 12);
     });
 
     it('answers the queries: counts, keys, network records, export pages, recent layer rows', async () => {

@@ -81,3 +81,31 @@ it('picks the store by the locator; a postgres URL is refused clearly while no P
   await expect(openStore('mysql://db/x')).rejects.toThrow(/unsupported database "mysql"/);
   await expect(openStore('')).rejects.toThrow(/no database given/);
 });
+
+it('migration 6 marks the revisits stored before it: across processes or within one run', () => {
+  const path = `${tmp.dir}/np.db`;
+  const old = new Database(path);
+  old.exec(
+    'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  for (const m of MIGRATIONS.filter((m) => m.version <= 5)) {
+    old.exec(m.sql);
+    old.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, 'x');
+  }
+  old.exec("INSERT INTO platforms VALUES ('p', 'd', '{}', NULL, 'x', 'x')");
+  const insert =
+    old.prepare(`INSERT INTO measurements (platform_id, agent_id, seq, idx, type, natural_key, batch,
+    runtime_mean_ms, runtime_median_ms, runtime_std_ms, runtime_n, started_at, ended_at, received_at, record_json,
+    revisit_drift_rel) VALUES ('p', 'a', 1, ?, 'layer', 'k', 1, 1, 1, 0, 1, 'x', 'x', 'x', ?, ?)`);
+  const revisit = (r: object | undefined) => JSON.stringify({ precision: r ? { revisit: r } : {} });
+  insert.run(0, revisit(undefined), null);
+  insert.run(1, revisit({ driftRel: 0.1 }), 0.1);
+  insert.run(2, revisit({ driftRel: 0.2, acrossProcesses: true }), 0.2);
+  insert.run(3, revisit({ driftRel: 0.3, acrossProcesses: false }), 0.3);
+  old.close();
+  const db = openDatabase(path);
+  expect(
+    db.prepare('SELECT revisit_across_processes AS a FROM measurements ORDER BY idx').pluck().all(),
+  ).toEqual([null, 0, 1, 0]);
+  db.close();
+});

@@ -41,6 +41,42 @@ export const openApiDocument = {
       },
     },
     schemas: {
+      DriftSummary: {
+        type: ['object', 'null'],
+        description: '|second / first − 1| of the revisited configurations; null when there was none',
+        properties: {
+          revisits: { type: 'integer' },
+          medianAbsRel: { type: 'number' },
+          maxAbsRel: { type: 'number' },
+        },
+      },
+      PlatformPrecision: {
+        type: ['object', 'null'],
+        description:
+          'how precisely the platform’s runtimes were measured (block timing protocol, docs/measurement.md); null when no record carries an interval',
+        properties: {
+          records: { type: 'integer', description: 'block-timed records' },
+          targetReached: { type: 'integer' },
+          ciHalfWidthRel: {
+            type: 'object',
+            description: 'half-width of the median’s interval relative to the median',
+            properties: { median: { type: 'number' }, p90: { type: 'number' } },
+          },
+          blocks: { type: 'integer' },
+          outlierBlocks: { type: 'integer' },
+          clock: { type: ['string', 'null'] },
+          syncOverheadMs: { type: ['number', 'null'] },
+          drift: {
+            $ref: '#/components/schemas/DriftSummary',
+            description: 'revisits at the end of a sweep, in the same agent process',
+          },
+          processDrift: {
+            $ref: '#/components/schemas/DriftSummary',
+            description:
+              'revisits by a resumed sweep of what an earlier agent process measured: the drift between processes',
+          },
+        },
+      },
       VersionPointer: {
         type: 'object',
         properties: {
@@ -246,9 +282,21 @@ export const openApiDocument = {
     },
     '/v1/platforms/{id}': {
       get: {
-        summary: 'One platform: counts per kind, agents, current model pointers',
+        summary: 'One platform: counts per kind, agents, measurement precision, current model pointers',
         parameters: [platformId],
-        responses: { 200: jsonResponse('platform'), 404: errorResponse },
+        responses: {
+          200: jsonResponse('platform', {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              counts: { type: 'object', additionalProperties: { type: 'integer' } },
+              precision: { $ref: '#/components/schemas/PlatformPrecision' },
+              agents: { type: 'array', items: { type: 'object' } },
+              models: { type: 'array', items: { $ref: '#/components/schemas/VersionPointer' } },
+            },
+          }),
+          404: errorResponse,
+        },
       },
     },
     '/v1/platforms/{id}/keys': {

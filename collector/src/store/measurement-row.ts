@@ -2,10 +2,10 @@ import { modelKindOf } from '@neuralpower/core';
 import { type MeasurementRecord, type Precision, recordKey } from '@neuralpower/protocol';
 
 /**
- * The `measurements` columns of one record, as every store writes them (migrations 1, 3 and 4;
+ * The `measurements` columns of one record, as every store writes them (migrations 1, 3, 4 and 6;
  * `id` and `excluded_at` are the store's). Booleans are 0/1 like SQLite's; times are canonical
  * UTC ISO text so time filters compare as text. These are migration 1's, what every export reads;
- * `MeasurementColumns` adds the precision columns of migration 4.
+ * `MeasurementColumns` adds the precision columns of migrations 4 and 6.
  */
 export interface MeasurementBaseColumns {
   readonly platform_id: string;
@@ -41,6 +41,8 @@ export interface MeasurementColumns extends MeasurementBaseColumns {
   readonly precision_outlier_blocks: number | null;
   readonly sync_overhead_ms: number | null;
   readonly revisit_drift_rel: number | null;
+  /** migration 6: 1 when the revisit was of a configuration an earlier agent process measured, 0 within one run */
+  readonly revisit_across_processes: number | null;
 }
 
 /** Column names in insert order. */
@@ -74,6 +76,7 @@ export const MEASUREMENT_COLUMNS = [
   'precision_outlier_blocks',
   'sync_overhead_ms',
   'revisit_drift_rel',
+  'revisit_across_processes',
 ] as const satisfies readonly (keyof MeasurementColumns)[];
 
 export function measurementColumns(
@@ -115,6 +118,7 @@ export function measurementColumns(
     precision_outlier_blocks: p?.outlierBlocks ?? null,
     sync_overhead_ms: p?.syncOverheadMs ?? null,
     revisit_drift_rel: p?.revisit?.driftRel ?? null,
+    revisit_across_processes: p?.revisit ? (p.revisit.acrossProcesses ? 1 : 0) : null,
   };
 }
 

@@ -37,12 +37,19 @@ export interface PrecisionSummary {
   /** the newest record's clock and synchronisation overhead */
   readonly clock: string | null;
   readonly syncOverheadMs: number | null;
-  /** configurations revisited at the end of a sweep: |second / first − 1| */
-  readonly drift: {
-    readonly revisits: number;
-    readonly medianAbsRel: number;
-    readonly maxAbsRel: number;
-  } | null;
+  /** configurations revisited at the end of a sweep, in the same agent process: |second / first − 1| */
+  readonly drift: DriftSummary | null;
+  /**
+   * configurations a resumed sweep revisited that an earlier agent process measured: the drift
+   * between processes (docs/measurement.md §5), the figure repeatability is judged by
+   */
+  readonly processDrift: DriftSummary | null;
+}
+
+export interface DriftSummary {
+  readonly revisits: number;
+  readonly medianAbsRel: number;
+  readonly maxAbsRel: number;
 }
 
 /** One block-protocol measurement's precision columns, oldest first, as `precisionSummary` reads them. */
@@ -59,6 +66,8 @@ export interface PrecisionRow {
   readonly clock: string | null;
   readonly sync: number | null;
   readonly drift: number | null;
+  /** revisit_across_processes (0/1; null on a row that is no revisit) */
+  readonly across: number | null;
 }
 
 export interface ExportFilter {
@@ -113,7 +122,6 @@ export function precisionSummary(rows: readonly PrecisionRow[]): PrecisionSummar
   const half = rows
     .map((r) => Math.max(r.median - r.low, r.high - r.median) / r.median)
     .sort((a, b) => a - b);
-  const drifts = rows.flatMap((r) => (r.drift === null ? [] : [Math.abs(r.drift)])).sort((a, b) => a - b);
   const newest = rows[rows.length - 1]!;
   return {
     records: rows.length,
@@ -123,14 +131,18 @@ export function precisionSummary(rows: readonly PrecisionRow[]): PrecisionSummar
     outlierBlocks: rows.reduce((n, r) => n + r.outliers, 0),
     clock: newest.clock,
     syncOverheadMs: newest.sync,
-    drift:
-      drifts.length === 0
-        ? null
-        : {
-            revisits: drifts.length,
-            medianAbsRel: quantile(drifts, 0.5),
-            maxAbsRel: drifts[drifts.length - 1]!,
-          },
+    drift: driftSummary(rows.filter((r) => r.across !== 1)),
+    processDrift: driftSummary(rows.filter((r) => r.across === 1)),
+  };
+}
+
+function driftSummary(rows: readonly PrecisionRow[]): DriftSummary | null {
+  const drifts = rows.flatMap((r) => (r.drift === null ? [] : [Math.abs(r.drift)])).sort((a, b) => a - b);
+  if (drifts.length === 0) return null;
+  return {
+    revisits: drifts.length,
+    medianAbsRel: quantile(drifts, 0.5),
+    maxAbsRel: drifts[drifts.length - 1]!,
   };
 }
 

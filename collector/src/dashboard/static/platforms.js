@@ -1,6 +1,7 @@
 // Platforms, their agents and how much each has measured.
 import { barChart, colour } from './charts.js';
-import { ago, el, fillTable, percent, sig } from './format.js';
+import { ago, el, fillTable } from './format.js';
+import { precisionText } from './precision.js';
 
 /** "NVIDIA H100 80GB HBM3 · driver 550.54 · 700 W" or the CPU model, from the fingerprint input. */
 export function hardwareOf(p) {
@@ -61,18 +62,4 @@ export function renderPlatformDetail(detail) {
     ],
     valueTitle: 'records',
   });
-}
-
-/** One line on how precisely the platform's runtimes were measured (block timing protocol). */
-export function precisionText(p) {
-  if (!p) return 'Measurement precision: no record carries an interval (timed run by run).';
-  const drift = p.drift
-    ? `; drift on ${p.drift.revisits} revisit(s): median ${percent(p.drift.medianAbsRel)}, max ${percent(p.drift.maxAbsRel)}`
-    : '';
-  const sync = p.syncOverheadMs === null ? '' : `; sync overhead ${sig(p.syncOverheadMs * 1000)} µs`;
-  return (
-    `Measurement precision (${p.clock ?? 'wall'} clock): target reached on ${p.targetReached}/${p.records}; ` +
-    `median interval ±${percent(p.ciHalfWidthRel.median)}, p90 ±${percent(p.ciHalfWidthRel.p90)}; ` +
-    `${p.outlierBlocks} outlier block(s) of ${p.blocks}${sync}${drift}`
-  );
 }

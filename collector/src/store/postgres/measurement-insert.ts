@@ -32,6 +32,7 @@ export const MEASUREMENT_COLUMN_TYPES = {
   precision_outlier_blocks: 'int4',
   sync_overhead_ms: 'float8',
   revisit_drift_rel: 'float8',
+  revisit_across_processes: 'int4',
 } as const satisfies Record<keyof MeasurementColumns, 'text' | 'int4' | 'int8' | 'float8'>;
 
 /**

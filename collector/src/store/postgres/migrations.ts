@@ -210,6 +210,17 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX measurements_platform_key ON measurements (platform_id, natural_key);
     `,
   },
+  {
+    version: 6,
+    name: 'revisits across agent processes',
+    // As in SQLite: older rows say in their record whether the revisit crossed processes.
+    sql: `
+      ALTER TABLE measurements ADD COLUMN revisit_across_processes INTEGER;
+      UPDATE measurements SET revisit_across_processes =
+        CASE WHEN (record_json::jsonb #> '{precision,revisit,acrossProcesses}') = 'true'::jsonb THEN 1 ELSE 0 END
+        WHERE revisit_drift_rel IS NOT NULL;
+    `,
+  },
 ];
 
 export const PG_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]!.version;

@@ -50,7 +50,8 @@ export class PgQueryStore implements QueryRepository {
       this.db.rows<PrecisionRow>(
         `SELECT runtime_median_ms AS median, runtime_ci_low_ms AS low, runtime_ci_high_ms AS high,
            precision_target_reached AS reached, precision_blocks AS blocks, precision_outlier_blocks AS outliers,
-           precision_clock AS clock, sync_overhead_ms AS sync, revisit_drift_rel AS drift
+           precision_clock AS clock, sync_overhead_ms AS sync, revisit_drift_rel AS drift,
+           revisit_across_processes AS across
          FROM measurements WHERE platform_id = $1 AND precision_blocks IS NOT NULL ORDER BY id`,
         [id],
       ),

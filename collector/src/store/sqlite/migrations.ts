@@ -157,6 +157,18 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     `,
   },
   { version: 5, name: 'measurement campaigns', sql: CAMPAIGNS_MIGRATION_SQL },
+  {
+    version: 6,
+    name: 'revisits across agent processes',
+    // Drift between two agent processes (a resumed sweep) is summarised apart from drift within one
+    // run. Rows stored before this column existed say which they were in their record.
+    sql: `
+      ALTER TABLE measurements ADD COLUMN revisit_across_processes INTEGER;
+      UPDATE measurements SET revisit_across_processes =
+        CASE WHEN json_extract(record_json, '$.precision.revisit.acrossProcesses') = 1 THEN 1 ELSE 0 END
+        WHERE revisit_drift_rel IS NOT NULL;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -48,7 +48,8 @@ export class SqliteQueryStore implements QueryRepository {
     this.precisionStmt = db.prepare<[string], PrecisionRow>(`
       SELECT runtime_median_ms AS median, runtime_ci_low_ms AS low, runtime_ci_high_ms AS high,
         precision_target_reached AS reached, precision_blocks AS blocks, precision_outlier_blocks AS outliers,
-        precision_clock AS clock, sync_overhead_ms AS sync, revisit_drift_rel AS drift
+        precision_clock AS clock, sync_overhead_ms AS sync, revisit_drift_rel AS drift,
+           revisit_across_processes AS across
       FROM measurements WHERE platform_id = ? AND precision_blocks IS NOT NULL ORDER BY id`);
     this.keysStmt = db.prepare('SELECT DISTINCT natural_key FROM measurements WHERE platform_id = ?').pluck();
     this.networkRecordsStmt = db.prepare<[string], MeasurementRow>(
