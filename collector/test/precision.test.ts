@@ -1,6 +1,6 @@
-import type { LayerRecord, Precision } from '@neuralpower/protocol';
+import type { LayerRecord, NetworkRecord, Precision } from '@neuralpower/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getPlatform, listModels, type RunningCollector, requestFit } from '../src/index.js';
+import { fetchValidation, getPlatform, listModels, type RunningCollector, requestFit } from '../src/index.js';
 import { fcRecord, platform, startTestCollector, TestAgent, tempDir } from './helpers.js';
 
 const fit = { lasso: { nLambdas: 20, folds: 3 } };
@@ -112,6 +112,30 @@ describe('measurement precision in the collector', () => {
     expect(weighted.rmspe).toBeLessThan(0.06);
     const power = listing.versions.find((v) => v.kind === 'fc' && v.target === 'power')!;
     expect(power.trainingRows).toBe(33);
+  });
+
+  it('validates a block-timed network at the median it reports, as fits use it', async () => {
+    const agent = await TestAgent.connect(collector.wsUrl, token);
+    await agent.hello();
+    const network: NetworkRecord = {
+      type: 'network',
+      platform: platform.id,
+      network: { name: 'AlexNet', zoo: 'alexnet' },
+      batch: 1,
+      runtime: { meanMs: 45, medianMs: 30, stdMs: 9, n: 200 },
+      precision: precision(30, true),
+      power: { meanW: 60, samples: 40, windowMs: 2000, source: 'rapl' },
+      energyMj: 60 * 30,
+      startedAt: '2026-02-01T00:00:00.000Z',
+      endedAt: '2026-02-01T00:00:02.000Z',
+    };
+    agent.send({ type: 'measurements', seq: 3, records: [network] });
+    expect(await agent.next()).toMatchObject({ type: 'ack', seq: 3, stored: 1 });
+    agent.close();
+    const v = (await fetchValidation(collector.url, platform.id)) as {
+      networks: { measured: { runtimeMs: number; energyMj: number } }[];
+    };
+    expect(v.networks.map((n) => n.measured)).toEqual([{ runtimeMs: 30, powerW: 60, energyMj: 1800 }]);
   });
 
   it('has no precision summary for a platform timed run by run', async () => {

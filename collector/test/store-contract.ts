@@ -266,6 +266,7 @@ export function describeStoreContract(name: string, fresh: () => Promise<StoreFi
             targetRel: 0.02,
             targetReached: false,
             outlierBlocks: 1,
+            wallMedianMs: m * 1.2,
             ...(revisit ? { revisit } : {}),
           },
         };

@@ -67,7 +67,8 @@ const NVML_TRIALS = 3;
 /**
  * Times a prepared layer, then (when a power source exists) runs it back to back over a window
  * long enough for many samples and takes the time-weighted mean power of that window. Energy of
- * one forward pass = mean power × mean runtime (W × ms = mJ).
+ * one forward pass = mean power × the reported runtime (W × ms = mJ): the median of a block-timed
+ * layer, the mean of one timed run by run (`reportedRuntimeMs` in the protocol).
  */
 export async function measureWork(
   work: PreparedWork,
@@ -202,7 +203,8 @@ export async function measureWork(
     runtime: { meanMs: timing.meanMs, medianMs: timing.medianMs, stdMs: timing.stdMs, n: timing.n },
     ...(precision ? { precision } : {}),
     power,
-    energyMj: power === 'unavailable' ? null : power.meanW * timing.meanMs,
+    // Per pass at the runtime the record reports (the median when block-timed: what models fit).
+    energyMj: power === 'unavailable' ? null : power.meanW * (precision ? timing.medianMs : timing.meanMs),
     ...state,
     startedAt,
     endedAt,

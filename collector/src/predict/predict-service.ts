@@ -9,7 +9,7 @@ import {
   predictNetwork,
 } from '@neuralpower/core';
 import { zooNetwork } from '@neuralpower/networks';
-import type { NetworkRef } from '@neuralpower/protocol';
+import { type NetworkRecord, type NetworkRef, reportedRuntimeMs } from '@neuralpower/protocol';
 import { z } from 'zod';
 import { HttpError } from '../http/router.js';
 import { type CollectorLimits, DEFAULT_LIMITS } from '../limits.js';
@@ -178,7 +178,10 @@ export class PredictService {
     );
     return records.map((row) => {
       const measured = {
-        runtimeMs: row.runtime_mean_ms,
+        // The runtime the record reports: its median when block-timed (what the models are fitted to).
+        runtimeMs: reportedRuntimeMs(
+          JSON.parse(row.record_json) as Pick<NetworkRecord, 'runtime' | 'precision'>,
+        ),
         powerW: row.power_mean_w,
         energyMj: row.energy_mj,
       };

@@ -99,8 +99,16 @@ function checkTimes(record: { startedAt: string; endedAt: string }, ctx: Ctx): v
   }
 }
 
+/**
+ * The runtime a record reports for one pass: the median of a block-timed record (the statistic its
+ * interval bounds, what models are fitted to), the mean of one timed run by run.
+ */
+export function reportedRuntimeMs(record: { runtime: RuntimeStats; precision?: unknown }): number {
+  return record.precision ? record.runtime.medianMs : record.runtime.meanMs;
+}
+
 function checkEnergy(
-  record: { power: Power; energyMj: number | null; runtime: RuntimeStats },
+  record: { power: Power; energyMj: number | null; runtime: RuntimeStats; precision?: unknown },
   ctx: Ctx,
 ): void {
   if (record.power === 'unavailable' && record.energyMj !== null) {
@@ -110,12 +118,17 @@ function checkEnergy(
     ctx.addIssue({ code: 'custom', message: 'must be a number when power was measured', path: ['energyMj'] });
   }
   if (record.power !== 'unavailable' && record.energyMj !== null) {
-    // Energy per pass is defined as meanW × runtime.meanMs (W·ms = mJ); anything else is a fault.
-    const expected = record.power.meanW * record.runtime.meanMs;
-    if (Math.abs(record.energyMj - expected) > BOUNDS.energyRelativeTolerance * expected + 1e-12) {
+    // Energy per pass is meanW × the reported runtime (W·ms = mJ); anything else is a fault. Agents
+    // before the median was used for block-timed records sent meanW × runtime.meanMs: still accepted.
+    const meanW = record.power.meanW;
+    const within = (expected: number) =>
+      Math.abs(record.energyMj! - expected) <= BOUNDS.energyRelativeTolerance * expected + 1e-12;
+    const expected = meanW * reportedRuntimeMs(record);
+    if (!within(expected) && !(record.precision && within(meanW * record.runtime.meanMs))) {
+      const runtime = record.precision ? 'runtime.medianMs' : 'runtime.meanMs';
       ctx.addIssue({
         code: 'custom',
-        message: `must equal power.meanW × runtime.meanMs = ${expected} mJ (within ${BOUNDS.energyRelativeTolerance * 100} %)`,
+        message: `must equal power.meanW × ${runtime} = ${expected} mJ (within ${BOUNDS.energyRelativeTolerance * 100} %)`,
         path: ['energyMj'],
       });
     }

@@ -6,6 +6,7 @@ import {
   type Precision,
   parseClientMessage,
   platformFingerprint,
+  reportedRuntimeMs,
 } from '../src/index.js';
 
 const platform = platformFingerprint({
@@ -83,5 +84,39 @@ describe('precision on records', () => {
       expect(r.ok, field).toBe(false);
       if (!r.ok) expect(r.error.field).toBe(field);
     }
+  });
+});
+
+describe('energy of a block-timed record', () => {
+  const withEnergy = (energyMj: number, p: Precision | null = precision) =>
+    parseClientMessage(
+      JSON.stringify({
+        type: 'measurements',
+        seq: 1,
+        records: [
+          {
+            ...record(p ?? undefined),
+            power: { meanW: 100, samples: 20, windowMs: 1000, source: 'rapl' },
+            energyMj,
+          },
+        ],
+      }),
+    );
+
+  it('is meanW × the median it reports (reportedRuntimeMs); meanW × the mean of older agents is still accepted', () => {
+    const r = record(precision);
+    expect(reportedRuntimeMs(r)).toBe(0.42);
+    expect(reportedRuntimeMs(record(undefined))).toBe(0.43);
+    expect(withEnergy(100 * 0.42).ok).toBe(true);
+    expect(withEnergy(100 * 0.43).ok).toBe(true);
+    const wrong = withEnergy(100 * 0.5);
+    expect(wrong.ok).toBe(false);
+    if (!wrong.ok) {
+      expect(wrong.error.field).toBe('records[0].energyMj');
+      expect(wrong.error.message).toMatch(/power\.meanW × runtime\.medianMs = 42 mJ/);
+    }
+    // A record timed run by run: the mean only.
+    expect(withEnergy(100 * 0.43, null).ok).toBe(true);
+    expect(withEnergy(100 * 0.42, null).ok).toBe(false);
   });
 });
