@@ -99,7 +99,7 @@ export const openApiDocument = {
           report: {
             type: 'object',
             description:
-              "the core's fit report: out-of-fold rmspe, rmse, mape, modelSize, lambda…; a power version adds powerFamily {mode, chosen, cvRmspe {polynomial, saturating}, idleW, idleFrom, limitW, limitFrom, notes}",
+              "the core's fit report: out-of-fold rmspe, rmse, mape, modelSize, lambda…; weighted {effectiveRows, rmspe} when rows weighed differently; selection {weighting, imprecise, withoutInterval, minWeight, effectiveRows}: how runtime rows were weighted by their measured precision; a power version adds powerFamily {mode, chosen, cvRmspe {polynomial, saturating}, idleW, idleFrom, limitW, limitFrom, notes}",
           },
           current: { type: 'boolean' },
         },

@@ -22,6 +22,6 @@ export const BOUNDS = {
   elements: { max: 2 ** 31 },
   temperatureC: { min: -50, max: 200 },
   clockMHz: { max: 100_000 },
-  /** energy must equal meanW × runtime.meanMs within this relative tolerance */
+  /** energy must equal meanW × the reported runtime (reportedRuntimeMs) within this relative tolerance */
   energyRelativeTolerance: 1e-3,
 } as const;
