@@ -105,7 +105,7 @@ describe('training-set weights from the measured precision', () => {
       value: r.value,
       ...(r.weight === undefined ? {} : { weight: r.weight }),
     }));
-    const options = { folds: 5, nLambdas: 30 };
+    const options = { folds: 5, nLambdas: 20 };
     const weighted = fitLayerModel('fc', 'runtime', rows, options);
     const unweighted = fitLayerModel(
       'fc',
