@@ -1,6 +1,7 @@
 import { fitLayerModel, mulberry32, type TrainingRow } from '@neuralpower/core';
 import type { LayerRecord } from '@neuralpower/protocol';
 import { describe, expect, it } from 'vitest';
+import { weightingText } from '../src/cli/weighting-format.js';
 import {
   MAX_WEIGHT_RATIO,
   precisionWeight,
@@ -60,6 +61,18 @@ describe('training-set weights from the measured precision', () => {
     );
     expect(selection.rows[3]).toEqual({ index: 3, value: 5, weight: expect.closeTo(0.25, 9) });
     expect(selection.report.withoutInterval).toBe(1);
+  });
+
+  it('is told by `models show` in one line (nothing for an unweighted version)', () => {
+    const selection = selectTrainingRows([blockRow(1, 0.01), blockRow(2, 0.04), runsRow(5)], 'runtime');
+    expect(weightingText({ rmspe: 0.1, selection: selection.report, weighted: { rmspe: 0.042 } })).toBe(
+      'weighted by measured precision: 1 rows missed the target, 1 without an interval; ' +
+        'weights 0.250..1, 2.42 effective rows; weighted RMSPE 4.2 %',
+    );
+    expect(
+      weightingText({ rmspe: 0.1, selection: selectTrainingRows([runsRow(1)], 'runtime').report }),
+    ).toBeNull();
+    expect(weightingText({ rmspe: 0.1 })).toBeNull();
   });
 
   it('leaves the fit unweighted when every row weighs the same, and for power', () => {

@@ -29,6 +29,7 @@ import {
 } from './format.js';
 import { networkCorrectionText } from './network-correction-format.js';
 import { powerFamilyLine, saturatingModelText } from './power-model-format.js';
+import { weightingText } from './weighting-format.js';
 
 const jsonOption = { type: 'boolean' as const, default: false, describe: 'Print JSON' };
 const platformOption = {
@@ -169,6 +170,8 @@ const modelsShow: CommandModule<object, ModelsArgs & { version: number; out?: st
     );
     const family = powerFamilyLine(report);
     if (family !== null) print(family);
+    const weighting = weightingText(report);
+    if (weighting) print(weighting);
     const terms = model.terms.flatMap((t, i) =>
       model.coefficients[i] !== 0 ? [[t, fmt(model.coefficients[i]!, 6)]] : [],
     );
