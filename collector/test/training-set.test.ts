@@ -66,7 +66,7 @@ describe('training-set weights from the measured precision', () => {
   it('is told by `models show` in one line (nothing for an unweighted version)', () => {
     const selection = selectTrainingRows([blockRow(1, 0.01), blockRow(2, 0.04), runsRow(5)], 'runtime');
     expect(weightingText({ rmspe: 0.1, selection: selection.report, weighted: { rmspe: 0.042 } })).toBe(
-      'weighted by measured precision: 1 rows missed the target, 1 without an interval; ' +
+      'weighted by measured precision: 1 row(s) missed the target, 1 without an interval; ' +
         'weights 0.250..1, 2.42 effective rows; weighted RMSPE 4.2 %',
     );
     expect(

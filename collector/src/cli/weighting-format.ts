@@ -19,7 +19,7 @@ export function weightingText(report: Record<string, unknown>): string | null {
   if (selection?.weighting !== 'ci-half-width') return null;
   const untimed = selection.withoutInterval ? `, ${selection.withoutInterval} without an interval` : '';
   return (
-    `weighted by measured precision: ${selection.imprecise ?? 0} rows missed the target${untimed}; ` +
+    `weighted by measured precision: ${selection.imprecise ?? 0} row(s) missed the target${untimed}; ` +
     `weights ${fmt(selection.minWeight, 3)}..1, ${fmt(selection.effectiveRows, 3)} effective rows; ` +
     `weighted RMSPE ${pct(weighted?.rmspe)}`
   );
