@@ -114,6 +114,22 @@ describe('measurement precision in the collector', () => {
     expect(power.trainingRows).toBe(33);
   });
 
+  it('plots fitted against measured at the median the rows were fitted to', async () => {
+    const res = await fetch(`${collector.url}/dashboard/api/platforms/${platform.id}/fit-points`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const { series } = (await res.json()) as {
+      series: { kind: string; target: string; points: { measured: number }[] }[];
+    };
+    const runtime = series.find((s) => s.kind === 'fc' && s.target === 'runtime')!;
+    // Newest first: the revisit (median 1.03 × the law), then records 31..0.
+    const medians = [
+      blockRecord(0).runtime.medianMs * 1.03,
+      ...Array.from({ length: 32 }, (_, i) => blockRecord(31 - i).runtime.medianMs),
+    ];
+    expect(runtime.points.map((p) => p.measured)).toEqual(medians);
+  });
+
   it('validates a block-timed network at the median it reports, as fits use it', async () => {
     const agent = await TestAgent.connect(collector.wsUrl, token);
     await agent.hello();

@@ -1,12 +1,12 @@
 import { type KindModel, type LayerConfig, type ModelFamily, parseKindModel } from '@neuralpower/core';
-import type { LayerRecord } from '@neuralpower/protocol';
+import { type LayerRecord, reportedRuntimeMs } from '@neuralpower/protocol';
 import { NETWORK_CORRECTION_KIND } from '../fit/network-correction-job.js';
 import type { ModelRepository, Target } from '../store/models.js';
 import type { LayerPointRow, QueryRepository } from '../store/queries.js';
 
 export interface FitPoint {
   readonly measurementId: number;
-  /** what the model was trained on: mean runtime (ms) or mean power (W) of the measurement */
+  /** what the model was trained on: the reported runtime (ms: median when block-timed, else mean) or mean power (W) */
   readonly measured: number;
   readonly predicted: number;
 }
@@ -34,7 +34,7 @@ const MAX_POINTS = 2000;
 /**
  * Predicted against measured for every layer measurement of each kind the platform has a current
  * model for: the data behind the dashboard's log-log scatters. Read-only over the collector's
- * store; measured values are the ones the fitter trains on (mean runtime, mean power).
+ * store; measured values are the ones the fitter trains on (reported runtime, mean power).
  */
 export class FitPoints {
   private readonly parsed = new Map<string, KindModel>();
@@ -59,12 +59,15 @@ export class FitPoints {
       }
       const points: FitPoint[] = [];
       for (const row of rows) {
-        const measured = pointer.target === 'runtime' ? row.runtime_mean_ms : row.power_mean_w;
-        if (measured === null) continue;
         const record = JSON.parse(row.record_json) as LayerRecord;
+        // The runtime the record reports (its median when block-timed): what the model was fitted to.
+        const measured = pointer.target === 'runtime' ? reportedRuntimeMs(record) : row.power_mean_w;
+        if (measured === null) continue;
         const config: LayerConfig = { spec: record.spec, inputs: record.inputs, batch: record.batch };
         const predicted =
-          model.family === 'saturating' ? model.predict(config, row.runtime_mean_ms) : model.predict(config);
+          model.family === 'saturating'
+            ? model.predict(config, reportedRuntimeMs(record))
+            : model.predict(config);
         points.push({ measurementId: row.id, measured, predicted });
       }
       const rmspe = (model.report as { rmspe?: unknown }).rmspe;
