@@ -10,6 +10,7 @@ import path from 'node:path';
 import { predictViaCollector, requestFit, rollbackModel } from '@neuralpower/collector';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PG_MIGRATIONS, PG_SCHEMA_VERSION } from '../collector/src/store/postgres/migrations.js';
 import { type PgCluster, startPostgres } from './support/postgres.js';
 import { type CollectorProc, type Proc, sleep, spawnCli, waitUntil } from './support/processes.js';
 import { platform } from './support/records.js';
@@ -89,7 +90,7 @@ it('two replicas on one database: one SIGKILLed mid-stream, its agents fail over
   await admin.connect();
   const migrations = await admin.query('SELECT version FROM schema_migrations ORDER BY version');
   await admin.end();
-  expect(migrations.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5]);
+  expect(migrations.rows.map((r) => r.version)).toEqual(PG_MIGRATIONS.map((m) => m.version));
 
   const proxies: TcpProxy[] = [await startTcpProxy([a.port, b.port]), await startTcpProxy([b.port, a.port])];
   const agents = Array.from(
@@ -205,7 +206,9 @@ it('a replica refuses to start on a database whose schema is newer than its code
   const exit = await proc.exited;
   expect(exit.code).not.toBe(0);
   expect(proc.stderr).toMatch(
-    /database schema version 99 is newer than this collector's 5; upgrade neuralpower/,
+    new RegExp(
+      `database schema version 99 is newer than this collector's ${PG_SCHEMA_VERSION}; upgrade neuralpower`,
+    ),
   );
   expect(proc.stderr).not.toMatch(/listening/);
 }, 120_000);
