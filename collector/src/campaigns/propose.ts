@@ -9,6 +9,7 @@ import {
   nearbyMean,
   realNetworkWeights,
   relativeDensity,
+  relativeLeverage,
   selectCandidates,
   selectDiverse,
   standardise,
@@ -28,6 +29,8 @@ export interface ProposeTuning {
   readonly diverse?: boolean;
   /** Kernel bandwidth of density and nearby error, in standard deviations (default 0.5). */
   readonly bandwidth?: number;
+  /** Add the extrapolation variance σ²·leverage on the kept terms (default false). */
+  readonly leverage?: boolean;
 }
 
 export interface ProposeInput {
@@ -79,6 +82,8 @@ export function proposeNext(input: ProposeInput): number[] {
   const oob = committee.outOfBagLogError;
   const finite = oob.filter(Number.isFinite);
   const meanOob = finite.length > 0 ? finite.reduce((a, b) => a + b, 0) / finite.length : 0;
+  // σ² of the extrapolation term: the committee's mean squared out-of-bag relative (log) error.
+  const meanSquaredOob = finite.length > 0 ? finite.reduce((a, b) => a + b * b, 0) / finite.length : 0;
   const scores = expectedErrorScores({
     disagreement: committeeDisagreement(committee.members, candidates),
     nearbyError:
@@ -87,6 +92,10 @@ export function proposeNext(input: ProposeInput): number[] {
         : nearbyMean(points, measured, oob, { k: 3, bandwidth: h, fallback: meanOob }),
     density: tuning.density === false ? candidates.map(() => 1) : relativeDensity(points, all, h),
     weights: realNetworkWeights(candidates.map(layerSignature), input.realLayers),
+    extrapolation:
+      tuning.leverage === true
+        ? relativeLeverage(committee.members, rows, candidates).map((h) => meanSquaredOob * h)
+        : undefined,
   });
   const options = { count: input.count, randomShare: input.randomShare, seed: input.seed };
   return tuning.diverse === false

@@ -12,6 +12,7 @@ import {
   Rng,
   realNetworkWeights,
   relativeDensity,
+  relativeLeverage,
   sampleConfig,
   selectCandidates,
   selectDiverse,
@@ -163,6 +164,18 @@ describe('committee', () => {
     const outside: LayerConfig = { spec: conv(512, 3), inputs: [[224, 224, 256]], batch: 64 };
     const [dIn, dOut] = committeeDisagreement(committee.members, [inside, outside]);
     expect(dOut!).toBeGreaterThan(dIn!);
+  });
+
+  it('gives a layer outside the measured rows on the kept terms a leverage far above theirs', () => {
+    const committee = fitCommittee('conv', 'runtime', rows, { members: 3, seed: 2 });
+    const outside: LayerConfig = { spec: conv(512, 3), inputs: [[224, 224, 256]], batch: 64 };
+    const h = relativeLeverage(committee.members, rows, [...rows.slice(0, 10).map((r) => r.config), outside]);
+    expect(h).toHaveLength(11);
+    for (const v of h) expect(v).toBeGreaterThanOrEqual(0);
+    // Measured rows' own leverages average (kept terms + 1) / n < 1; the outside layer is way beyond.
+    expect(Math.max(...h.slice(0, 10))).toBeLessThan(1);
+    expect(h[10]!).toBeGreaterThan(10 * Math.max(...h.slice(0, 10)));
+    expect(relativeLeverage([], rows, [outside])).toEqual([0]);
   });
 
   it('scores each row by the members that left it out: a row the model cannot fit reads as wrong', () => {

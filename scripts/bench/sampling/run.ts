@@ -8,10 +8,16 @@
  * measurements each arm needed to first reach the target, and whether adaptive needed ≤ B/2.
  *
  *   npx tsx scripts/bench/sampling/run.ts [--budget 200] [--seeds 1,2,3,4,5] [--pool 800] [--steps 10]
- *     [--files a,b] [--random-share 0.25] [--no-zoo-weight] [--tuning nearbyError=false,density=false,diverse=false]
+ *     [--files a,b | --quick | --records agent-records.jsonl] [--random-share 0.25] [--no-zoo-weight]
+ *     [--tuning nearbyError=false,density=false,diverse=false,leverage=true] [--random-cache /tmp/random.jsonl]
  *     [--out results.jsonl] | --summarise results.jsonl
+ *
+ * `--records FILE`: the pools are the conv, fc and pool layer records of a JSON-lines file of agent
+ * records (e.g. /work/wt/notes/h200/*.jsonl: torch on CUDA; never copied into the repo).
+ * `--random-cache FILE` keeps the random arm's checkpoint errors (they do not depend on the adaptive
+ * method), so comparing variants costs only their adaptive arms after the first run.
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ProposeTuning, proposeNext } from '../../../collector/src/campaigns/propose.js';
 import { zooSignatures } from '../../../collector/src/campaigns/zoo-layers.js';
@@ -21,9 +27,11 @@ import {
   fitLayerModel,
   type LayerConfig,
   type ModelKind,
+  modelKindOf,
   mulberry32,
   type TrainingRow,
 } from '../../../packages/core/src/index.js';
+import { layerConfigKey, measurementRecordSchema } from '../../../packages/protocol/src/index.js';
 
 const DATA = join(import.meta.dirname, '../../../../shared/reference/gpu-layer-data');
 /** Every FP32 NeuSight and Justus file, conv and fc (DeepBench's ≤ 94 rows per file are too few for a pool). */
@@ -38,6 +46,20 @@ const DEFAULT_FILES = [
   ]),
 ];
 
+/**
+ * `--quick`: 6 datasets × seeds 1, 2 (12 runs, ≈ ⅛ of the full set's time) to iterate on the method:
+ * the four conv and two fc sets where the full table was least settled (adaptive behind or close to
+ * random at B/2, few floor runs). A development subset — the method is judged on the full table.
+ */
+const QUICK_FILES = [
+  'neusight/T4-conv.csv',
+  'neusight/P100-PCIe-16GB-conv.csv',
+  'neusight/V100-PCIe-32GB-conv.csv',
+  'justus2018/GTX1080Ti-conv.csv',
+  'justus2018/M60-fc.csv',
+  'justus2018/K80-fc.csv',
+];
+
 function parseArgs(argv: readonly string[]) {
   const args = {
     budget: 200,
@@ -49,6 +71,7 @@ function parseArgs(argv: readonly string[]) {
     randomShare: 0.25,
     tuning: {} as ProposeTuning,
     out: undefined as string | undefined,
+    randomCache: undefined as string | undefined,
     summarise: undefined as string | undefined,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -58,6 +81,13 @@ function parseArgs(argv: readonly string[]) {
     else if (a === '--pool') args.pool = Number(argv[++i]);
     else if (a === '--steps') args.steps = Number(argv[++i]);
     else if (a === '--files') args.files = argv[++i]!.split(',');
+    else if (a === '--quick') {
+      args.files = QUICK_FILES;
+      args.seeds = [1, 2];
+    } else if (a === '--records') {
+      const path = argv[++i]!;
+      args.files = (['conv', 'fc', 'pool'] as const).map((k) => `${path}#${k}`);
+    } else if (a === '--random-cache') args.randomCache = argv[++i];
     else if (a === '--no-zoo-weight') args.zooWeight = false;
     else if (a === '--random-share') args.randomShare = Number(argv[++i]);
     else if (a === '--out') args.out = argv[++i];
@@ -75,13 +105,47 @@ function parseTuning(text: string): ProposeTuning {
   for (const part of text.split(',').filter(Boolean)) {
     const [k, v] = part.split('=');
     if (k === 'bandwidth') out[k] = Number(v);
-    else if (k === 'nearbyError' || k === 'density' || k === 'diverse') out[k] = v !== 'false';
-    else throw new Error(`--tuning: unknown knob ${k} (nearbyError, density, diverse, bandwidth)`);
+    else if (k === 'nearbyError' || k === 'density' || k === 'diverse' || k === 'leverage')
+      out[k] = v !== 'false';
+    else throw new Error(`--tuning: unknown knob ${k} (nearbyError, density, diverse, leverage, bandwidth)`);
   }
   return out as ProposeTuning;
 }
 
+/**
+ * `PATH#kind`: the layer records of one kind in a JSON-lines file of agent records (`--records`,
+ * e.g. real GPU measurements kept outside the repo); runtime = runtime.meanMs, repeats of one
+ * configuration averaged, invalid lines and network records skipped.
+ */
+function loadRecords(path: string, kind: ModelKind): TrainingRow[] {
+  const byKey = new Map<string, { config: LayerConfig; sum: number; n: number }>();
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    let parsed: ReturnType<typeof measurementRecordSchema.safeParse>;
+    try {
+      parsed = measurementRecordSchema.safeParse(JSON.parse(line));
+    } catch {
+      continue;
+    }
+    if (!parsed.success || parsed.data.type !== 'layer') continue;
+    const r = parsed.data;
+    if (modelKindOf(r.spec) !== kind) continue;
+    const config = { spec: r.spec, inputs: r.inputs, batch: r.batch } as LayerConfig;
+    const key = layerConfigKey('pool', config);
+    const at = byKey.get(key) ?? { config, sum: 0, n: 0 };
+    at.sum += r.runtime.meanMs;
+    at.n += 1;
+    byKey.set(key, at);
+  }
+  return [...byKey.values()].map((v) => ({ config: v.config, value: v.sum / v.n }));
+}
+
 function load(file: string): { kind: ModelKind; rows: TrainingRow[] } {
+  const hash = file.lastIndexOf('#');
+  if (hash >= 0) {
+    const kind = file.slice(hash + 1) as ModelKind;
+    return { kind, rows: loadRecords(file.slice(0, hash), kind) };
+  }
   const [header, ...lines] = readFileSync(join(DATA, file), 'utf8').trim().split('\n');
   const cols = header!.split(',');
   const at = (cells: string[], name: string) => Number(cells[cols.indexOf(name)]);
@@ -151,6 +215,17 @@ interface RunResult {
 /** "Reached random's final error" means within 5 % of it: one noisy checkpoint must not decide. */
 const TOLERANCE = 1.05;
 
+function readCache(path: string): Map<string, number[]> {
+  if (!existsSync(path)) return new Map();
+  const lines = readFileSync(path, 'utf8').trim().split('\n').filter(Boolean);
+  return new Map(
+    lines.map((l) => {
+      const { key, errors } = JSON.parse(l) as { key: string; errors: number[] };
+      return [key, errors];
+    }),
+  );
+}
+
 function simulate(file: string, seed: number, args: ReturnType<typeof parseArgs>): RunResult {
   const started = performance.now();
   const { kind, rows } = load(file);
@@ -165,7 +240,14 @@ function simulate(file: string, seed: number, args: ReturnType<typeof parseArgs>
   for (let n = step; n < B; n += step) checkpoints.push(n);
   checkpoints.push(B);
 
-  const randomErr = new Map(checkpoints.map((n) => [n, heldOutRmspe(kind, pool.slice(0, n), test)]));
+  // The random arm depends only on (dataset, seed, pool, budget, steps): cached across method variants.
+  const key = JSON.stringify([file, seed, args.pool, B, args.steps]);
+  const cached = args.randomCache === undefined ? undefined : readCache(args.randomCache).get(key);
+  const randomErrs = cached ?? checkpoints.map((n) => heldOutRmspe(kind, pool.slice(0, n), test));
+  if (cached === undefined && args.randomCache !== undefined) {
+    appendFileSync(args.randomCache, `${JSON.stringify({ key, errors: randomErrs })}\n`);
+  }
+  const randomErr = new Map(checkpoints.map((n, i) => [n, randomErrs[i]!]));
   const randomFinal = randomErr.get(B)!;
   const target = TOLERANCE * randomFinal;
   const half = checkpoints.find((n) => n >= B / 2)!;
@@ -255,6 +337,11 @@ if (args.summarise !== undefined) {
 } else {
   const results: RunResult[] = [];
   for (const file of args.files) {
+    const size = load(file).rows.length;
+    if (size < 80) {
+      console.error(`${file}: ${size} rows, too few for a pool and a held-out set; skipped`);
+      continue;
+    }
     for (const seed of args.seeds) {
       const r = simulate(file, seed, args);
       results.push(r);
