@@ -72,7 +72,7 @@ export interface CampaignView {
   kinds: Record<string, { measured: number }>;
   reason: string | null;
   progress: { planned: number; measured: number; leased: number; left: number };
-  errors: Record<string, { runtime?: number; rows: number }>;
+  errors: Record<string, { runtime?: number; rows: number; heldOut?: { runtime: number; rows: number } }>;
   leases: { id: string; agentId: string; items: number }[];
 }
 

@@ -6,7 +6,7 @@ import { register } from 'tsx/esm/api';
 register();
 const { runProposeJob } = await import('./propose-job.ts');
 try {
-  parentPort.postMessage({ ok: true, itemIds: await runProposeJob(workerData) });
+  parentPort.postMessage({ ok: true, result: await runProposeJob(workerData) });
 } catch (err) {
   parentPort.postMessage({ ok: false, message: err instanceof Error ? err.message : String(err) });
 }

@@ -1,14 +1,17 @@
 import { Worker } from 'node:worker_threads';
-import type { ProposeJobInput } from './propose-job.js';
+import type { ProposeJobInput, ProposeJobResult } from './propose-job.js';
 
 const WORKER_URL = new URL('./propose-worker.mjs', import.meta.url);
 
-/** Runs one proposal in a worker thread; resolves with item ids (most wanted first). */
-export function runProposal(input: ProposeJobInput): { result: Promise<number[]>; cancel: () => void } {
+/** Runs one proposal in a worker thread. */
+export function runProposal(input: ProposeJobInput): {
+  result: Promise<ProposeJobResult>;
+  cancel: () => void;
+} {
   const worker = new Worker(WORKER_URL, { workerData: input });
-  const result = new Promise<number[]>((resolve, reject) => {
-    worker.once('message', (msg: { ok: true; itemIds: number[] } | { ok: false; message: string }) => {
-      if (msg.ok) resolve(msg.itemIds);
+  const result = new Promise<ProposeJobResult>((resolve, reject) => {
+    worker.once('message', (msg: { ok: true; result: ProposeJobResult } | { ok: false; message: string }) => {
+      if (msg.ok) resolve(msg.result);
       else reject(new Error(msg.message));
       void worker.terminate();
     });

@@ -1,27 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import type { ModelKind } from '@neuralpower/core';
-import type { LeaseRequest, LeaseResponse } from '@neuralpower/protocol';
+import { type LeaseRequest, type LeaseResponse, layerConfigKey } from '@neuralpower/protocol';
 import type { z } from 'zod';
 import type { FitScheduler } from '../fit/scheduler.js';
 import { HttpError } from '../http/router.js';
 import type { CampaignDetail, CampaignRepository, CampaignSummary, KindErrors } from '../store/campaigns.js';
 import type { KindCounts } from '../store/ingest.js';
 import type { Store } from '../store/store.js';
+import { inHeldOutSlice } from './holdout.js';
 import { type CampaignOptions, type campaignCreateSchema, resolveOptions } from './options.js';
 import { planCampaign } from './plan.js';
 import { runProposal } from './run-proposal.js';
+import { atTarget } from './stop.js';
 
 /**
  * Campaign logic: creates plans, answers leases, follows ingest (items measured, budget), refits a
- * kind every `refitEvery` new measurements, ends the campaign when every kind's cross-validated
- * error is at the target, and — adaptive campaigns — proposes the next configurations after each
- * refit (in a worker thread).
+ * kind every `refitEvery` new measurements, ends the campaign when every kind is at the target
+ * (`stop.ts`), and — adaptive campaigns — proposes the next configurations after each refit and
+ * measures the error on the held-out slice (in a worker thread).
  */
 export class CampaignService {
   readonly store: CampaignRepository;
   /** measured items of (campaign, kind) at its last refit; in memory: a restart refits once more */
   private readonly atRefit = new Map<string, number>();
   private readonly busy = new Set<string>();
+  /** held-out slice keys per (campaign, kind) */
+  private readonly slices = new Map<string, ReadonlySet<string>>();
   private readonly cancels = new Set<() => void>();
   private closed = false;
   /** settles when background refits/proposals finish (tests wait on it) */
@@ -199,22 +203,37 @@ export class CampaignService {
     await this.checkFinished(c.id);
     const now = await this.store.summary(c.id);
     if (now?.state !== 'running' || c.options.strategy !== 'adaptive') return;
-    const candidates = await this.store.pool(c.id, kind);
-    if (candidates.length === 0) return;
-    const count = Math.min(candidates.length, 2 * c.options.refitEvery);
+    const pool = (await this.store.pool(c.id, kind)).map((item) => ({
+      ...item,
+      key: layerConfigKey(c.platformId, item.config),
+    }));
+    if (pool.length === 0) return;
+    const count = Math.min(pool.length, 2 * c.options.refitEvery);
+    // The random share comes from the held-out slice, in plan order (a uniform sample of the plan).
+    const slice = this.heldOutSlice(c, kind);
+    const sliceItems = pool.filter((item) => slice.has(item.key));
+    const randomPicks = sliceItems.slice(0, Math.round(count * c.options.randomShare)).map((i) => i.itemId);
     const job = runProposal({
       storeLocator: this.backing.locator,
       platformId: c.platformId,
       kind,
-      candidates,
-      count,
-      randomShare: c.options.randomShare,
+      candidates: pool
+        .filter((item) => !slice.has(item.key))
+        .map(({ itemId, config }) => ({ itemId, config })),
+      count: count - randomPicks.length,
+      heldOutKeys: [...slice],
       seed: c.options.seed * 7919 + now.progress.measured,
     });
     this.cancels.add(job.cancel);
     try {
-      const itemIds = await job.result;
-      if (!this.closed) await this.store.prioritise(c.id, itemIds);
+      const { itemIds, heldOut } = await job.result;
+      if (this.closed) return;
+      await this.store.prioritise(c.id, [...randomPicks, ...itemIds]);
+      if (heldOut !== null) {
+        const errors = (await this.store.summary(c.id))?.errors ?? {};
+        await this.store.setErrors(c.id, { ...errors, [kind]: { rows: 0, ...errors[kind], heldOut } });
+        await this.checkFinished(c.id);
+      }
     } catch (err) {
       if (!this.closed) throw err;
     } finally {
@@ -222,13 +241,31 @@ export class CampaignService {
     }
   }
 
+  /** Keys of the campaign's held-out slice of a kind (first copies; the plan is pure, so cached). */
+  private heldOutSlice(c: CampaignSummary, kind: ModelKind): ReadonlySet<string> {
+    const k = `${c.id}\u0000${kind}`;
+    let slice = this.slices.get(k);
+    if (slice === undefined) {
+      slice = new Set(
+        planCampaign(c.platformId, c.options)
+          .filter((i) => i.kind === kind && i.copy === 0 && inHeldOutSlice(i.key, c.options.randomShare))
+          .map((i) => i.key),
+      );
+      this.slices.set(k, slice);
+    }
+    return slice;
+  }
+
   /** The current models' out-of-fold RMSPE per kind of the campaign. */
   private async recordErrors(id: string, platformId: string, options: CampaignOptions): Promise<void> {
     const errors: KindErrors = {};
     const current = await this.backing.models.current(platformId);
+    const previous = (await this.store.summary(id))?.errors ?? {};
     for (const kind of options.kinds) {
       const rows = (await this.store.progress(id, Number.POSITIVE_INFINITY, kind)).measured;
-      const entry: KindErrors[string] = { rows };
+      // The held-out error is the proposal's to update: kept across refits.
+      const heldOut = previous[kind]?.heldOut;
+      const entry: KindErrors[string] = { rows, ...(heldOut ? { heldOut } : {}) };
       for (const v of current) {
         if (v.kind !== kind) continue;
         const rmspe = (v.report as { rmspe?: number }).rmspe;
@@ -249,13 +286,9 @@ export class CampaignService {
     const c = await this.store.summary(id);
     if (c?.state !== 'running') return;
     const o = c.options;
-    const atTarget = o.kinds.every((k) => {
-      const e = c.errors[k];
-      if (!e || e.runtime === undefined || e.rows < o.minRows) return false;
-      return e.runtime <= o.targetRmspe && (e.power === undefined || e.power <= o.targetRmspe);
-    });
-    if (atTarget) {
-      await this.store.setState(id, 'done', `target reached (RMSPE ≤ ${o.targetRmspe})`);
+    if (atTarget(o, c.errors)) {
+      const estimate = o.strategy === 'adaptive' ? 'held-out RMSPE' : 'RMSPE';
+      await this.store.setState(id, 'done', `target reached (${estimate} ≤ ${o.targetRmspe})`);
       return;
     }
     if (c.progress.measured >= o.budget)

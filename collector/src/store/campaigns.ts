@@ -12,8 +12,20 @@ export interface Progress {
   readonly left: number;
 }
 
-/** Out-of-fold error of the current model per kind and target, from its fit report. */
-export type KindErrors = Record<string, { runtime?: number; power?: number; rows: number; version?: number }>;
+/**
+ * Out-of-fold error of the current model per kind and target, from its fit report; adaptive
+ * campaigns add the runtime error on their held-out slice (campaigns/holdout.ts).
+ */
+export type KindErrors = Record<
+  string,
+  {
+    runtime?: number;
+    power?: number;
+    rows: number;
+    version?: number;
+    heldOut?: { runtime: number; rows: number };
+  }
+>;
 
 export interface CampaignSummary {
   readonly id: string;

@@ -1,12 +1,14 @@
 // Campaigns of the selected platform: progress (measured / leased / left of the budget) and the
-// current cross-validated runtime error per kind.
+// current cross-validated runtime error per kind (adaptive ones: and on their held-out slice).
 import { el, fillTable, percent } from './format.js';
 
 function errors(c) {
   return c.options.kinds
     .map((k) => {
       const e = c.errors?.[k];
-      return `${k} ${e?.runtime === undefined ? '—' : percent(e.runtime)}`;
+      const cv = `${k} ${e?.runtime === undefined ? '—' : percent(e.runtime)}`;
+      // Adaptive campaigns stop on the error of their held-out slice (uniform over the plan).
+      return e?.heldOut ? `${cv} (held-out ${percent(e.heldOut.runtime)} on ${e.heldOut.rows})` : cv;
     })
     .join(', ');
 }
