@@ -719,7 +719,7 @@ describe('dashboard', () => {
     });
   });
 
-  it("lists the platform's campaign with its progress, budget and target", async () => {
+  it("lists the platform's campaign with its progress, budget and target, and the fleet's", async () => {
     const c = await api<{
       progress: { measured: number; leased: number; left: number };
     }>('GET', `/v1/campaigns/${campaignId}`);
@@ -729,7 +729,17 @@ describe('dashboard', () => {
     await tab.goto(`${collector.url}/?platform=${gpuId}`);
     await tab.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
     const rows = await tableRows(tab, 'campaigns-table');
+    // The fleet panel lists every platform's campaigns (whichever platform is selected), with totals.
+    const fleet = await tableRows(tab, 'fleet-campaigns-table');
+    const summary = await tab.textContent('#fleet-summary');
     await tab.close();
+    expect(fleet).toHaveLength(1);
+    expect(fleet[0]![0]).toBe(campaignId);
+    expect(fleet[0]![1]).toContain(gpuId);
+    expect(fleet[0]!.slice(2)).toEqual(rows[0]!.slice(1));
+    expect(summary).toBe(
+      `1 of 1 campaigns running on 1 platform: 0 measured, 4 leased, ${c.progress.left} left`,
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toEqual([
       campaignId,

@@ -45,6 +45,11 @@ export async function platforms() {
   return list(await request('GET', '/v1/platforms'), 'platforms');
 }
 
+/** Every campaign of the fleet (all platforms, all states). */
+export async function allCampaigns() {
+  return list(await request('GET', '/v1/campaigns'), 'campaigns');
+}
+
 export async function campaigns(platformId) {
   return list(await request('GET', `/v1/campaigns?platform=${encodeURIComponent(platformId)}`), 'campaigns');
 }

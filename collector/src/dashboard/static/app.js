@@ -1,6 +1,6 @@
 // Entry point: loads the platform list, then every view for the selected platform.
 import * as api from './api.js';
-import { renderCampaigns } from './campaigns.js';
+import { renderCampaigns, renderFleetCampaigns } from './campaigns.js';
 import { el } from './format.js';
 import { renderFitPoints, renderVersions } from './models.js';
 import { readNetworkFile, renderPrediction, updateEpr } from './network.js';
@@ -75,8 +75,14 @@ function wire(select, zooSelect) {
 
 async function start() {
   try {
-    const [platforms, zoo] = await Promise.all([api.platforms(), api.zoo()]);
+    const [platforms, zoo, fleet] = await Promise.all([
+      api.platforms(),
+      api.zoo(),
+      api.allCampaigns().catch(() => []),
+    ]);
     state.platforms = platforms;
+    const byId = new Map(platforms.map((p) => [p.id, p]));
+    renderFleetCampaigns(fleet, (id) => (byId.has(id) ? `${hardwareOf(byId.get(id))} — ${id}` : id));
     const zooSelect = document.getElementById('zoo-select');
     zooSelect.replaceChildren(
       ...zoo.map((n) => el('option', { value: n.name, title: n.description ?? '' }, n.name)),
