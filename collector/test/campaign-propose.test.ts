@@ -52,7 +52,7 @@ describe('proposeNext', () => {
     // One huge layer among the candidates: the committee disagrees most there.
     const far: LayerConfig = { spec: conv(60, 5), inputs: [[256, 256, 60]], batch: 64 };
     const withFar = [...candidates.slice(0, 40), far];
-    const picks = proposeNext({ ...input, rows, candidates: withFar, count: 3, tuning: { density: false } });
+    const picks = proposeNext({ ...input, rows, candidates: withFar, count: 3 });
     expect(picks).toContain(40);
   });
 });

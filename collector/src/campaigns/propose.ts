@@ -19,18 +19,22 @@ import {
 export type SamplingStrategy = 'adaptive' | 'random';
 export const SAMPLING_STRATEGIES: readonly SamplingStrategy[] = ['adaptive', 'random'];
 
-/** Knobs of the adaptive score, for ablations; campaigns use the defaults. */
+/**
+ * Knobs of the adaptive score, for the benchmark's ablations (docs/benchmarks.md, "Sampling");
+ * campaigns use the defaults. The two off by default were the previous method's: on the simulation
+ * they did not pay once the extrapolation term was in.
+ */
 export interface ProposeTuning {
-  /** Add the nearby out-of-bag error (bias) to the committee's variance (default true). */
+  /** Add the extrapolation variance σ²·leverage on the kept terms (default true). */
+  readonly leverage?: boolean;
+  /** Add the nearby out-of-bag error (bias) to the committee's variance (default false). */
   readonly nearbyError?: boolean;
-  /** Weight by density in the plan (representativeness, default true). */
+  /** Weight the committee's variance by density in the plan (representativeness, default false). */
   readonly density?: boolean;
   /** Spread the batch out (default true). */
   readonly diverse?: boolean;
-  /** Kernel bandwidth of density and nearby error, in standard deviations (default 0.5). */
+  /** Kernel bandwidth of spreading, density and nearby error, in standard deviations (default 0.5). */
   readonly bandwidth?: number;
-  /** Add the extrapolation variance σ²·leverage on the kept terms (default false). */
-  readonly leverage?: boolean;
 }
 
 export interface ProposeInput {
@@ -54,10 +58,11 @@ export const MIN_ROWS_FOR_COMMITTEE = 12;
 
 /**
  * The next configurations to measure (indices into `candidates`): where measuring removes the most
- * expected held-out error — a bootstrap committee's variance plus the out-of-bag error of the nearest
- * measured rows, weighted by how representative the candidate is of the plan and how common such
- * layers are in real networks — spread out over the space, mixed with a random share so the error
- * estimate keeps seeing the whole space. Pure and deterministic.
+ * expected held-out error — a bootstrap committee's variance of log predictions plus the variance of
+ * extrapolation (leverage on the terms the Lasso kept × the committee's mean squared out-of-bag
+ * error), weighted by how common such layers are in real networks — spread out over the space,
+ * mixed with a random share so the error estimate keeps seeing the whole space. Pure and
+ * deterministic.
  */
 export function proposeNext(input: ProposeInput): number[] {
   const { candidates, rows } = input;
@@ -87,13 +92,13 @@ export function proposeNext(input: ProposeInput): number[] {
   const scores = expectedErrorScores({
     disagreement: committeeDisagreement(committee.members, candidates),
     nearbyError:
-      tuning.nearbyError === false
-        ? candidates.map(() => 0)
-        : nearbyMean(points, measured, oob, { k: 3, bandwidth: h, fallback: meanOob }),
-    density: tuning.density === false ? candidates.map(() => 1) : relativeDensity(points, all, h),
+      tuning.nearbyError === true
+        ? nearbyMean(points, measured, oob, { k: 3, bandwidth: h, fallback: meanOob })
+        : candidates.map(() => 0),
+    density: tuning.density === true ? relativeDensity(points, all, h) : candidates.map(() => 1),
     weights: realNetworkWeights(candidates.map(layerSignature), input.realLayers),
     extrapolation:
-      tuning.leverage === true
+      tuning.leverage !== false
         ? relativeLeverage(committee.members, rows, candidates).map((h) => meanSquaredOob * h)
         : undefined,
   });

@@ -9,13 +9,14 @@
  *
  *   npx tsx scripts/bench/sampling/run.ts [--budget 200] [--seeds 1,2,3,4,5] [--pool 800] [--steps 10]
  *     [--files a,b | --quick | --records agent-records.jsonl] [--random-share 0.25] [--no-zoo-weight]
- *     [--tuning nearbyError=false,density=false,diverse=false,leverage=true] [--random-cache /tmp/random.jsonl]
+ *     [--tuning leverage=false,nearbyError=true,density=true,diverse=false] [--random-cache /tmp/random.jsonl]
  *     [--out results.jsonl] | --summarise results.jsonl
  *
  * `--records FILE`: the pools are the conv, fc and pool layer records of a JSON-lines file of agent
  * records (e.g. /work/wt/notes/h200/*.jsonl: torch on CUDA; never copied into the repo).
  * `--random-cache FILE` keeps the random arm's checkpoint errors (they do not depend on the adaptive
- * method), so comparing variants costs only their adaptive arms after the first run.
+ * method), so comparing variants costs only their adaptive arms after the first run; `--random-from
+ * RESULTS.jsonl` takes it from an earlier run's results instead (same budget, pool and steps).
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -72,6 +73,7 @@ function parseArgs(argv: readonly string[]) {
     tuning: {} as ProposeTuning,
     out: undefined as string | undefined,
     randomCache: undefined as string | undefined,
+    randomFrom: undefined as string | undefined,
     summarise: undefined as string | undefined,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -87,7 +89,8 @@ function parseArgs(argv: readonly string[]) {
     } else if (a === '--records') {
       const path = argv[++i]!;
       args.files = (['conv', 'fc', 'pool'] as const).map((k) => `${path}#${k}`);
-    } else if (a === '--random-cache') args.randomCache = argv[++i];
+    } else if (a === '--random-from') args.randomFrom = argv[++i];
+    else if (a === '--random-cache') args.randomCache = argv[++i];
     else if (a === '--no-zoo-weight') args.zooWeight = false;
     else if (a === '--random-share') args.randomShare = Number(argv[++i]);
     else if (a === '--out') args.out = argv[++i];
@@ -226,6 +229,34 @@ function readCache(path: string): Map<string, number[]> {
   );
 }
 
+/**
+ * The random arm of an earlier run's results (`--random-from FILE`, same budget, pool and steps):
+ * checkpoint errors that give the same target, half-way error and measurements to target. The
+ * random arm is deterministic (same pool, held-out set and fitter), so only the adaptive arm of a
+ * new method needs computing; errors at checkpoints the result does not pin down are set between.
+ */
+function fromResults(
+  path: string,
+  file: string,
+  seed: number,
+  budget: number,
+  checkpoints: readonly number[],
+): number[] | undefined {
+  const r = readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as RunResult)
+    .find((x) => x.file === file && x.seed === seed && x.budget === budget);
+  if (r === undefined) return undefined;
+  const half = checkpoints.find((n) => n >= budget / 2)!;
+  return checkpoints.map((n) => {
+    if (n === budget) return r.randomFinal;
+    if (n === half) return r.randomHalf;
+    // Before the first checkpoint at target: above it; from it on: at it (only "first ≤ target" is read).
+    return r.randomToTarget !== null && n >= r.randomToTarget ? r.target : 2 * r.target;
+  });
+}
+
 function simulate(file: string, seed: number, args: ReturnType<typeof parseArgs>): RunResult {
   const started = performance.now();
   const { kind, rows } = load(file);
@@ -242,7 +273,9 @@ function simulate(file: string, seed: number, args: ReturnType<typeof parseArgs>
 
   // The random arm depends only on (dataset, seed, pool, budget, steps): cached across method variants.
   const key = JSON.stringify([file, seed, args.pool, B, args.steps]);
-  const cached = args.randomCache === undefined ? undefined : readCache(args.randomCache).get(key);
+  const cached =
+    (args.randomCache === undefined ? undefined : readCache(args.randomCache).get(key)) ??
+    (args.randomFrom === undefined ? undefined : fromResults(args.randomFrom, file, seed, B, checkpoints));
   const randomErrs = cached ?? checkpoints.map((n) => heldOutRmspe(kind, pool.slice(0, n), test));
   if (cached === undefined && args.randomCache !== undefined) {
     appendFileSync(args.randomCache, `${JSON.stringify({ key, errors: randomErrs })}\n`);
