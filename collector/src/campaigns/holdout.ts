@@ -34,7 +34,7 @@ export interface HeldOutError {
 
 /**
  * Runtime RMSPE on the held-out rows of a model fitted (with the stored models' fitter) on the
- * others; null with fewer than MIN_HELD_OUT_ROWS held-out rows or too few others to fit. A model
+ * others; null with fewer than MIN_HELD_OUT_ROWS held-out rows or others. A model
  * fitted on fewer rows than the stored one: a slightly pessimistic estimate of the stored model's.
  */
 export function heldOutError(
@@ -43,7 +43,7 @@ export function heldOutError(
 ): HeldOutError | null {
   const test = rows.filter((r) => r.heldOut);
   const train = rows.filter((r) => !r.heldOut);
-  if (test.length < MIN_HELD_OUT_ROWS || train.length < 2 * MIN_HELD_OUT_ROWS) return null;
+  if (test.length < MIN_HELD_OUT_ROWS || train.length < MIN_HELD_OUT_ROWS) return null;
   const model = fitLayerModel(kind, 'runtime', train, { folds: Math.min(10, Math.floor(train.length / 2)) });
   let acc = 0;
   for (const r of test) acc += ((model.predict(r.config) - r.value) / r.value) ** 2;
