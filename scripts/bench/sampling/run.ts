@@ -8,12 +8,13 @@
  * measurements each arm needed to first reach the target, and whether adaptive needed ≤ B/2.
  *
  *   npx tsx scripts/bench/sampling/run.ts [--budget 200] [--seeds 1,2,3,4,5] [--pool 800] [--steps 10]
- *     [--files a,b | --quick | --records agent-records.jsonl] [--random-share 0.25] [--no-zoo-weight]
+ *     [--files a,b | --quick | --records a.jsonl,b.jsonl] [--random-share 0.25] [--no-zoo-weight]
  *     [--tuning leverage=false,nearbyError=true,density=true,diverse=false] [--random-cache /tmp/random.jsonl]
- *     [--out results.jsonl] | --summarise results.jsonl
+ *     [--out results.jsonl] | --summarise results.jsonl [--baseline other-method.jsonl]
  *
- * `--records FILE`: the pools are the conv, fc and pool layer records of a JSON-lines file of agent
- * records (e.g. /work/wt/notes/h200/*.jsonl: torch on CUDA; never copied into the repo).
+ * `--records FILE[,FILE…]`: the pools are the conv, fc and pool layer records of JSON-lines files of
+ * agent records (e.g. real H200 measurements kept outside the repo; kinds with < 80 distinct
+ * configurations are skipped).
  * `--random-cache FILE` keeps the random arm's checkpoint errors (they do not depend on the adaptive
  * method), so comparing variants costs only their adaptive arms after the first run; `--random-from
  * RESULTS.jsonl` takes it from an earlier run's results instead (same budget, pool and steps).
@@ -75,6 +76,7 @@ function parseArgs(argv: readonly string[]) {
     randomCache: undefined as string | undefined,
     randomFrom: undefined as string | undefined,
     summarise: undefined as string | undefined,
+    baseline: undefined as string | undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -95,6 +97,7 @@ function parseArgs(argv: readonly string[]) {
     else if (a === '--random-share') args.randomShare = Number(argv[++i]);
     else if (a === '--out') args.out = argv[++i];
     else if (a === '--summarise') args.summarise = argv[++i];
+    else if (a === '--baseline') args.baseline = argv[++i];
     else if (a === '--tuning') args.tuning = parseTuning(argv[++i] ?? '');
     else throw new Error(`unknown argument ${a}; see the usage at the top of scripts/bench/sampling/run.ts`);
   }
@@ -116,13 +119,14 @@ function parseTuning(text: string): ProposeTuning {
 }
 
 /**
- * `PATH#kind`: the layer records of one kind in a JSON-lines file of agent records (`--records`,
+ * `PATHS#kind`: the layer records of one kind in JSON-lines files of agent records (`--records`,
  * e.g. real GPU measurements kept outside the repo); runtime = runtime.meanMs, repeats of one
  * configuration averaged, invalid lines and network records skipped.
  */
-function loadRecords(path: string, kind: ModelKind): TrainingRow[] {
+function loadRecords(paths: string, kind: ModelKind): TrainingRow[] {
   const byKey = new Map<string, { config: LayerConfig; sum: number; n: number }>();
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  const lines = paths.split(',').flatMap((path) => readFileSync(path, 'utf8').split('\n'));
+  for (const line of lines) {
     if (line.trim() === '') continue;
     let parsed: ReturnType<typeof measurementRecordSchema.safeParse>;
     try {
@@ -364,9 +368,44 @@ function summarise(results: readonly RunResult[]): void {
 }
 
 const args = parseArgs(process.argv.slice(2));
+function readResults(path: string): RunResult[] {
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as RunResult);
+}
+
+/** The same runs (dataset, seed) under two adaptive methods: per dataset and overall. */
+function compare(results: readonly RunResult[], baseline: readonly RunResult[]): void {
+  const met = (r: RunResult) => r.adaptiveToTarget !== null && r.adaptiveToTarget <= r.budget / 2;
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length === 0 ? Number.NaN : s[Math.floor((s.length - 1) / 2)]!;
+  };
+  const pairs = results.flatMap((r) => {
+    const b = baseline.find((x) => x.file === r.file && x.seed === r.seed && x.budget === r.budget);
+    return b === undefined ? [] : [{ r, b }];
+  });
+  console.log(
+    '\n| dataset | runs | ≤ ½: baseline | this | median adaptive / random @B/2: baseline | this | median this / baseline @B/2 |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  const row = (name: string, ps: typeof pairs) =>
+    console.log(
+      `| ${name} | ${ps.length} | ${ps.filter((p) => met(p.b)).length} | ${ps.filter((p) => met(p.r)).length} | ${median(ps.map((p) => p.b.adaptiveHalf / p.b.randomHalf)).toFixed(2)} | ${median(ps.map((p) => p.r.adaptiveHalf / p.r.randomHalf)).toFixed(2)} | ${median(ps.map((p) => p.r.adaptiveHalf / p.b.adaptiveHalf)).toFixed(2)} |`,
+    );
+  for (const f of [...new Set(pairs.map((p) => p.r.file))])
+    row(
+      f,
+      pairs.filter((p) => p.r.file === f),
+    );
+  row('**all**', pairs);
+}
+
 if (args.summarise !== undefined) {
-  const lines = readFileSync(args.summarise, 'utf8').trim().split('\n');
-  summarise(lines.map((l) => JSON.parse(l) as RunResult));
+  const results = readResults(args.summarise);
+  summarise(results);
+  if (args.baseline !== undefined) compare(results, readResults(args.baseline));
 } else {
   const results: RunResult[] = [];
   for (const file of args.files) {
