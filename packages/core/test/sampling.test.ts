@@ -107,7 +107,7 @@ describe('sampling space', () => {
     expect(four[3]).toBe(one[3]);
   });
 
-  it('adds variance and nearby error, weighted by density and real-network weight', () => {
+  it('adds variance and nearby error, weighted by density, and extrapolation, by real-network weight', () => {
     expect(
       expectedErrorScores({
         disagreement: [3, 0],
@@ -116,6 +116,16 @@ describe('sampling space', () => {
         weights: [0.5, 1],
       }),
     ).toEqual([12.5, 0.5]);
+    // The extrapolation term is added outside the density weight, inside the real-network weight.
+    expect(
+      expectedErrorScores({
+        disagreement: [3, 0],
+        nearbyError: [4, 1],
+        density: [1, 0.5],
+        weights: [0.5, 1],
+        extrapolation: [2, 4],
+      }),
+    ).toEqual([13.5, 4.5]);
     expect(() =>
       expectedErrorScores({ disagreement: [1], nearbyError: [1, 2], density: [1], weights: [1] }),
     ).toThrow(/nearbyError/);
