@@ -2,7 +2,7 @@
  * A real campaign on this machine: a collector and two `neuralpower agent` processes on the same
  * wasm platform (the CLI exactly as users run it), an adaptive campaign with a target RMSPE and a
  * budget. Prints wall time, measurements, duplicates, repeats and the final cross-validated error
- * per kind. CPU-bound: two agents share the machine's cores with the collector's refits. Defaults:
+ * per kind (adaptive: and the error on its held-out slice, which stops it). CPU-bound: two agents share the machine's cores with the collector's refits. Defaults:
  * conv layers of the `small` ranges (0.1–100 ms on wasm, so timing noise is a small share of them),
  * 30 timed runs each; on a shared machine run it as `nice -n -20` (root) so other work disturbs the
  * timings less.
@@ -107,7 +107,10 @@ try {
   }
   for (const [kind, e] of Object.entries(view.errors)) {
     console.log(
-      `  ${kind}: CV runtime RMSPE ${e.runtime === undefined ? '—' : `${(100 * e.runtime).toFixed(1)} %`} on ${e.rows} rows`,
+      `  ${kind}: CV runtime RMSPE ${e.runtime === undefined ? '—' : `${(100 * e.runtime).toFixed(1)} %`} on ${e.rows} rows` +
+        (e.heldOut
+          ? `; held-out slice ${(100 * e.heldOut.runtime).toFixed(1)} % on ${e.heldOut.rows} rows (what stops an adaptive campaign)`
+          : ''),
     );
   }
 } finally {
