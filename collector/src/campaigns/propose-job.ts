@@ -47,16 +47,20 @@ export async function runProposeJob(input: ProposeJobInput): Promise<ProposeJobR
   } finally {
     await store.close();
   }
-  const picks = proposeNext({
-    kind: input.kind,
-    rows,
-    candidates: input.candidates.map((c) => c.config),
-    realLayers: zooSignatures(input.kind),
-    count: input.count,
-    // The campaign's random share is its held-out slice, proposed apart from the adaptive picks.
-    randomShare: 0,
-    seed: input.seed,
-  });
+  // count 0: only the held-out error (a campaign that ended).
+  const picks =
+    input.count === 0
+      ? []
+      : proposeNext({
+          kind: input.kind,
+          rows,
+          candidates: input.candidates.map((c) => c.config),
+          realLayers: zooSignatures(input.kind),
+          count: input.count,
+          // The campaign's random share is its held-out slice, proposed apart from the adaptive picks.
+          randomShare: 0,
+          seed: input.seed,
+        });
   return {
     itemIds: picks.map((i) => input.candidates[i]!.itemId),
     heldOut: heldOutError(input.kind, rows),

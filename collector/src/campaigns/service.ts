@@ -7,7 +7,7 @@ import { HttpError } from '../http/router.js';
 import type { CampaignDetail, CampaignRepository, CampaignSummary, KindErrors } from '../store/campaigns.js';
 import type { KindCounts } from '../store/ingest.js';
 import type { Store } from '../store/store.js';
-import { inHeldOutSlice } from './holdout.js';
+import { type HeldOutError, inHeldOutSlice } from './holdout.js';
 import { type CampaignOptions, type campaignCreateSchema, resolveOptions } from './options.js';
 import { planCampaign } from './plan.js';
 import { runProposal } from './run-proposal.js';
@@ -230,14 +230,43 @@ export class CampaignService {
       if (this.closed) return;
       await this.store.prioritise(c.id, [...randomPicks, ...itemIds]);
       if (heldOut !== null) {
-        const errors = (await this.store.summary(c.id))?.errors ?? {};
-        await this.store.setErrors(c.id, { ...errors, [kind]: { rows: 0, ...errors[kind], heldOut } });
+        await this.recordHeldOut(c.id, kind, heldOut);
         await this.checkFinished(c.id);
       }
     } catch (err) {
       if (!this.closed) throw err;
     } finally {
       this.cancels.delete(job.cancel);
+    }
+  }
+
+  private async recordHeldOut(id: string, kind: ModelKind, heldOut: HeldOutError): Promise<void> {
+    const errors = (await this.store.summary(id))?.errors ?? {};
+    await this.store.setErrors(id, { ...errors, [kind]: { rows: 0, ...errors[kind], heldOut } });
+  }
+
+  /** The held-out error on every measured slice row, without a proposal (a campaign that ended). */
+  private async finalHeldOut(c: CampaignSummary): Promise<void> {
+    for (const kind of c.options.kinds) {
+      const job = runProposal({
+        storeLocator: this.backing.locator,
+        platformId: c.platformId,
+        kind,
+        candidates: [],
+        count: 0,
+        heldOutKeys: [...this.heldOutSlice(c, kind)],
+        seed: c.options.seed,
+      });
+      this.cancels.add(job.cancel);
+      try {
+        const { heldOut } = await job.result;
+        if (this.closed) return;
+        if (heldOut !== null) await this.recordHeldOut(c.id, kind, heldOut);
+      } catch (err) {
+        if (!this.closed) throw err;
+      } finally {
+        this.cancels.delete(job.cancel);
+      }
     }
   }
 
@@ -295,8 +324,11 @@ export class CampaignService {
       await this.store.setState(id, 'done', `budget reached (${o.budget} measurements)`);
     else if (c.progress.measured >= c.progress.planned) await this.store.setState(id, 'done', 'plan used up');
     else return;
-    // Ended by its size, not its error: the error it reports is that of models fitted on everything.
+    // Ended by its size, not its error: the error it reports is that of models fitted on everything
+    // (and, adaptive, on every measured slice row: the last proposal's may lag far behind).
     const final = this.fits.fitNow(c.platformId, o.kinds).then(async () => {
+      // The held-out one first: once the CV error is current, everything is.
+      if (!this.closed && o.strategy === 'adaptive') await this.finalHeldOut(c);
       if (!this.closed) await this.recordErrors(id, c.platformId, o);
     });
     this.work = Promise.all([this.work, final]);
