@@ -80,5 +80,7 @@ describe('atTarget', () => {
     );
     expect(atTarget(options('adaptive'), { fc: { ...cv, heldOut: { ...heldOut, rows: 3 } } })).toBe(false);
     expect(atTarget(options('adaptive'), { fc: { ...cv, power: 0.2, heldOut } })).toBe(false);
+    // No random share, no slice: the CV error.
+    expect(atTarget({ ...options('adaptive'), randomShare: 0 }, { fc: cv })).toBe(true);
   });
 });
