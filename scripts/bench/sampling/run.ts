@@ -17,7 +17,8 @@
  * configurations are skipped).
  * `--random-cache FILE` keeps the random arm's checkpoint errors (they do not depend on the adaptive
  * method), so comparing variants costs only their adaptive arms after the first run; `--random-from
- * RESULTS.jsonl` takes it from an earlier run's results instead (same budget, pool and steps).
+ * RESULTS.jsonl` takes it from an earlier run's results instead (same budget, pool and steps, and
+ * the same fitter and term sets: after a change there the random arm must be recomputed).
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
