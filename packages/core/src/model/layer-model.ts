@@ -1,7 +1,8 @@
 import { type CompiledTerms, compileTerms } from '../features/registry.js';
 import { TermError } from '../features/terms.js';
-import { describeLayer, type LayerInstance, modelKindOf } from '../layers/describe.js';
+import { describeLayer, type LayerInstance } from '../layers/describe.js';
 import type { LayerConfig } from '../layers/spec.js';
+import { assertModelKind } from './kind-guard.js';
 import { outOfTrainingRange } from './out-of-range.js';
 import { type LayerModel, ModelError, type ModelJson } from './types.js';
 
@@ -32,15 +33,7 @@ export function makeLayerModel(fields: ModelJson): LayerModel {
   );
   const selectedCoefficients = active.map((j) => coefficients[j]!);
 
-  const checkKind = (layer: LayerInstance) => {
-    const kind = modelKindOf(layer.spec);
-    if (kind !== fields.kind) {
-      throw new ModelError(
-        'spec.kind',
-        `a ${fields.kind} model cannot predict a ${kind ?? layer.spec.kind} layer`,
-      );
-    }
-  };
+  const checkKind = (layer: LayerInstance) => assertModelKind(fields.kind, layer);
 
   const predictLayer = (layer: LayerInstance): number => {
     checkKind(layer);

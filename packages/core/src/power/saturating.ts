@@ -18,6 +18,7 @@ import { describeLayer, type LayerInstance, type ModelKind, modelKindOf } from '
 import { LayerSpecError } from '../layers/errors.js';
 import type { LayerConfig } from '../layers/spec.js';
 import { foldGroups, INTERVAL_LEVEL, outOfFoldInterval, trainingSetHash } from '../model/fit-model.js';
+import { assertModelKind } from '../model/kind-guard.js';
 import { outOfTrainingRange } from '../model/out-of-range.js';
 import {
   MODEL_FORMAT,
@@ -183,15 +184,7 @@ function fitCoefs(X: readonly number[][], P: readonly number[], idle: number, li
 /** Builds the immutable model around validated fields (shared by fitting and parsing). */
 export function makeSaturatingPowerModel(fields: SaturatingPowerJson): SaturatingPowerModel {
   const c = { busy: fields.busy, perMac: fields.perMacPerMs, perByte: fields.perBytePerMs };
-  const checkKind = (layer: LayerInstance) => {
-    const kind = modelKindOf(layer.spec);
-    if (kind !== fields.kind) {
-      throw new ModelError(
-        'spec.kind',
-        `a ${fields.kind} model cannot predict a ${kind ?? layer.spec.kind} layer`,
-      );
-    }
-  };
+  const checkKind = (layer: LayerInstance) => assertModelKind(fields.kind, layer);
   const predictLayer = (layer: LayerInstance, runtimeMs: number) => {
     checkKind(layer);
     if (!(runtimeMs > 0 && Number.isFinite(runtimeMs))) {
