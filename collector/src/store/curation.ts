@@ -39,6 +39,31 @@ export interface AuditEntry {
   readonly reason: string | null;
 }
 
+/** A `measurement_audit` row as both stores read it. */
+export interface AuditRow {
+  id: number;
+  at: string;
+  token_name: string;
+  action: CurationAction;
+  platform_id: string;
+  filter_json: string;
+  rows: number;
+  reason: string | null;
+}
+
+export function auditEntry(r: AuditRow): AuditEntry {
+  return {
+    id: r.id,
+    at: r.at,
+    tokenName: r.token_name,
+    action: r.action,
+    platformId: r.platform_id,
+    filter: JSON.parse(r.filter_json) as MeasurementSelection,
+    rows: r.rows,
+    reason: r.reason,
+  };
+}
+
 /**
  * Operator curation of stored measurements (`measurements.excluded_at`, `measurement_audit`):
  * exclude (kept, but unused by fits and exports), include again, or delete. Each action and its

@@ -14,8 +14,8 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { networkOfRecord } from '../../../collector/src/fit/network-correction-job.js';
 import {
-  buildNetwork,
   createModelSet,
   fitLayerModel,
   fitNetworkCorrection,
@@ -29,7 +29,6 @@ import {
   predictNetwork,
   type TrainingRow,
 } from '../../../packages/core/src/index.js';
-import { zooNetwork } from '../../../packages/networks/src/index.js';
 import type { LayerRecord, NetworkRecord } from '../../../packages/protocol/src/index.js';
 import { layerConfigKey } from '../../../packages/protocol/src/index.js';
 import { NETWORKS_FILE } from './networks-measure.js';
@@ -99,15 +98,12 @@ async function main(): Promise<void> {
       },
     ];
   });
-  // A record carries its graph, or names a zoo network at its own input (as the collector's job reads it).
-  const networks = records.flatMap((r) => {
-    if (r.type !== 'network') return [];
-    const { graph, zoo } = r.network;
-    const network = graph
-      ? buildNetwork({ name: r.network.name, batch: r.batch, input: graph.input, nodes: graph.nodes })
-      : { ...zooNetwork(zoo!, { batch: r.batch }), name: r.network.name };
-    return [{ network, measuredMs: measuredMs(r), platform: r.platform }];
-  });
+  // The network a record measured, rebuilt as the collector's correction job does.
+  const networks = records.flatMap((r) =>
+    r.type === 'network'
+      ? [{ network: networkOfRecord(r), measuredMs: measuredMs(r), platform: r.platform }]
+      : [],
+  );
   const started = performance.now();
   const allModels = fitModels(layerRows);
   const full = observe(networks, allModels);

@@ -101,7 +101,8 @@ function parseSweep(out: string, label: string, wallS: number, loadBefore: numbe
   }
   const s = { rows, wallS, loadBefore, loadAfter, drift };
   console.error(
-    `  ${label}: ${rows.size} configurations, ${wallS.toFixed(1)} s, load ${loadBefore.toFixed(1)} → ${s.loadAfter.toFixed(1)}`,
+    `  ${label}: ${rows.size} configurations, ${wallS.toFixed(1)} s` +
+      (Number.isNaN(loadBefore) ? '' : `, load ${loadBefore.toFixed(1)} → ${s.loadAfter.toFixed(1)}`),
   );
   return s;
 }
@@ -128,12 +129,15 @@ function compare(a: Sweep, b: Sweep) {
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'np-repeat-'));
 try {
-  console.log(
-    `repeatability${args.from ? ` (measured elsewhere, read from ${args.from})` : ''}: agent sweep --backend ${args.backend} --power none --kinds ${args.kinds} --count ${args.count} --seed ${args.seed}, ` +
-      `${os.cpus().length} cores, nice ${os.getPriority()}, load at start ${os
+  // This machine's cores and load say nothing about sweeps measured elsewhere.
+  const where = args.from
+    ? `measured elsewhere, read from ${args.from}`
+    : `${os.cpus().length} cores, nice ${os.getPriority()}, load at start ${os
         .loadavg()
         .map((v) => v.toFixed(2))
-        .join(' ')}`,
+        .join(' ')}`;
+  console.log(
+    `repeatability: agent sweep --backend ${args.backend} --power none --kinds ${args.kinds} --count ${args.count} --seed ${args.seed}, ${where}`,
   );
   const measure = (protocol: 'runs' | 'blocks', label: string) =>
     args.from ? measuredSweep(args.from, label) : sweep(protocol, dir, label);
@@ -153,7 +157,7 @@ try {
       ['< 0.1 ms', small],
     ] as const) {
       console.log(
-        `| ${name} | ${label} | ${xs.length} | ${pct(quantile(xs, 0.5))} | ${pct(quantile(xs, 0.9))} | ${pct(Math.max(...xs))} |`,
+        `| ${name} | ${label} | ${xs.length} | ${pct(quantile(xs, 0.5))} | ${pct(quantile(xs, 0.9))} | ${pct(xs.length > 0 ? Math.max(...xs) : Number.NaN)} |`,
       );
     }
   }
@@ -170,9 +174,10 @@ try {
     `blocks: ±2 % target reached on ${reached}/${blockRows.length} configurations; ${outliers} outlier blocks counted; ` +
       `drift on ${drift.length} revisits: median ${pct(quantile(drift, 0.5))}, max ${pct(Math.max(...drift, 0))}`,
   );
-  console.log(
-    `load (1 min) during the four sweeps: ${[runsA, blocksA, runsB, blocksB].map((s) => `${s.loadBefore.toFixed(1)}–${s.loadAfter.toFixed(1)}`).join(', ')}`,
-  );
+  if (!args.from)
+    console.log(
+      `load (1 min) during the four sweeps: ${[runsA, blocksA, runsB, blocksB].map((s) => `${s.loadBefore.toFixed(1)}–${s.loadAfter.toFixed(1)}`).join(', ')}`,
+    );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

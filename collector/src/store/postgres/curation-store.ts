@@ -1,11 +1,13 @@
 import { BOUNDS } from '@neuralpower/protocol';
-import type {
-  Actor,
-  AuditEntry,
-  CurationAction,
-  CurationRepository,
-  CurationResult,
-  MeasurementSelection,
+import {
+  type Actor,
+  type AuditEntry,
+  type AuditRow,
+  auditEntry,
+  type CurationAction,
+  type CurationRepository,
+  type CurationResult,
+  type MeasurementSelection,
 } from '../curation.js';
 import type { PgDb } from './db.js';
 
@@ -23,17 +25,6 @@ const STATE_FILTER = {
   include: 'AND excluded_at IS NOT NULL',
   delete: '',
 } as const satisfies Record<CurationAction, string>;
-
-interface AuditRow {
-  id: number;
-  at: string;
-  token_name: string;
-  action: CurationAction;
-  platform_id: string;
-  filter_json: string;
-  rows: number;
-  reason: string | null;
-}
 
 /** Operator curation in PostgreSQL: each action and its audit row in one transaction. */
 export class PgCurationStore implements CurationRepository {
@@ -95,15 +86,6 @@ export class PgCurationStore implements CurationRepository {
       'SELECT * FROM measurement_audit WHERE ($1::text IS NULL OR platform_id = $1) ORDER BY id DESC LIMIT $2',
       [platformId, limit],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      at: r.at,
-      tokenName: r.token_name,
-      action: r.action,
-      platformId: r.platform_id,
-      filter: JSON.parse(r.filter_json) as MeasurementSelection,
-      rows: r.rows,
-      reason: r.reason,
-    }));
+    return rows.map(auditEntry);
   }
 }

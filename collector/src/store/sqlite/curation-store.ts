@@ -1,11 +1,13 @@
 import { BOUNDS } from '@neuralpower/protocol';
-import type {
-  Actor,
-  AuditEntry,
-  CurationAction,
-  CurationRepository,
-  CurationResult,
-  MeasurementSelection,
+import {
+  type Actor,
+  type AuditEntry,
+  type AuditRow,
+  auditEntry,
+  type CurationAction,
+  type CurationRepository,
+  type CurationResult,
+  type MeasurementSelection,
 } from '../curation.js';
 import type { Db } from './open.js';
 
@@ -43,19 +45,7 @@ export class SqliteCurationStore implements CurationRepository {
     this.auditStmt = db.prepare(`
       INSERT INTO measurement_audit (at, token_id, token_name, action, platform_id, filter_json, rows, reason)
       VALUES (@now, @tokenId, @tokenName, @action, @platform, @filter, @rows, @reason)`);
-    this.listStmt = db.prepare<
-      { platform: string | null; limit: number },
-      {
-        id: number;
-        at: string;
-        token_name: string;
-        action: CurationAction;
-        platform_id: string;
-        filter_json: string;
-        rows: number;
-        reason: string | null;
-      }
-    >(
+    this.listStmt = db.prepare<{ platform: string | null; limit: number }, AuditRow>(
       `SELECT * FROM measurement_audit WHERE (@platform IS NULL OR platform_id = @platform) ORDER BY id DESC LIMIT @limit`,
     );
   }
@@ -99,15 +89,6 @@ export class SqliteCurationStore implements CurationRepository {
 
   /** Newest first. */
   async audit(platformId: string | null, limit = 100): Promise<AuditEntry[]> {
-    return this.listStmt.all({ platform: platformId, limit }).map((r) => ({
-      id: r.id,
-      at: r.at,
-      tokenName: r.token_name,
-      action: r.action,
-      platformId: r.platform_id,
-      filter: JSON.parse(r.filter_json) as MeasurementSelection,
-      rows: r.rows,
-      reason: r.reason,
-    }));
+    return this.listStmt.all({ platform: platformId, limit }).map(auditEntry);
   }
 }

@@ -1,13 +1,15 @@
 import type { Target } from '../features/kind.js';
 import type { ModelKind } from '../layers/describe.js';
 import type { KindModel } from '../model/kind-model.js';
-import type { ModelFamily } from '../model/types.js';
+import type { LayerModel, ModelFamily } from '../model/types.js';
 import type { NetworkCorrection } from '../network-correction/types.js';
 import { PredictionError } from './errors.js';
 
 /** The models of one platform, looked up by model kind × target. */
 export interface ModelSet {
   readonly models: readonly KindModel[];
+  /** A runtime model is always a polynomial: saturating models predict power only (type and parser). */
+  get(kind: ModelKind, target: 'runtime'): LayerModel | undefined;
   get(kind: ModelKind, target: Target): KindModel | undefined;
   /** The family of the kind's power model (polynomial or saturating); null without one. */
   powerFamily(kind: ModelKind): ModelFamily | null;
@@ -28,9 +30,14 @@ export function createModelSet(
     byKey.set(key, m);
   });
   const targets = new Set(models.map((m) => m.target));
+  function get(kind: ModelKind, target: 'runtime'): LayerModel | undefined;
+  function get(kind: ModelKind, target: Target): KindModel | undefined;
+  function get(kind: ModelKind, target: Target): KindModel | undefined {
+    return byKey.get(`${kind}/${target}`);
+  }
   return Object.freeze({
     models: Object.freeze([...models]),
-    get: (kind: ModelKind, target: Target) => byKey.get(`${kind}/${target}`),
+    get,
     has: (target: Target) => targets.has(target),
     powerFamily: (kind: ModelKind) => byKey.get(`${kind}/power`)?.family ?? null,
     networkCorrection,

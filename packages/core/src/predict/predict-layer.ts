@@ -1,8 +1,7 @@
 import type { Target } from '../features/kind.js';
 import { describeLayer, type LayerInstance, type ModelKind, modelKindOf } from '../layers/describe.js';
 import type { LayerConfig } from '../layers/spec.js';
-import type { KindModel } from '../model/kind-model.js';
-import type { LayerModel, ModelFamily } from '../model/types.js';
+import type { ModelFamily } from '../model/types.js';
 import { PredictionError } from './errors.js';
 import type { ModelSet } from './model-set.js';
 
@@ -52,14 +51,6 @@ export interface LayerPrediction {
   readonly outOfRange: readonly string[];
 }
 
-/** A runtime model is a polynomial; a saturating model filed under runtime is a broken set. */
-function runtimeModelOf(model: KindModel | undefined): LayerModel | undefined {
-  if (model?.family === 'saturating') {
-    throw new PredictionError('models', `the ${model.kind} runtime model is a saturating power model`);
-  }
-  return model;
-}
-
 /** The floor asked for, validated; null: each runtime model's fastest training runtime. */
 export function resolveFloor(options: PredictOptions): number | null {
   const floor = options.runtimeFloorMs;
@@ -76,7 +67,7 @@ export function predictInstance(
   floorMs: number | null,
 ): LayerPrediction {
   const modelKind = modelKindOf(layer.spec);
-  const runtimeModel = modelKind ? runtimeModelOf(models.get(modelKind, 'runtime')) : undefined;
+  const runtimeModel = modelKind ? models.get(modelKind, 'runtime') : undefined;
   const powerModel = modelKind ? models.get(modelKind, 'power') : undefined;
   const missing: Target[] = [];
   if (!runtimeModel) missing.push('runtime');
