@@ -1,3 +1,4 @@
+import type { PowerFamilyChoice, PowerFamilyMode } from '@neuralpower/core';
 import {
   conv as convSpec,
   describeLayer,
@@ -9,7 +10,6 @@ import { type Hello, type LayerRecord, PROTOCOL_VERSION, platformFingerprint } f
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saturatingModelText } from '../src/cli/power-model-format.js';
 import { type FitJobInput, runFitJob } from '../src/fit/fit-job.js';
-import type { PowerFamilyChoice, PowerFamilyMode } from '../src/fit/power-family.js';
 import { openStore } from '../src/index.js';
 import { fcRecord, tempDir } from './helpers.js';
 

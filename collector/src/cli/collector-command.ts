@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { POWER_FAMILY_MODES, type PowerFamilyMode } from '@neuralpower/core';
 import type { Argv, CommandModule } from 'yargs';
 import { parseScopes, SCOPES } from '../auth/scopes.js';
 import { TokenStore } from '../auth/tokens.js';
-import { POWER_FAMILY_MODES, type PowerFamilyMode } from '../fit/power-family.js';
 import { DEFAULT_LIMITS, MIB } from '../limits.js';
 import { startCollector } from '../server.js';
 import { openStore } from '../store/registry.js';

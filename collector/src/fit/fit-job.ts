@@ -1,10 +1,15 @@
 import {
   fitLayerModelDetailed,
+  fitPowerFamily,
   type KindModel,
   type KindModelJson,
   type LassoCvOptions,
   type LayerConfig,
   type ModelKind,
+  medianIdleW,
+  type PlatformPower,
+  type PowerFamilyChoice,
+  type PowerFamilyMode,
   serializeKindModel,
   type TrainingRow,
   trainingSetHash,
@@ -12,13 +17,6 @@ import {
 import type { LayerRecord } from '@neuralpower/protocol';
 import { TARGETS, type Target } from '../store/models.js';
 import { openStore } from '../store/registry.js';
-import {
-  fitPowerFamily,
-  medianIdleW,
-  type PlatformPower,
-  type PowerFamilyChoice,
-  type PowerFamilyMode,
-} from './power-family.js';
 import { selectTrainingRows, type TrainingSelection } from './training-set.js';
 
 export interface FitJobInput {

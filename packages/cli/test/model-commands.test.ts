@@ -109,6 +109,85 @@ describe('neuralpower fit', () => {
     expect(model.training.n).toBe(39);
   });
 
+  it('chooses the power model family as the collector does, and obeys --power-model', async () => {
+    // 48 fc layers whose power follows the saturating work-rate law exactly (idle 60 W, limit 300 W);
+    // runtime is work over a fixed rate, so a runtime model predicts it and the choice is clear.
+    const lines = ['kind,units,bias,inputs,batch,runtime_ms,power_w'];
+    for (let i = 0; i < 48; i++) {
+      const cin = 64 * (1 + (i % 8));
+      const units = 32 * (1 + ((i * 5) % 12));
+      const batch = 1 + ((i * 7) % 16);
+      const macs = cin * units * batch;
+      const runtimeMs = 0.01 + macs / 4e6;
+      const powerW = 60 + 240 * (1 - Math.exp(-(0.1 + (1.5e-7 * macs) / runtimeMs)));
+      lines.push(`fc,${units},true,1x1x${cin},${batch},${runtimeMs.toFixed(6)},${powerW.toFixed(4)}`);
+    }
+    const csv = join(dir, 'saturating-fc.csv');
+    await writeFile(csv, `${lines.join('\n')}\n`);
+    const fit = (mode: string, out: string, ...extra: string[]) =>
+      cli(
+        'fit',
+        '--data',
+        csv,
+        '--kind',
+        'fc',
+        '--target',
+        'power',
+        '--power-model',
+        mode,
+        ...extra,
+        '--out',
+        out,
+        '--json',
+      );
+    const [auto, polynomial, text] = await Promise.all([
+      fit('auto', join(dir, 'fc-power-auto.json'), '--idle-w', '60', '--limit-w', '300'),
+      fit('polynomial', join(dir, 'fc-power-poly.json')),
+      cli(
+        'fit',
+        '--data',
+        csv,
+        '--kind',
+        'fc',
+        '--target',
+        'power',
+        '--idle-w',
+        '60',
+        '--out',
+        join(dir, 'fc-power-text.json'),
+      ),
+    ]);
+    expect(auto.stderr).toBe('');
+    const chosen = JSON.parse(auto.stdout);
+    expect(chosen.family).toBe('saturating');
+    expect(chosen.powerFamily).toMatchObject({
+      mode: 'auto',
+      chosen: 'saturating',
+      idleW: 60,
+      idleFrom: 'platform',
+      limitW: 300,
+    });
+    expect(chosen.powerFamily.cvRmspe.saturatingAtPredictedRuntime).toBeLessThan(
+      chosen.powerFamily.cvRmspe.polynomial,
+    );
+    const written = JSON.parse(await readFile(chosen.out, 'utf8'));
+    expect(written).toMatchObject({
+      family: 'saturating',
+      kind: 'fc',
+      target: 'power',
+      idleW: 60,
+      limitW: 300,
+    });
+    const forced = JSON.parse(polynomial.stdout);
+    expect(forced.family).toBe('polynomial');
+    expect(forced.powerFamily.cvRmspe.saturating).toBeNull();
+    expect(parseModel(JSON.parse(await readFile(forced.out, 'utf8'))).target).toBe('power');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/fc power model: saturating work-rate, 48 rows/);
+    expect(text.stdout).toMatch(/idle 60(\.0+)? W from --idle-w, limit [\d.]+ W from cross-validation/);
+    expect(text.stdout).toMatch(/power family: saturating \(auto; cross-validated RMSPE polynomial [\d.]+ %/);
+  });
+
   it('fails clearly on bad input, with a non-zero exit code', async () => {
     const conv = join(DATA, 'res_conv.txt');
     const out = join(dir, 'x.json');
@@ -118,6 +197,23 @@ describe('neuralpower fit', () => {
       cli('fit', '--data', join(DATA, 'res_pool.txt'), '--kind', 'pool', '--target', 'runtime', '--out', out),
       cli('fit', '--data', join(dir, 'nope.csv'), '--kind', 'conv', '--target', 'runtime', '--out', out),
     ]);
+    const bounds = await cli(
+      'fit',
+      '--data',
+      conv,
+      '--kind',
+      'conv',
+      '--target',
+      'power',
+      '--idle-w',
+      '200',
+      '--limit-w',
+      '100',
+      '--out',
+      out,
+    );
+    expect(bounds.code).toBe(1);
+    expect(bounds.stderr).toMatch(/^error: --idle-w \(200 W\) must be below --limit-w \(100 W\)/);
     expect(folds.code).toBe(1);
     expect(folds.stderr).toMatch(
       /^error: --folds 30 needs at least 60 rows; .*res_conv\.txt \(conv runtime\) has 39: use --folds 19 or fewer/,

@@ -19,7 +19,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fitPowerFamily, medianIdleW } from '../../../collector/src/fit/power-family.js';
+import { fitPowerFamily, medianIdleW } from '@neuralpower/core';
 import { assignFolds, assignGroupedFolds, mulberry32 } from '../../../packages/core/src/fit/index.js';
 import { errorMetrics } from '../../../packages/core/src/fit/metrics.js';
 import {

@@ -1,11 +1,17 @@
 import { fmt, pct } from '@neuralpower/collector/format';
+import { powerFamilyLine, saturatingFormulaLines } from '@neuralpower/collector/power-model-format';
 import {
   type FitReport,
   fitLayerModel,
   isModelKind,
+  type KindModel,
   type LassoCvOptions,
   MODEL_KINDS,
   type ModelKind,
+  POWER_FAMILY_MODES,
+  type PowerFamilyChoice,
+  type PowerFamilyMode,
+  type SaturatingPowerModel,
   TARGET_UNITS,
   type Target,
   TERM_SETS,
@@ -13,6 +19,7 @@ import {
 } from '@neuralpower/core';
 import { DATASET_FORMATS, type DatasetFormat, loadDataset, trainingRows } from '@neuralpower/datasets';
 import type { Argv, CommandModule } from 'yargs';
+import { fitLocalPower } from './fit-power.js';
 import { writeModelFile } from './model-files.js';
 
 interface FitArgs {
@@ -26,6 +33,9 @@ interface FitArgs {
   seed: number;
   lambdas: number;
   terms: TermSet;
+  'power-model': PowerFamilyMode;
+  'idle-w'?: number;
+  'limit-w'?: number;
   out: string;
   json: boolean;
 }
@@ -66,6 +76,26 @@ function reportText(kind: ModelKind, target: Target, report: FitReport): string[
     `model size: ${report.modelSize} (${report.nonZeroTerms} of ${report.candidateTerms} terms + intercept)`,
     `out-of-fold: RMSPE ${pct(report.rmspe)}, RMSE ${fmt(report.rmse)} ${unit}, MAPE ${pct(report.mape)}, within ±10 % ${pct(report.within10Pct)}`,
   ];
+}
+
+function saturatingReportText(kind: ModelKind, m: SaturatingPowerModel): string[] {
+  const r = m.report;
+  return [
+    `${kind} power model: saturating work-rate, ${r.n} rows, ${r.folds}-fold cross-validation (seed ${r.seed})`,
+    ...saturatingFormulaLines(m, { idle: '--idle-w', limit: '--limit-w' }),
+    `out-of-fold: RMSPE ${pct(r.rmspe)}, RMSE ${fmt(r.rmse)} W, MAPE ${pct(r.mape)}, within ±10 % ${pct(r.within10Pct)}` +
+      (r.predictedRuntimeRmspe === null
+        ? ''
+        : `; at predicted runtimes RMSPE ${pct(r.predictedRuntimeRmspe)}`),
+  ];
+}
+
+/** A power bound flag: absent, or a finite number of watts > 0. */
+function wattsFlag(name: string, value: number | undefined): number | null {
+  if (value === undefined) return null;
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`--${name} must be a number of watts > 0 (got ${value})`);
+  return value;
 }
 
 export const fitCommand: CommandModule<object, FitArgs> = {
@@ -114,6 +144,22 @@ export const fitCommand: CommandModule<object, FitArgs> = {
         describe:
           "Candidate terms: extended (the paper's + work × log2(size) for conv and fc runtime), padded (extended + work on dimensions rounded up to 8, 32, 128) or the paper's set; default padded for fc, extended otherwise",
       })
+      .option('power-model', {
+        choices: POWER_FAMILY_MODES,
+        default: 'auto' as const,
+        describe:
+          "Power only: auto = the lower out-of-fold RMSPE of the paper's polynomial and the saturating work-rate model (judged at a runtime model's out-of-fold runtimes, as the collector does), or one of them",
+      })
+      .option('idle-w', {
+        type: 'number',
+        describe:
+          "Power only: the GPU's idle power (W), the saturating model's floor (default: chosen by cross-validation)",
+      })
+      .option('limit-w', {
+        type: 'number',
+        describe:
+          "Power only: the board's power limit (W), the saturating model's ceiling (default: chosen by cross-validation)",
+      })
       .option('out', {
         type: 'string',
         demandOption: true,
@@ -150,7 +196,32 @@ export const fitCommand: CommandModule<object, FitArgs> = {
       seed: args.seed,
       nLambdas: args.lambdas,
     };
-    const model = fitLayerModel(kind, args.target, selection.rows, { ...options, termSet: args.terms });
+    let model: KindModel;
+    let powerFamily: PowerFamilyChoice | null = null;
+    if (args.target === 'power') {
+      const idleW = wattsFlag('idle-w', args['idle-w']);
+      const limitW = wattsFlag('limit-w', args['limit-w']);
+      if (idleW !== null && limitW !== null && idleW >= limitW) {
+        throw new Error(`--idle-w (${idleW} W) must be below --limit-w (${limitW} W)`);
+      }
+      let runtimeFolds: number | null = null;
+      try {
+        runtimeFolds = chooseFolds(undefined, selection.rows.length + selection.withoutPower, 'runtime');
+      } catch {
+        // Too few rows for a runtime model: the saturating model is judged at measured runtimes.
+      }
+      const fitted = fitLocalPower(measurements, kind, {
+        mode: args['power-model'],
+        lasso: { ...options, folds, termSet: args.terms },
+        runtimeFolds,
+        idleW,
+        limitW,
+      });
+      model = fitted.model;
+      powerFamily = fitted.choice;
+    } else {
+      model = fitLayerModel(kind, args.target, selection.rows, { ...options, termSet: args.terms });
+    }
     const file = await writeModelFile(args.out, model);
     if (args.json) {
       const out = {
@@ -161,6 +232,7 @@ export const fitCommand: CommandModule<object, FitArgs> = {
         unit: model.unit,
         skipped: { otherKinds: selection.otherKinds, withoutPower: selection.withoutPower },
         report: model.report,
+        ...(powerFamily !== null && { family: model.family, powerFamily }),
       };
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return;
@@ -170,7 +242,10 @@ export const fitCommand: CommandModule<object, FitArgs> = {
     if (selection.withoutPower > 0) skipped.push(`${selection.withoutPower} rows without power`);
     const lines = [
       `data: ${args.data}${skipped.length > 0 ? ` (skipped ${skipped.join(', ')})` : ''}`,
-      ...reportText(kind, args.target, model.report),
+      ...(model.family === 'saturating'
+        ? saturatingReportText(kind, model)
+        : reportText(kind, args.target, model.report)),
+      ...(powerFamily === null ? [] : [powerFamilyLine({ powerFamily })!]),
       `wrote ${file}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -4,12 +4,11 @@ import {
   createModelSet,
   isNetworkCorrectionJson,
   type KindModel,
-  type LayerModel,
   type ModelSet,
   type NetworkCorrection,
   parseKindModel,
   parseNetworkCorrection,
-  serializeModel,
+  serializeKindModel,
 } from '@neuralpower/core';
 
 /** Reads and validates one model file (a layer model or a network correction); errors name the file. */
@@ -87,7 +86,7 @@ export function modelSetOf(files: readonly ModelFile[]): ModelSet {
 }
 
 /** Writes the model file whole or not at all: a temporary file renamed over the target. */
-export async function writeModelFile(path: string, model: LayerModel): Promise<string> {
+export async function writeModelFile(path: string, model: KindModel): Promise<string> {
   let file = path;
   try {
     if ((await stat(path)).isDirectory()) file = join(path, `${model.kind}-${model.target}.json`);
@@ -95,7 +94,7 @@ export async function writeModelFile(path: string, model: LayerModel): Promise<s
     // Not there yet: a file path.
   }
   const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(serializeModel(model), null, 2)}\n`, 'utf8');
+  await writeFile(tmp, `${JSON.stringify(serializeKindModel(model), null, 2)}\n`, 'utf8');
   await rename(tmp, file);
   return file;
 }

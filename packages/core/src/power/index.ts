@@ -1,2 +1,3 @@
+export * from './family.js';
 export * from './saturating.js';
 export * from './serialize.js';

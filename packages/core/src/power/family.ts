@@ -1,14 +1,14 @@
-import {
-  fitLayerModel,
-  fitSaturatingPowerModel,
-  type KindModel,
-  type LassoCvOptions,
-  type LayerConfig,
-  ModelError,
-  type ModelFamily,
-  type ModelKind,
-  usablePowerBounds,
-} from '@neuralpower/core';
+/**
+ * Which power model a kind gets: the paper's polynomial or the saturating work-rate model, chosen by
+ * cross-validated error on the same rows and folds. Used by the collector's fit job and by the CLI's
+ * local `neuralpower fit --target power`.
+ */
+import type { ModelKind } from '../layers/describe.js';
+import type { LayerConfig } from '../layers/spec.js';
+import { fitLayerModel, type LayerModelOptions } from '../model/fit-model.js';
+import type { KindModel } from '../model/kind-model.js';
+import { ModelError, type ModelFamily } from '../model/types.js';
+import { fitSaturatingPowerModel, usablePowerBounds } from './saturating.js';
 
 /** Which power model family a fit stores: the lower cross-validated error (`auto`), or one forced. */
 export const POWER_FAMILY_MODES = ['auto', 'polynomial', 'saturating'] as const;
@@ -63,7 +63,8 @@ export function fitPowerFamily(
   rows: readonly PowerFitRow[],
   options: {
     mode: PowerFamilyMode;
-    lasso: LassoCvOptions & { folds: number };
+    /** the polynomial's options (its term set too); the saturating model takes folds, seed, groups */
+    lasso: LayerModelOptions & { folds: number };
     platform: PlatformPower;
     /** per row, the runtime model's out-of-fold runtime (null: none); see cvRmspe */
     predictedRuntimeMs?: readonly (number | null)[];
