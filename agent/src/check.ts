@@ -7,16 +7,20 @@ import {
   timeBlocks,
 } from './bench/blocks.js';
 import { measureSyncOverhead, type SyncOverhead } from './bench/sync-overhead.js';
+import { minReferenceRunMs, type SizedReferenceLayer, sizeReferenceLayer } from './check-sizing.js';
 import type { EngineChoice } from './engine/choices.js';
 import { createEngine } from './engine/registry.js';
 import type { TorchEngineOptions } from './engine/torch/index.js';
 
-/** Small, fixed layers of each fitted kind: quick on every backend, long enough to time in blocks. */
-export const REFERENCE_LAYERS: readonly { readonly name: string; readonly config: LayerConfig }[] = [
-  { name: 'conv 3x3 16x16x32→32 N=1', config: { spec: conv(32, 3), inputs: [[16, 16, 32]], batch: 1 } },
-  { name: 'conv 3x3 8x8x64→64 N=2', config: { spec: conv(64, 3), inputs: [[8, 8, 64]], batch: 2 } },
-  { name: 'fc 1024→500 N=2', config: { spec: fc(500), inputs: [[1, 1, 1024]], batch: 2 } },
-  { name: 'maxpool 2x2 16x16x32 N=4', config: { spec: pool('max', 2), inputs: [[16, 16, 32]], batch: 4 } },
+/**
+ * Small, fixed layers of each fitted kind at their smallest batch: quick on every backend. Each one's
+ * batch grows until a run takes minReferenceRunMs (check-sizing.ts), so a GPU checks device work.
+ */
+export const REFERENCE_LAYERS: readonly { readonly label: string; readonly config: LayerConfig }[] = [
+  { label: 'conv 3x3 16x16x32→32', config: { spec: conv(32, 3), inputs: [[16, 16, 32]], batch: 1 } },
+  { label: 'conv 3x3 8x8x64→64', config: { spec: conv(64, 3), inputs: [[8, 8, 64]], batch: 2 } },
+  { label: 'fc 1024→500', config: { spec: fc(500), inputs: [[1, 1, 1024]], batch: 2 } },
+  { label: 'maxpool 2x2 16x16x32', config: { spec: pool('max', 2), inputs: [[16, 16, 32]], batch: 4 } },
 ];
 
 export interface CheckOptions {
@@ -31,10 +35,14 @@ export interface CheckOptions {
   readonly toleranceRel?: number;
   /** budget per layer and pass (default 3 s) */
   readonly budgetMs?: number;
+  /** shortest run a reference layer is grown to (default minReferenceRunMs of the sync overhead) */
+  readonly minRunMs?: number;
 }
 
 export interface CheckedLayer {
+  /** the reference layer and the batch it was grown to, e.g. `fc 1024→500 N=64` */
   readonly name: string;
+  readonly batch: number;
   readonly first: Pick<
     BlockProtocolResult,
     'medianMs' | 'ciHalfWidthRel' | 'targetReached' | 'blocks' | 'runsPerBlock' | 'outlierBlocks'
@@ -56,6 +64,8 @@ export interface CheckResult {
   readonly loadAverage: readonly number[];
   readonly cores: number;
   readonly syncOverhead: SyncOverhead;
+  /** the shortest run the reference layers were grown to */
+  readonly minRunMs: number;
   readonly layers: readonly CheckedLayer[];
   /** why it failed, one line per reason */
   readonly reasons: readonly string[];
@@ -81,9 +91,11 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckResult>
       minBudgetMs: budgetMs,
     };
     const syncOverhead = await measureSyncOverhead(engine);
-    const works = [];
-    for (const l of REFERENCE_LAYERS) works.push(await engine.prepare(l.config));
+    const minRunMs = options.minRunMs ?? minReferenceRunMs(syncOverhead.syncOverheadMs);
+    const sized: SizedReferenceLayer[] = [];
     try {
+      for (const l of REFERENCE_LAYERS) sized.push(await sizeReferenceLayer(engine, l.config, minRunMs));
+      const works = sized.map((s) => s.work);
       const passes: BlockProtocolResult[][] = [[], []];
       for (const pass of passes)
         for (const w of works) pass.push(await timeBlocks(w, engine.blockClock ?? 'wall', timing));
@@ -96,22 +108,24 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckResult>
         outlierBlocks: r.outlierBlocks,
       });
       const reasons: string[] = [];
-      const layers = REFERENCE_LAYERS.map((l, i): CheckedLayer => {
+      const layers = REFERENCE_LAYERS.map((reference, i): CheckedLayer => {
+        const batch = sized[i]!.config.batch;
+        const name = `${reference.label} N=${batch}`;
         const a = passes[0]![i]!;
         const b = passes[1]![i]!;
         const differenceRel = Math.abs(a.medianMs - b.medianMs) / ((a.medianMs + b.medianMs) / 2);
         const pass = a.targetReached && b.targetReached && differenceRel <= toleranceRel;
         if (!a.targetReached || !b.targetReached) {
           reasons.push(
-            `${l.name}: the median's interval stayed wider than ±${(100 * targetRel).toFixed(1)} % within ${budgetMs} ms`,
+            `${name}: the median's interval stayed wider than ±${(100 * targetRel).toFixed(1)} % within ${budgetMs} ms`,
           );
         }
         if (differenceRel > toleranceRel) {
           reasons.push(
-            `${l.name}: the two passes differ by ${(100 * differenceRel).toFixed(1)} % (> ${(100 * toleranceRel).toFixed(1)} %)`,
+            `${name}: the two passes differ by ${(100 * differenceRel).toFixed(1)} % (> ${(100 * toleranceRel).toFixed(1)} %)`,
           );
         }
-        return { name: l.name, first: pick(a), second: pick(b), differenceRel, pass };
+        return { name, batch, first: pick(a), second: pick(b), differenceRel, pass };
       });
       return {
         pass: layers.every((l) => l.pass),
@@ -123,11 +137,12 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckResult>
         loadAverage: os.loadavg(),
         cores: os.cpus().length,
         syncOverhead,
+        minRunMs,
         layers,
         reasons,
       };
     } finally {
-      for (const w of works) w.dispose();
+      for (const s of sized) s.work.dispose();
     }
   } finally {
     await engine.dispose();

@@ -1,6 +1,6 @@
 import type { Engine } from '../engine/engine.js';
-import { timeBlocksInProcess } from './in-process-blocks.js';
 import { medianInterval } from './median-ci.js';
+import { perRunTimes } from './per-run.js';
 
 export interface SyncOverhead {
   /** per-run time of a one-element relu synchronised after every run */
@@ -10,7 +10,8 @@ export interface SyncOverhead {
   readonly runsPerBlock: number;
   /** what one synchronisation (readback, free) adds: syncedRunMs − blockRunMs, ≥ 0 */
   readonly syncOverheadMs: number;
-  readonly clock: 'wall' | 'process-cpu';
+  /** always `wall` (see measureSyncOverhead); kept so records and summaries say which clock */
+  readonly clock: 'wall';
 }
 
 /**
@@ -29,28 +30,10 @@ export async function measureSyncOverhead(
     batch: 1,
   });
   try {
-    const clock = engine.blockClock ?? 'wall';
-    const blocks = async (k: number, n: number, warmupRuns = 0) => {
-      const req = {
-        warmupRuns,
-        runsPerBlock: k,
-        minBlocks: n,
-        maxBlocks: n,
-        minDurationMs: 0,
-        budgetMs: 30_000,
-        minBlocksUnderBudget: n,
-      };
-      const r = work.timeBlocks
-        ? await work.timeBlocks(req)
-        : await timeBlocksInProcess(
-            () => work.run(),
-            () => work.synchronise(),
-            req,
-            false,
-          );
-      const ms = clock === 'process-cpu' && r.blockCpuMs ? r.blockCpuMs : r.blockMs;
-      return ms.map((v) => v / k);
-    };
+    // The wall clock: a synchronisation is latency (a readback, a device round trip), which the
+    // process CPU clock does not see; on the CPU backends it reads ~0 there.
+    const clock = 'wall';
+    const blocks = (k: number, n: number, warmupRuns = 0) => perRunTimes(work, clock, k, n, warmupRuns);
     await blocks(runsPerBlock, 2, 10); // warm-up
     const synced: number[] = [];
     const blocked: number[] = [];

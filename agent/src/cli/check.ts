@@ -18,6 +18,7 @@ interface CheckArgs {
   'target-pct': number;
   'tolerance-pct'?: number;
   'budget-ms': number;
+  'min-run-ms'?: number;
   json: boolean;
 }
 
@@ -27,11 +28,12 @@ function report(r: CheckResult): string[] {
   const lines = [
     `${r.pass ? 'PASS' : 'FAIL'}: this machine ${r.pass ? 'can' : 'cannot'} currently measure within ±${pct(r.targetRel)} ` +
       `(${r.engine} ${r.backend}, ${r.clock} clock; load ${r.loadAverage.map((v) => v.toFixed(2)).join(' ')} on ${r.cores} cores)`,
-    `synchronisation overhead: ${(r.syncOverhead.syncOverheadMs * 1000).toFixed(1)} µs per sync`,
+    `synchronisation overhead: ${(r.syncOverhead.syncOverheadMs * 1000).toFixed(1)} µs per sync; ` +
+      `reference layers grown to at least ${r.minRunMs.toFixed(3)} ms per run`,
   ];
   for (const l of r.layers) {
     lines.push(
-      `  ${l.pass ? 'ok  ' : 'FAIL'} ${l.name.padEnd(26)} ${l.first.medianMs.toFixed(4)} ms ±${pct(l.first.ciHalfWidthRel)} · ` +
+      `  ${l.pass ? 'ok  ' : 'FAIL'} ${l.name.padEnd(31)} ${l.first.medianMs.toFixed(4)} ms ±${pct(l.first.ciHalfWidthRel)} · ` +
         `${l.second.medianMs.toFixed(4)} ms ±${pct(l.second.ciHalfWidthRel)} · difference ${pct(l.differenceRel)}`,
     );
   }
@@ -66,6 +68,11 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         describe: 'largest difference allowed between the two passes (default twice --target-pct)',
       })
       .option('budget-ms', { type: 'number', default: 3000, describe: 'time per reference layer and pass' })
+      .option('min-run-ms', {
+        type: 'number',
+        describe:
+          'grow each reference layer’s batch until a run takes this long (default 50 synchronisations, at least 0.1 ms: on a GPU the layers would otherwise time the launch rate)',
+      })
       .option('json', {
         type: 'boolean',
         default: false,
@@ -78,6 +85,8 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         ? undefined
         : positive('tolerance-pct', args['tolerance-pct']) / 100;
     const budgetMs = positive('budget-ms', args['budget-ms']);
+    const minRunMs =
+      args['min-run-ms'] === undefined ? undefined : positive('min-run-ms', args['min-run-ms']);
     // Loaded on use: tfjs takes a moment to import.
     const { runCheck } = await import('../check.js');
     const nvidiaGpu =
@@ -96,6 +105,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       targetRel,
       budgetMs,
       ...(toleranceRel !== undefined ? { toleranceRel } : {}),
+      ...(minRunMs !== undefined ? { minRunMs } : {}),
     });
     process.stdout.write(
       args.json ? `${JSON.stringify(result, null, 2)}\n` : `${report(result).join('\n')}\n`,
