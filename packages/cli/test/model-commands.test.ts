@@ -124,38 +124,12 @@ describe('neuralpower fit', () => {
     }
     const csv = join(dir, 'saturating-fc.csv');
     await writeFile(csv, `${lines.join('\n')}\n`);
-    const fit = (mode: string, out: string, ...extra: string[]) =>
-      cli(
-        'fit',
-        '--data',
-        csv,
-        '--kind',
-        'fc',
-        '--target',
-        'power',
-        '--power-model',
-        mode,
-        ...extra,
-        '--out',
-        out,
-        '--json',
-      );
+    const fitPower = (out: string, ...flags: string[]) =>
+      cli('fit', '--data', csv, '--kind', 'fc', '--target', 'power', ...flags, '--out', join(dir, out));
     const [auto, polynomial, text] = await Promise.all([
-      fit('auto', join(dir, 'fc-power-auto.json'), '--idle-w', '60', '--limit-w', '300'),
-      fit('polynomial', join(dir, 'fc-power-poly.json')),
-      cli(
-        'fit',
-        '--data',
-        csv,
-        '--kind',
-        'fc',
-        '--target',
-        'power',
-        '--idle-w',
-        '60',
-        '--out',
-        join(dir, 'fc-power-text.json'),
-      ),
+      fitPower('fc-power-auto.json', '--power-model', 'auto', '--idle-w', '60', '--limit-w', '300', '--json'),
+      fitPower('fc-power-poly.json', '--power-model', 'polynomial', '--json'),
+      fitPower('fc-power-text.json', '--idle-w', '60'),
     ]);
     expect(auto.stderr).toBe('');
     const chosen = JSON.parse(auto.stdout);
