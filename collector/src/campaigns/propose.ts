@@ -1,8 +1,10 @@
 import {
+  type Committee,
   committeeDisagreement,
   configPoint,
   expectedErrorScores,
   fitCommittee,
+  integratedVarianceReduction,
   type LayerConfig,
   layerSignature,
   type ModelKind,
@@ -27,6 +29,12 @@ export const SAMPLING_STRATEGIES: readonly SamplingStrategy[] = ['adaptive', 'ra
 export interface ProposeTuning {
   /** Add the extrapolation variance σ²·leverage on the kept terms (default true). */
   readonly leverage?: boolean;
+  /** Add σ² × the candidate's mean variance reduction over the plan (`integratedVarianceReduction`; default false). */
+  readonly integrated?: boolean;
+  /** Cap of the extrapolation term's leverage, in units of σ² (default none). */
+  readonly leverageCap?: number;
+  /** Add the committee's variance of log predictions (default true). */
+  readonly disagreement?: boolean;
   /** Add the nearby out-of-bag error (bias) to the committee's variance (default false). */
   readonly nearbyError?: boolean;
   /** Weight the committee's variance by density in the plan (representativeness, default false). */
@@ -90,20 +98,37 @@ export function proposeNext(input: ProposeInput): number[] {
   // σ² of the extrapolation term: the committee's mean squared out-of-bag relative (log) error.
   const meanSquaredOob = finite.length > 0 ? finite.reduce((a, b) => a + b * b, 0) / finite.length : 0;
   const scores = expectedErrorScores({
-    disagreement: committeeDisagreement(committee.members, candidates),
+    disagreement:
+      tuning.disagreement === false
+        ? candidates.map(() => 0)
+        : committeeDisagreement(committee.members, candidates),
     nearbyError:
       tuning.nearbyError === true
         ? nearbyMean(points, measured, oob, { k: 3, bandwidth: h, fallback: meanOob })
         : candidates.map(() => 0),
     density: tuning.density === true ? relativeDensity(points, all, h) : candidates.map(() => 1),
     weights: realNetworkWeights(candidates.map(layerSignature), input.realLayers),
-    extrapolation:
-      tuning.leverage !== false
-        ? relativeLeverage(committee.members, rows, candidates).map((h) => meanSquaredOob * h)
-        : undefined,
+    extrapolation: extrapolationVariance(committee.members, rows, candidates, meanSquaredOob, tuning),
   });
   const options = { count: input.count, randomShare: input.randomShare, seed: input.seed };
   return tuning.diverse === false
     ? selectCandidates(scores, options)
     : selectDiverse(scores, { ...options, points, measured, radius: h });
+}
+
+/** σ² × (the leverage at each candidate, capped, and/or its mean variance reduction over the plan). */
+function extrapolationVariance(
+  members: Committee['members'],
+  rows: readonly TrainingRow[],
+  candidates: readonly LayerConfig[],
+  sigma2: number,
+  tuning: ProposeTuning,
+): number[] | undefined {
+  const atCandidate = tuning.leverage !== false;
+  const integrated = tuning.integrated === true;
+  if (!atCandidate && !integrated) return undefined;
+  const cap = tuning.leverageCap ?? Number.POSITIVE_INFINITY;
+  const h = atCandidate ? relativeLeverage(members, rows, candidates) : undefined;
+  const r = integrated ? integratedVarianceReduction(members, rows, candidates) : undefined;
+  return candidates.map((_, i) => sigma2 * (Math.min(h?.[i] ?? 0, cap) + (r?.[i] ?? 0)));
 }

@@ -5,6 +5,7 @@ import {
   conv,
   expectedErrorScores,
   fitCommittee,
+  integratedVarianceReduction,
   type LayerConfig,
   layerSignature,
   nearbyMean,
@@ -186,6 +187,25 @@ describe('committee', () => {
     expect(Math.max(...h.slice(0, 10))).toBeLessThan(1);
     expect(h[10]!).toBeGreaterThan(10 * Math.max(...h.slice(0, 10)));
     expect(relativeLeverage([], rows, [outside])).toEqual([0]);
+  });
+
+  it('integrates the variance reduction over the plan: h²/(1+h) for one candidate, bounded for an outlier', () => {
+    const committee = fitCommittee('conv', 'runtime', rows, { members: 3, seed: 2 });
+    const outside: LayerConfig = { spec: conv(512, 3), inputs: [[224, 224, 256]], batch: 64 };
+    // Alone, the plan is the candidate: the reduction at x is h²/(1 + h).
+    const [h] = relativeLeverage(committee.members, rows, [outside]);
+    const [alone] = integratedVarianceReduction(committee.members, rows, [outside]);
+    expect(alone!).toBeCloseTo(h! ** 2 / (1 + h!), 6);
+    // Among plan-like layers the outlier informs little else: by Cauchy–Schwarz its mean reduction
+    // is at most the plan's mean leverage, while its own leverage is far beyond that.
+    const plan = [...rows.slice(0, 10).map((r) => r.config), outside];
+    const hs = relativeLeverage(committee.members, rows, plan);
+    const reduction = integratedVarianceReduction(committee.members, rows, plan);
+    const meanLeverage = hs.reduce((a, b) => a + b, 0) / hs.length;
+    for (const v of reduction) expect(v).toBeGreaterThanOrEqual(0);
+    expect(reduction[10]!).toBeLessThanOrEqual(meanLeverage * (1 + 1e-9));
+    expect(hs[10]!).toBeGreaterThan(2 * reduction[10]!);
+    expect(integratedVarianceReduction([], rows, [outside])).toEqual([0]);
   });
 
   it('scores each row by the members that left it out: a row the model cannot fit reads as wrong', () => {

@@ -111,10 +111,20 @@ function parseTuning(text: string): ProposeTuning {
   const out: Record<string, boolean | number> = {};
   for (const part of text.split(',').filter(Boolean)) {
     const [k, v] = part.split('=');
-    if (k === 'bandwidth') out[k] = Number(v);
-    else if (k === 'nearbyError' || k === 'density' || k === 'diverse' || k === 'leverage')
+    if (k === 'bandwidth' || k === 'leverageCap') out[k] = Number(v);
+    else if (
+      k === 'nearbyError' ||
+      k === 'density' ||
+      k === 'diverse' ||
+      k === 'leverage' ||
+      k === 'integrated' ||
+      k === 'disagreement'
+    )
       out[k] = v !== 'false';
-    else throw new Error(`--tuning: unknown knob ${k} (nearbyError, density, diverse, leverage, bandwidth)`);
+    else
+      throw new Error(
+        `--tuning: unknown knob ${k} (nearbyError, density, diverse, leverage, integrated, disagreement, bandwidth, leverageCap)`,
+      );
   }
   return out as ProposeTuning;
 }

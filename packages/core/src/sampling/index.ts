@@ -1,6 +1,6 @@
 export { type Committee, type CommitteeOptions, committeeDisagreement, fitCommittee } from './committee.js';
 export { layerSignature, realNetworkWeights } from './density.js';
-export { relativeLeverage } from './leverage.js';
+export { integratedVarianceReduction, relativeLeverage } from './leverage.js';
 export { RANGE_PRESET_NAMES, RANGE_PRESETS, type RangePreset, type SweepRanges } from './ranges.js';
 export { Rng } from './rng.js';
 export { SAMPLE_KINDS, sampleConfig } from './sample.js';

@@ -16,16 +16,58 @@ export function relativeLeverage(
   rows: readonly TrainingRow[],
   candidates: readonly LayerConfig[],
 ): number[] {
+  const whitened = whitenedCandidates(models, rows, candidates);
+  if (whitened === null) return candidates.map(() => 0);
+  const values = whitened.map((u) => (u === null ? Number.NaN : dot(u, u)));
+  return worstForNonFinite(values);
+}
+
+/**
+ * How much measuring each candidate would lower the mean relative prediction variance over all
+ * candidates (the plan still to measure, a sample of where predictions will be asked), refitted on
+ * the kept terms, in units of σ²: mean over j of (z_jᵀ(ZᵀZ)⁻¹z_x)² / (1 + h(x)). Unlike the leverage
+ * at x alone, a far-out candidate that informs no other layer scores little, and a central one that
+ * pins down a term many layers depend on scores much (I-optimal design). 0 everywhere when no term
+ * was kept.
+ */
+export function integratedVarianceReduction(
+  models: readonly LayerModel[],
+  rows: readonly TrainingRow[],
+  candidates: readonly LayerConfig[],
+): number[] {
+  const whitened = whitenedCandidates(models, rows, candidates);
+  if (whitened === null) return candidates.map(() => 0);
+  const usable = whitened.filter((u): u is number[] => u !== null);
+  const values = whitened.map((ux) => {
+    if (ux === null) return Number.NaN;
+    let acc = 0;
+    for (const uj of usable) acc += dot(uj, ux) ** 2;
+    return acc / Math.max(1, usable.length) / (1 + dot(ux, ux));
+  });
+  return worstForNonFinite(values);
+}
+
+/**
+ * L⁻¹z for every candidate (z its kept-term row scaled by 1/its committee geometric-mean
+ * prediction, LLᵀ = ZᵀZ of the measured rows scaled by 1/runtime): u_iᵀu_j is the relative
+ * covariance of a refit's predictions at i and j, in units of σ². null for a candidate whose terms
+ * are not finite; null overall when no model or no term was kept.
+ */
+function whitenedCandidates(
+  models: readonly LayerModel[],
+  rows: readonly TrainingRow[],
+  candidates: readonly LayerConfig[],
+): (number[] | null)[] | null {
   const first = models[0];
-  if (first === undefined || rows.length === 0) return candidates.map(() => 0);
+  if (first === undefined || rows.length === 0) return null;
   const active = first.terms.filter((_, j) => models.some((m) => m.coefficients[j] !== 0));
-  if (active.length === 0) return candidates.map(() => 0);
+  if (active.length === 0) return null;
   const terms = compileTerms(first.kind, active);
   const features = (config: LayerConfig): number[] | null => {
     try {
       return [1, ...terms.row(terms.raw(describeLayer(config)))];
     } catch {
-      // A term not finite here (log2 of 0): the candidate reads as maximally unknown below.
+      // A term not finite here (log2 of 0): the candidate reads as maximally unknown.
       return null;
     }
   };
@@ -46,21 +88,30 @@ export function relativeLeverage(
   // A small ridge keeps aliased terms (x and x² over a narrow range) from making ZᵀZ singular.
   for (let a = 0; a < p; a++) M[a]![a]! += 1e-6 * usable.length;
   const L = cholesky(M);
-  const values = candidates.map((config) => {
+  return candidates.map((config) => {
     const f = features(config);
-    if (f === null) return Number.NaN;
+    if (f === null) return null;
     const preds = models.map((m) => m.predict(config)).filter((v) => v > 0 && Number.isFinite(v));
     // Scale by the committee's geometric mean prediction; none positive: the smallest measured runtime.
     const yHat =
       preds.length > 0
         ? Math.exp(preds.reduce((acc, v) => acc + Math.log(v), 0) / preds.length)
         : Math.min(...rows.map((r) => r.value));
-    const u = forwardSolve(
+    return forwardSolve(
       L,
       f.map((v, j) => v / yHat / scale[j]!),
     );
-    return u.reduce((acc, v) => acc + v * v, 0);
   });
+}
+
+function dot(a: readonly number[], b: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+/** A candidate whose value is not finite reads as the worst finite one (maximally unknown). */
+function worstForNonFinite(values: readonly number[]): number[] {
   const finite = values.filter(Number.isFinite);
   const worst = finite.length > 0 ? Math.max(...finite) : 0;
   return values.map((v) => (Number.isFinite(v) ? v : worst));
