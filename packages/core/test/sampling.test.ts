@@ -205,6 +205,9 @@ describe('committee', () => {
     for (const v of reduction) expect(v).toBeGreaterThanOrEqual(0);
     expect(reduction[10]!).toBeLessThanOrEqual(meanLeverage * (1 + 1e-9));
     expect(hs[10]!).toBeGreaterThan(2 * reduction[10]!);
+    // A plan cut to its first candidate (maxPlan 1): that candidate's own h²/(1 + h) again.
+    const [first] = integratedVarianceReduction(committee.members, rows, plan, { maxPlan: 1 });
+    expect(first!).toBeCloseTo(hs[0]! ** 2 / (1 + hs[0]!), 6);
     expect(integratedVarianceReduction([], rows, [outside])).toEqual([0]);
   });
 

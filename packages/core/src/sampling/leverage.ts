@@ -27,17 +27,21 @@ export function relativeLeverage(
  * candidates (the plan still to measure, a sample of where predictions will be asked), refitted on
  * the kept terms, in units of σ²: mean over j of (z_jᵀ(ZᵀZ)⁻¹z_x)² / (1 + h(x)). Unlike the leverage
  * at x alone, a far-out candidate that informs no other layer scores little, and a central one that
- * pins down a term many layers depend on scores much (I-optimal design). 0 everywhere when no term
- * was kept.
+ * pins down a term many layers depend on scores much (I-optimal design). The mean is over every
+ * candidate up to `maxPlan` of them, beyond that over an evenly strided `maxPlan` (the cost is
+ * candidates × plan × terms). 0 everywhere when no term was kept.
  */
 export function integratedVarianceReduction(
   models: readonly LayerModel[],
   rows: readonly TrainingRow[],
   candidates: readonly LayerConfig[],
+  options: { readonly maxPlan?: number } = {},
 ): number[] {
   const whitened = whitenedCandidates(models, rows, candidates);
   if (whitened === null) return candidates.map(() => 0);
-  const usable = whitened.filter((u): u is number[] => u !== null);
+  const maxPlan = Math.max(1, Math.floor(options.maxPlan ?? 1000));
+  const stride = Math.max(1, Math.ceil(whitened.length / maxPlan));
+  const usable = whitened.filter((u, i): u is number[] => u !== null && i % stride === 0);
   const values = whitened.map((ux) => {
     if (ux === null) return Number.NaN;
     let acc = 0;
