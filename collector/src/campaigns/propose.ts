@@ -23,8 +23,9 @@ export const SAMPLING_STRATEGIES: readonly SamplingStrategy[] = ['adaptive', 'ra
 
 /**
  * Knobs of the adaptive score, for the benchmark's ablations (docs/benchmarks.md, "Sampling");
- * campaigns use the defaults. The two off by default were the previous method's: on the simulation
- * they did not pay once the extrapolation term was in.
+ * campaigns use the defaults. nearbyError and density were the previous method's: on the simulation
+ * they did not pay once the extrapolation term was in; integrated and leverageCap were tried
+ * against the conv failures and did not hold up on fresh seeds.
  */
 export interface ProposeTuning {
   /** Add the extrapolation variance σ²·leverage on the kept terms (default true). */
@@ -33,8 +34,6 @@ export interface ProposeTuning {
   readonly integrated?: boolean;
   /** Cap of the extrapolation term's leverage, in units of σ² (default none). */
   readonly leverageCap?: number;
-  /** Add the committee's variance of log predictions (default true). */
-  readonly disagreement?: boolean;
   /** Add the nearby out-of-bag error (bias) to the committee's variance (default false). */
   readonly nearbyError?: boolean;
   /** Weight the committee's variance by density in the plan (representativeness, default false). */
@@ -98,10 +97,7 @@ export function proposeNext(input: ProposeInput): number[] {
   // σ² of the extrapolation term: the committee's mean squared out-of-bag relative (log) error.
   const meanSquaredOob = finite.length > 0 ? finite.reduce((a, b) => a + b * b, 0) / finite.length : 0;
   const scores = expectedErrorScores({
-    disagreement:
-      tuning.disagreement === false
-        ? candidates.map(() => 0)
-        : committeeDisagreement(committee.members, candidates),
+    disagreement: committeeDisagreement(committee.members, candidates),
     nearbyError:
       tuning.nearbyError === true
         ? nearbyMean(points, measured, oob, { k: 3, bandwidth: h, fallback: meanOob })
