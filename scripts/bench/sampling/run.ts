@@ -9,7 +9,7 @@
  *
  *   npx tsx scripts/bench/sampling/run.ts [--budget 200] [--seeds 1,2,3,4,5] [--pool 800] [--steps 10]
  *     [--files a,b | --quick | --records a.jsonl,b.jsonl] [--random-share 0.25] [--no-zoo-weight]
- *     [--tuning leverage=false,integrated=true,leverageCap=1,nearbyError=true,density=true,diverse=false] [--random-cache /tmp/random.jsonl]
+ *     [--tuning leverage=false,integrated=true,leverageCap=Infinity,nearbyError=true,density=true,diverse=false] [--random-cache /tmp/random.jsonl]
  *     [--out results.jsonl] | --summarise results.jsonl [--baseline other-method.jsonl]
  *
  * `--records FILE[,FILE…]`: the pools are the conv, fc and pool layer records of JSON-lines files of
