@@ -8,7 +8,7 @@ import {
   type TrainingRow,
 } from '@neuralpower/core';
 import { describe, expect, it } from 'vitest';
-import { MIN_ROWS_FOR_COMMITTEE, proposeNext } from '../src/campaigns/propose.js';
+import { LEVERAGE_CAP, MIN_ROWS_FOR_COMMITTEE, proposeNext } from '../src/campaigns/propose.js';
 
 // Synthetic runtimes ∝ MACs plus a fixed overhead: a smooth truth the committee can learn.
 const rng = new Rng(11);
@@ -54,5 +54,21 @@ describe('proposeNext', () => {
     const withFar = [...candidates.slice(0, 40), far];
     const picks = proposeNext({ ...input, rows, candidates: withFar, count: 3 });
     expect(picks).toContain(40);
+  });
+
+  it('caps the leverage: the default is LEVERAGE_CAP, a cap of 0 is no extrapolation term at all', () => {
+    const input = {
+      kind: 'conv' as const,
+      rows,
+      candidates,
+      realLayers: [],
+      count: 8,
+      randomShare: 0,
+      seed: 5,
+    };
+    expect(proposeNext(input)).toEqual(proposeNext({ ...input, tuning: { leverageCap: LEVERAGE_CAP } }));
+    expect(proposeNext({ ...input, tuning: { leverageCap: 0 } })).toEqual(
+      proposeNext({ ...input, tuning: { leverage: false } }),
+    );
   });
 });
