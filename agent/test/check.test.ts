@@ -53,13 +53,14 @@ describe('neuralpower agent check', () => {
   it('--backend torch checks through the torch worker, with its own clock and sync overhead', async () => {
     const { code, stdout } = await cli([
       ...['agent', 'check', '--backend', 'torch', '--torch-device', 'cpu', '--python', TORCH_PYTHON],
-      ...['--budget-ms', '150', '--target-pct', '50', '--min-run-ms', '1', '--json'],
+      ...['--budget-ms', '150', '--target-pct', '50', '--min-run-ms', '5', '--json'],
     ]);
     const r = JSON.parse(stdout) as CheckResult;
     expect(code).toBe(r.pass ? 0 : 1);
     expect([r.engine, r.backend]).toEqual(['torch', 'cpu']);
-    // The first conv runs ~0.1–0.3 ms at N=1 here: asked for 1 ms runs, its batch must have grown.
-    expect(r.minRunMs).toBe(1);
+    // The first conv runs ~0.1–0.3 ms at N=1 here (7× that under a full test run's load): asked for
+    // 5 ms runs, its batch must have grown.
+    expect(r.minRunMs).toBe(5);
     expect(r.layers[0]!.batch).toBeGreaterThan(1);
     expect(r.targetRel).toBe(0.5);
     expect(r.layers).toHaveLength(4);
