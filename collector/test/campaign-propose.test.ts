@@ -18,17 +18,20 @@ const runtimeMs = (c: LayerConfig) => 0.05 + (c.batch * describeLayer(c).macsPer
 const rows: TrainingRow[] = sample(30).map((config) => ({ config, value: runtimeMs(config) }));
 const candidates = sample(120);
 
+/** A proposal request over the shared rows and candidates. */
+const request = (count: number, randomShare: number, seed: number) => ({
+  kind: 'conv' as const,
+  rows,
+  candidates,
+  realLayers: [],
+  count,
+  randomShare,
+  seed,
+});
+
 describe('proposeNext', () => {
   it('returns count distinct candidates, deterministic per seed', () => {
-    const input = {
-      kind: 'conv' as const,
-      rows,
-      candidates,
-      realLayers: [],
-      count: 12,
-      randomShare: 0.25,
-      seed: 4,
-    };
+    const input = request(12, 0.25, 4);
     const picks = proposeNext(input);
     expect(picks).toHaveLength(12);
     expect(new Set(picks).size).toBe(12);
@@ -39,15 +42,7 @@ describe('proposeNext', () => {
 
   it('is random below the committee minimum and goes for a layer far outside what was measured', () => {
     const few = rows.slice(0, MIN_ROWS_FOR_COMMITTEE - 1);
-    const input = {
-      kind: 'conv' as const,
-      rows: few,
-      candidates,
-      realLayers: [],
-      count: 5,
-      randomShare: 0,
-      seed: 2,
-    };
+    const input = { ...request(5, 0, 2), rows: few };
     expect(new Set(proposeNext(input)).size).toBe(5);
     // One huge layer among the candidates: the committee disagrees most there.
     const far: LayerConfig = { spec: conv(60, 5), inputs: [[256, 256, 60]], batch: 64 };
@@ -57,15 +52,7 @@ describe('proposeNext', () => {
   });
 
   it('caps the leverage: the default is LEVERAGE_CAP, a cap of 0 is no extrapolation term at all', () => {
-    const input = {
-      kind: 'conv' as const,
-      rows,
-      candidates,
-      realLayers: [],
-      count: 8,
-      randomShare: 0,
-      seed: 5,
-    };
+    const input = request(8, 0, 5);
     expect(proposeNext(input)).toEqual(proposeNext({ ...input, tuning: { leverageCap: LEVERAGE_CAP } }));
     expect(proposeNext({ ...input, tuning: { leverageCap: 0 } })).toEqual(
       proposeNext({ ...input, tuning: { leverage: false } }),
