@@ -13,8 +13,6 @@ export function minReferenceRunMs(syncOverheadMs: number): number {
 export interface SizedReferenceLayer {
   readonly config: LayerConfig;
   readonly work: PreparedWork;
-  /** median per-run time at the chosen batch, from the sizing blocks */
-  readonly estimateMs: number;
 }
 
 /**
@@ -40,7 +38,7 @@ export async function sizeReferenceLayer(
       work.dispose();
       throw err;
     }
-    if (estimateMs >= minRunMs || config.batch >= MAX_REFERENCE_BATCH) return { config, work, estimateMs };
+    if (estimateMs >= minRunMs || config.batch >= MAX_REFERENCE_BATCH) return { config, work };
     work.dispose();
     const factor = 2 ** Math.ceil(Math.log2(minRunMs / Math.max(estimateMs, 1e-6)));
     config = { ...config, batch: Math.min(MAX_REFERENCE_BATCH, config.batch * Math.max(2, factor)) };

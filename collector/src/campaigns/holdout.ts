@@ -1,4 +1,4 @@
-import { fitLayerModel, type LayerConfig, type ModelKind } from '@neuralpower/core';
+import { errorMetrics, fitLayerModel, type LayerConfig, type ModelKind } from '@neuralpower/core';
 
 /**
  * The held-out slice of an adaptive campaign: the planned configurations whose key hashes below the
@@ -50,7 +50,12 @@ export function heldOutError(
     folds: Math.min(5, Math.floor(train.length / 2)),
     nLambdas: 30,
   });
-  let acc = 0;
-  for (const r of test) acc += ((model.predict(r.config) - r.value) / r.value) ** 2;
-  return { runtime: Math.sqrt(acc / test.length), rows: test.length };
+  const predicted = test.map((r) => model.predict(r.config));
+  return {
+    runtime: errorMetrics(
+      predicted,
+      test.map((r) => r.value),
+    ).rmspe,
+    rows: test.length,
+  };
 }

@@ -109,24 +109,10 @@ describe('sampling space', () => {
   });
 
   it('adds variance and nearby error, weighted by density, and extrapolation, by real-network weight', () => {
-    expect(
-      expectedErrorScores({
-        disagreement: [3, 0],
-        nearbyError: [4, 1],
-        density: [1, 0.5],
-        weights: [0.5, 1],
-      }),
-    ).toEqual([12.5, 0.5]);
+    const terms = { disagreement: [3, 0], nearbyError: [4, 1], density: [1, 0.5], weights: [0.5, 1] };
+    expect(expectedErrorScores(terms)).toEqual([12.5, 0.5]);
     // The extrapolation term is added outside the density weight, inside the real-network weight.
-    expect(
-      expectedErrorScores({
-        disagreement: [3, 0],
-        nearbyError: [4, 1],
-        density: [1, 0.5],
-        weights: [0.5, 1],
-        extrapolation: [2, 4],
-      }),
-    ).toEqual([13.5, 4.5]);
+    expect(expectedErrorScores({ ...terms, extrapolation: [2, 4] })).toEqual([13.5, 4.5]);
     expect(() =>
       expectedErrorScores({ disagreement: [1], nearbyError: [1, 2], density: [1], weights: [1] }),
     ).toThrow(/nearbyError/);

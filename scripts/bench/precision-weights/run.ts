@@ -16,7 +16,12 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { type StoredRow, selectTrainingRows } from '../../../collector/src/fit/training-set.js';
-import { fitLayerModel, mulberry32, type TrainingRow } from '../../../packages/core/src/index.js';
+import {
+  errorMetrics,
+  fitLayerModel,
+  mulberry32,
+  type TrainingRow,
+} from '../../../packages/core/src/index.js';
 import { readDataFile } from '../accuracy/data.js';
 
 const { values: args } = parseArgs({
@@ -92,8 +97,10 @@ for (const name of args.files.split(',')) {
     const precise = plain.filter((_, i) => stored[i]!.precision_target_reached === 1);
     const heldOut = (training: readonly TrainingRow[]) => {
       const model = fitLayerModel(file.kind, 'runtime', training, { folds: 10 });
-      const sq = test.reduce((s, r) => s + ((model.predict(r.config) - r.value) / r.value) ** 2, 0);
-      return Math.sqrt(sq / test.length);
+      return errorMetrics(
+        test.map((r) => model.predict(r.config)),
+        test.map((r) => r.value),
+      ).rmspe;
     };
     errors.unweighted.push(heldOut(plain));
     errors.drop.push(heldOut(precise));

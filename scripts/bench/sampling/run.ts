@@ -22,12 +22,12 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { heldOutError, MIN_HELD_OUT_ROWS } from '../../../collector/src/campaigns/holdout.js';
 import { type ProposeTuning, proposeNext } from '../../../collector/src/campaigns/propose.js';
 import { zooSignatures } from '../../../collector/src/campaigns/zoo-layers.js';
 import {
   conv,
   fc,
-  fitLayerModel,
   type LayerConfig,
   type ModelKind,
   modelKindOf,
@@ -204,14 +204,21 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
+/**
+ * The collector's own held-out estimate (what stops an adaptive campaign: 5 folds and 30 λ, a tenth
+ * of a stored model's cost), the same for both arms.
+ */
 function heldOutRmspe(kind: ModelKind, train: readonly TrainingRow[], test: readonly TrainingRow[]): number {
-  // 5 folds and 30 λ instead of a stored model's 10 and 100: a tenth of the cost (this script fits
-  // thousands of models), the same fitter for both arms.
-  const folds = Math.max(2, Math.min(5, Math.floor(train.length / 2)));
-  const model = fitLayerModel(kind, 'runtime', train, { folds, nLambdas: 30 });
-  let acc = 0;
-  for (const r of test) acc += ((model.predict(r.config) - r.value) / r.value) ** 2;
-  return Math.sqrt(acc / test.length);
+  const error = heldOutError(kind, [
+    ...train.map((r) => ({ ...r, heldOut: false })),
+    ...test.map((r) => ({ ...r, heldOut: true })),
+  ]);
+  if (error === null) {
+    throw new Error(
+      `a held-out error needs ${MIN_HELD_OUT_ROWS} training and ${MIN_HELD_OUT_ROWS} test rows (got ${train.length} and ${test.length})`,
+    );
+  }
+  return error.runtime;
 }
 
 interface RunResult {

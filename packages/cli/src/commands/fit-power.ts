@@ -13,7 +13,6 @@ import type { Measurement } from '@neuralpower/datasets';
 export interface LocalPowerFit {
   readonly model: KindModel;
   readonly choice: PowerFamilyChoice;
-  readonly rows: number;
 }
 
 /**
@@ -60,5 +59,5 @@ export function fitLocalPower(
       ...(predictedRuntimeMs !== undefined && { predictedRuntimeMs }),
     },
   );
-  return { model, choice, rows: withPower.length };
+  return { model, choice };
 }

@@ -1,3 +1,4 @@
+import { errorMetrics } from '../fit/metrics.js';
 import { ModelError, type PredictionInterval } from '../model/types.js';
 import { formTotal, makeNetworkCorrection, termValue } from './correction.js';
 import {
@@ -87,11 +88,6 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
-function rmspe(measured: readonly number[], predicted: readonly number[]): number {
-  const s = measured.reduce((acc, y, i) => acc + ((predicted[i]! - y) / y) ** 2, 0);
-  return Math.sqrt(s / measured.length);
-}
-
 /**
  * Each record predicted by the form fitted without every record of its network; null when some fit
  * is impossible (singular) or gives a total ≤ 0.
@@ -159,7 +155,7 @@ export function fitNetworkCorrection(
     loo: observations.map((o) => o.sumMs),
     coefficients: {},
   };
-  cvRmspe.identity = rmspe(measured, best.loo);
+  cvRmspe.identity = errorMetrics(best.loo, measured).rmspe;
   for (const form of forms) {
     if (form === 'identity' || names.size < minNetworks(CORRECTION_FORMS[form].terms.length)) continue;
     const loo = leaveOneNetworkOut(form, observations);
@@ -167,7 +163,7 @@ export function fitNetworkCorrection(
     if (!loo || !coefficients) continue;
     // A form that gives some training network a total ≤ 0 is not physical: left out.
     if (observations.some((o) => !(formTotal({ form, coefficients }, o) > 0))) continue;
-    const score = rmspe(measured, loo);
+    const score = errorMetrics(loo, measured).rmspe;
     cvRmspe[form] = score;
     if (score < cvRmspe[best.form]!) best = { form, loo, coefficients };
   }
